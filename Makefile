@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make serve` and `make test`. Everything else hangs off them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 8080
+HOST   ?= 127.0.0.1
+
+.PHONY: serve test certs lint bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+certs/ca.pem: | $(STAMP)
+	$(BIN)/mockwcf certs certs
+
+certs: $(STAMP)
+	$(BIN)/mockwcf certs certs
+
+serve: $(STAMP) certs/ca.pem
+	$(BIN)/mockwcf serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 -p no:randomly
+
+lint: $(STAMP)
+	$(BIN)/ruff check mockwcf tests bench
+	$(BIN)/ruff format --check mockwcf tests bench
+
+bench: $(STAMP) certs/ca.pem
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
