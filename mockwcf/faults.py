@@ -150,6 +150,24 @@ WIRE_FAULTS: dict[str, WireFault] = {
             "and the same binding (including security requirements, e.g. Message, Transport, None).",
             addressing_action=True,
         ),
+        WireFault(
+            "InternalServiceFault",
+            "Receiver",
+            "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher",
+            "InternalServiceFault",
+            "The server was unable to process the request due to an internal error.  For more information "
+            "about the error, either turn on IncludeExceptionDetailInFaults (either from ServiceBehaviorAttribute "
+            "or from the <serviceDebug> configuration behavior) on the server in order to send the exception "
+            "information back to the client, or turn on tracing as per the Microsoft .NET Framework SDK "
+            "documentation and inspect the server trace logs.",
+        ),
+        WireFault(
+            "DeserializationFailed",
+            "Sender",
+            "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher",
+            "DeserializationFailed",
+            "{message}",
+        ),
         WireFault("HttpStatus", "HTTP"),
     )
 }
@@ -195,6 +213,8 @@ class Reply:
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0  # seconds to wait before answering (scenario rules)
+    drop: bool = False  # close the connection without answering
 
 
 @dataclass(frozen=True)
@@ -225,6 +245,7 @@ def render(rejection: Rejection, fs: FaultSettings) -> Reply:
             body = f"{rejection.code}: {rejection.message}\nHint: {rejection.hint}\n".encode()
         return Reply(rejection.http_status or 400, body, headers)
     reason = wire.reason.format(
+        message=rejection.message,
         action=fs.request_action,
         header=rejection.header[1] if rejection.header else "",
         header_ns=rejection.header[0] if rejection.header else "",

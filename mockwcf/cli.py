@@ -1,0 +1,204 @@
+"""`mockwcf` command line: serve, validate, verify, catalog, certs, journal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from mockwcf import __version__
+
+ENV_SCENARIO = "MOCKWCF_SCENARIO"
+ENV_PORT = "MOCKWCF_PORT"
+ENV_HOST = "MOCKWCF_HOST"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mockwcf", description="A mock WCF service that says why it rejects.")
+    parser.add_argument("--version", action="version", version=f"mockwcf {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="serve a scenario (the built-in default when none is given)")
+    p.add_argument("scenario", nargs="?", default=os.environ.get(ENV_SCENARIO) or None)
+    p.add_argument("--host", default=os.environ.get(ENV_HOST, "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get(ENV_PORT, "8080")), help="0 picks a free port")
+    p.add_argument("--tls", action="store_true", help="serve HTTPS with the scenario's service certificate")
+    p.add_argument("--quiet", action="store_true", help="no line per exchange")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("validate", help="check scenario files; errors name file:line: key")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("verify", help="run one captured request through a scenario offline")
+    p.add_argument("scenario")
+    p.add_argument("request", help="file with the request envelope")
+    p.add_argument("--action", help="SOAPAction (default: the operation named by the Body element)")
+    p.add_argument("--at", help="server time to use, e.g. 2026-01-01T00:00:00Z (default: now)")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("catalog", help="every resource code, its string and wire fault")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("certs", help="make a throw-away test PKI")
+    p.add_argument("directory", nargs="?", default="certs")
+    p.add_argument("--force", action="store_true", help="replace existing files")
+    p.set_defaults(func=cmd_certs)
+
+    p = sub.add_parser("journal", help="show a running server's exchanges")
+    p.add_argument("url", help="the server's base URL, e.g. http://127.0.0.1:8080/")
+    p.add_argument("--id", type=int, help="one exchange in full (request, response, steps)")
+    p.set_defaults(func=cmd_journal)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+def _load(path: str | None) -> Any:
+    from mockwcf.scenario import ScenarioError, load, load_builtin
+
+    try:
+        return load(path) if path else load_builtin()
+    except ScenarioError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from mockwcf import console, server
+    from mockwcf.runtime import Runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("spyne").setLevel(logging.WARNING)
+    scenario = _load(args.scenario)
+    if scenario is None:
+        return 2
+    runtime = Runtime(scenario)
+    if not args.quiet:
+        runtime.listeners.append(console.printer(sys.stdout))
+    try:
+        port = server.listen(runtime, args.host, args.port, tls=args.tls)
+    except Exception as exc:  # noqa: BLE001 - a bind error is a user error: say it plainly
+        print(f"mockwcf: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    scheme = "https" if (args.tls or scenario.security.https) else "http"
+    actual = port.getHost().port
+
+    def announce() -> None:
+        print(f"mockwcf listening on {scheme}://{args.host}:{actual}/", flush=True)
+        print(f"  scenario {scenario.name}: {scheme}://{args.host}:{actual}{scenario.service.path}?wsdl",
+              flush=True)
+
+    server.reactor.callWhenRunning(announce)
+    server.reactor.run()
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from mockwcf.scenario import ScenarioError, load
+
+    for f in args.files:
+        try:
+            load(f)
+        except ScenarioError as exc:
+            for line in exc.lines():
+                print(line, file=sys.stderr)
+            return 1
+        print(f"{f}: ok")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from lxml import etree
+
+    from mockwcf.clock import Clock, parse_instant
+    from mockwcf.faults import content_type
+    from mockwcf.runtime import Request, Runtime
+
+    scenario = _load(args.scenario)
+    if scenario is None:
+        return 2
+    runtime = Runtime(scenario)
+    if args.at:
+        runtime.clock = Clock(frozen_at=parse_instant(args.at))
+    body = Path(args.request).read_bytes()
+    action = args.action
+    if action is None and not scenario.addressing:
+        try:
+            root = etree.fromstring(body)
+            name = next(iter(root.iter("{*}Body")))[0]
+            local = etree.QName(name).localname
+            action = next((op.action for op in scenario.service.operations if op.name == local), "")
+        except (etree.XMLSyntaxError, StopIteration, IndexError):
+            action = ""
+    headers = {"content-type": content_type(scenario.soap12)}
+    if scenario.soap12 and action:
+        headers["content-type"] += f'; action="{action}"'
+    if not scenario.soap12:
+        headers["soapaction"] = f'"{action or ""}"'
+    reply = runtime.handle_soap(Request("POST", scenario.service.path, "", headers, body, "http://offline"))
+    entry = runtime.journal.entries()[-1]
+    print(f"verdict: {entry.verdict}  (HTTP {reply.status})")
+    if entry.resource_code:
+        print(f"resource code: {entry.resource_code}")
+        print(f"wire: {entry.wire_code}")
+        print(f"why: {entry.reason}")
+    for step in entry.steps:
+        print(f"  [{step['outcome']:>7}] {step['step']}: {step['detail']}")
+    return 0 if entry.verdict == "accepted" else 1
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from mockwcf import catalog
+
+    entries = catalog.entries()
+    if args.json:
+        print(json.dumps([e.as_dict() for e in entries], indent=1))
+        return 0
+    for e in entries:
+        wire = e.as_dict()["wire"]
+        sub = wire["subcode"] or wire["code"]
+        print(f"{e.code}  [{e.origin}, {sub}]\n    {e.string}\n    hint: {e.hint}")
+    print(f"\n{len(entries)} codes ({sum(e.origin == 'seed' for e in entries)} from the seed table)")
+    return 0
+
+
+def cmd_certs(args: argparse.Namespace) -> int:
+    from mockwcf import certs
+
+    files = certs.make(args.directory, force=args.force)
+    print(f"test PKI in {args.directory}/ ({len(files)} files; client variants share client.key)")
+    return 0
+
+
+def cmd_journal(args: argparse.Namespace) -> int:
+    from mockwcf import console
+
+    base = args.url.rstrip("/")
+    path = f"/_mockwcf/exchanges/{args.id}" if args.id else "/_mockwcf/exchanges"
+    try:
+        with urllib.request.urlopen(base + path, timeout=10) as resp:  # noqa: S310 - user-given local URL
+            data = json.loads(resp.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        print(f"mockwcf journal: cannot read {base + path}: {exc}", file=sys.stderr)
+        return 2
+    if args.id:
+        print(console.full_entry(data))
+    else:
+        color = sys.stdout.isatty()
+        for item in data:
+            print(console.summary_line(item, color))
+        print(f"{len(data)} exchange(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""The one parse of a request, and the facts every later step reads from it.
+
+The parser is hardened (no DTD, no entities, no network) and runs once per request; every step
+after it works on this tree, which is what keeps the request path near the lxml floor
+(performance-floors.md: a second parse of a 4 KB message costs about 15 µs, signxml's nine cost far more).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from mockwcf import ns
+from mockwcf.faults import Rejection
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=False,
+    collect_ids=False,
+)
+
+WSU_ID = ns.q(ns.WSU, "Id")
+_ULTIMATE_ACTORS = {"", "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"}
+
+
+@dataclass
+class Envelope:
+    """A parsed request: the tree plus what routing and security need to find quickly."""
+
+    root: etree._Element
+    soap12: bool
+    header: etree._Element | None
+    body: etree._Element
+    payload: etree._Element | None  # first element child of Body (the operation wrapper)
+    security: etree._Element | None = None  # wsse:Security for the ultimate receiver
+    other_security: list[etree._Element] = field(default_factory=list)  # addressed to other actors
+    action: str | None = None  # wsa:Action text
+    message_id: str | None = None
+    to: str | None = None
+    wsa_headers: list[etree._Element] = field(default_factory=list)
+
+    @property
+    def env_ns(self) -> str:
+        return ns.SOAP12 if self.soap12 else ns.SOAP11
+
+
+def parse(data: bytes) -> Envelope:
+    """Parse and classify a request body; anything that is not a SOAP envelope is a 400 as in WCF."""
+    head = data[:2048]
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in data or b"<\x00!\x00D\x00O\x00C" in head:
+        raise Rejection(
+            "MalformedMessage",
+            "The request contains a DTD or entity declaration; WCF prohibits DTD processing.",
+            step="envelope",
+            http_status=400,
+        )
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise Rejection(
+            "MalformedMessage", f"The request is not well-formed XML: {exc}", step="envelope", http_status=400
+        ) from None
+    if root.getroottree().docinfo.doctype:
+        raise Rejection("MalformedMessage", "DTDs are prohibited.", step="envelope", http_status=400)
+    tag = root.tag if isinstance(root.tag, str) else ""
+    if tag == ns.q(ns.SOAP11, "Envelope"):
+        soap12 = False
+    elif tag == ns.q(ns.SOAP12, "Envelope"):
+        soap12 = True
+    else:
+        raise Rejection(
+            "MalformedMessage",
+            f"The root element is {tag or 'not an element'}, not a SOAP 1.1 or 1.2 Envelope.",
+            step="envelope",
+            http_status=400,
+        )
+    env_ns = ns.SOAP12 if soap12 else ns.SOAP11
+    header = body = None
+    for child in root:
+        if child.tag == ns.q(env_ns, "Header") and header is None and body is None:
+            header = child
+        elif child.tag == ns.q(env_ns, "Body") and body is None:
+            body = child
+    if body is None:
+        raise Rejection("MalformedMessage", "The Envelope has no Body.", step="envelope", http_status=400)
+    payload = next((c for c in body if isinstance(c.tag, str)), None)
+    env = Envelope(root=root, soap12=soap12, header=header, body=body, payload=payload)
+    if header is not None:
+        _index_headers(env, header)
+    return env
+
+
+def _index_headers(env: Envelope, header: etree._Element) -> None:
+    actor_attr = ns.q(env.env_ns, "role" if env.soap12 else "actor")
+    for h in header:
+        if not isinstance(h.tag, str):
+            continue
+        qn = etree.QName(h)
+        if qn.namespace == ns.WSSE and qn.localname == "Security":
+            actor = h.get(actor_attr, "")
+            if actor in _ULTIMATE_ACTORS or (not env.soap12 and actor == ""):
+                if env.security is None:
+                    env.security = h
+                else:
+                    env.other_security.append(h)
+            else:
+                env.other_security.append(h)
+        elif qn.namespace == ns.WSA10:
+            env.wsa_headers.append(h)
+            text = (h.text or "").strip()
+            if qn.localname == "Action":
+                env.action = text
+            elif qn.localname == "MessageID":
+                env.message_id = text
+            elif qn.localname == "To":
+                env.to = text
+
+
+def must_understand(env: Envelope, h: etree._Element) -> bool:
+    value = h.get(ns.q(env.env_ns, "mustUnderstand"), "")
+    return value in ("1", "true")
+
+
+def elements(parent: etree._Element) -> list[etree._Element]:
+    """Element children only (comments and processing instructions are not header items)."""
+    return [c for c in parent if isinstance(c.tag, str)]

@@ -1,0 +1,317 @@
+"""One running mock: the active scenario, its derived state, and the handling of one SOAP request.
+
+Order of a request (DESIGN.md section 2): quotas and content type -> the one parse -> SOAP version ->
+receive-phase rules -> security pipeline -> action (ContractFilter) -> mustUnderstand -> dispatch-phase
+rules -> Spyne dispatch -> secured response -> journal. Everything after the parse works on that tree.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from mockwcf import envelope as envmod
+from mockwcf.clock import Clock, format_wcf_time
+from mockwcf.faults import FaultSettings, Rejection, Reply, content_type, render, soap_fault
+from mockwcf.journal import Entry, Journal
+from mockwcf.rules import RuleBook, RuleHit
+from mockwcf.scenario import Operation, Scenario
+from mockwcf.security import header as header_step
+from mockwcf.security import pipeline
+from mockwcf.security.context import ReceiveContext
+from mockwcf.security.replay import ReplayCache
+from mockwcf.security.respond import ResponseSecurity
+from mockwcf.security.x509 import TrustSettings, load_pem_certificate
+from mockwcf.service import Contract
+
+log = logging.getLogger("mockwcf")
+
+
+@dataclass
+class Request:
+    """What the HTTP layer hands over; the transport is irrelevant beyond this."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    base_url: str
+    client: str = ""
+    size: int = -1  # bytes received, when the HTTP layer stopped buffering an oversize body
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            self.size = len(self.body)
+
+
+@dataclass
+class Active:
+    """State derived from a scenario once, when it is loaded (never per request)."""
+
+    scenario: Scenario
+    contract: Contract
+    trust: TrustSettings
+    responder: ResponseSecurity
+    rules: RuleBook
+    by_action: dict[str, Operation]
+    by_name: dict[str, Operation]
+    wsdl_cache: dict[str, bytes] = field(default_factory=dict)
+
+
+class Runtime:
+    def __init__(self, scenario: Scenario) -> None:
+        self.clock = Clock()
+        self.journal = Journal(scenario.journal_size)
+        self.listeners: list = []  # callables(entry) for the console view
+        self._round_robin = itertools.count()
+        self.active = self._build(scenario)
+        self._replay: dict[int, ReplayCache] = {}
+        self._apply_clock(scenario)
+
+    # -- scenario lifecycle -------------------------------------------------------------------
+
+    @staticmethod
+    def _build(scenario: Scenario) -> Active:
+        trust = TrustSettings(
+            mode=scenario.validation_mode,
+            roots=tuple(load_pem_certificate(p) for p in scenario.trusted_certificates),
+            people=tuple(load_pem_certificate(p) for p in scenario.trusted_people),
+        )
+        return Active(
+            scenario=scenario,
+            contract=Contract(scenario),
+            trust=trust,
+            responder=ResponseSecurity(scenario),
+            rules=RuleBook(scenario.rules),
+            by_action=scenario.service.by_action(),
+            by_name={op.name: op for op in scenario.service.operations},
+        )
+
+    def switch(self, scenario: Scenario) -> None:
+        """Swap the scenario without a restart; state tied to the old one is dropped."""
+        self.active = self._build(scenario)
+        self.journal.resize(scenario.journal_size)
+        self.reset()
+        self._apply_clock(scenario)
+
+    def _apply_clock(self, scenario: Scenario) -> None:
+        self.clock = Clock(offset=scenario.clock_offset, frozen_at=scenario.clock_frozen_at)
+
+    def reset(self) -> None:
+        """Admin `reset`: journal, replay caches, sessions and rule counters."""
+        self.journal.clear()
+        self._replay.clear()
+        self.active.rules.reset()
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.active.scenario
+
+    @property
+    def trust(self) -> TrustSettings:
+        return self.active.trust
+
+    def replay_cache(self, node: int) -> ReplayCache:
+        cache = self._replay.get(node)
+        if cache is None:
+            s = self.scenario.settings
+            cache = ReplayCache(s.replay_window + 2 * s.max_clock_skew, s.replay_cache_size)
+            self._replay[node] = cache
+        return cache
+
+    # -- WSDL -----------------------------------------------------------------------------------
+
+    def wsdl(self, base_url: str) -> bytes:
+        from mockwcf import wsdl
+
+        active = self.active
+        address = base_url.rstrip("/") + self.scenario.service.path
+        doc = active.wsdl_cache.get(address)
+        if doc is None:
+            doc = wsdl.build(self.scenario, active.contract, address)
+            active.wsdl_cache[address] = doc
+        return doc
+
+    # -- one SOAP request -----------------------------------------------------------------------
+
+    def _node(self, req: Request) -> int:
+        nodes = self.scenario.farm_nodes
+        if nodes == 1:
+            return 1
+        if self.scenario.balancing == "sticky":
+            return (sum(req.client.encode()) % nodes) + 1
+        return (next(self._round_robin) % nodes) + 1
+
+    def handle_soap(self, req: Request) -> Reply:
+        active = self.active
+        scenario = active.scenario
+        now = self.clock.now()
+        node = self._node(req)
+        entry = Entry(
+            id=self.journal.next_id(),
+            time=format_wcf_time(datetime.now(UTC)),
+            node=node,
+            operation=None,
+            action=None,
+            verdict="accepted",
+            resource_code=None,
+            wire_code=None,
+            reason=None,
+            request=req.body,
+        )
+        fs = FaultSettings(soap12=scenario.soap12, addressing=scenario.addressing, diagnostics=scenario.diagnostics)
+        ctx: ReceiveContext | None = None
+        try:
+            env = self._accept_http(req, scenario)
+            relates = env.message_id if scenario.addressing else None
+            action = self._action(req, env, scenario)
+            entry.action = action
+            op = active.by_action.get(action or "")
+            entry.operation = op.name if op else None
+            fs = FaultSettings(scenario.soap12, scenario.addressing, scenario.diagnostics, relates, action or "")
+            delay = 0.0
+            hit = active.rules.match("receive", entry.operation, action, node, env.root)
+            if hit is not None:
+                if hit.answers:
+                    return self._finish(entry, self._rule_reply(hit, fs, entry), hit)
+                delay, entry.rule = hit.delay, hit.rule.index
+            ctx = ReceiveContext(scenario=scenario, runtime=self, env=env, now=now, node=node)
+            pipeline.receive(ctx)
+            if op is None:
+                raise Rejection(
+                    "ActionNotSupported",
+                    f"No operation of contract {scenario.service.contract} has the action {action!r}; known: "
+                    + ", ".join(sorted(active.by_action)),
+                    step="dispatch",
+                )
+            header_step.check_must_understand(ctx, security_processed=scenario.security.secured)
+            hit = active.rules.match("dispatch", op.name, action, node, env.root)
+            if hit is not None:
+                entry.steps = [s.as_dict() for s in ctx.steps]
+                if hit.answers:
+                    return self._finish(entry, self._rule_reply(hit, fs, entry), hit)
+                delay, entry.rule = hit.delay, hit.rule.index
+            payload = active.contract.dispatch(op, env.payload)
+            body = active.responder.envelope(
+                payload,
+                action=op.reply_action,
+                relates_to=relates,
+                now=now,
+                signature_values=ctx.signature_values,
+            )
+            ctx.record("dispatch", "ok", f"{op.name} answered")
+            entry.steps = [s.as_dict() for s in ctx.steps]
+            reply = Reply(200, body, [("Content-Type", content_type(scenario.soap12))], delay=delay)
+            return self._finish(entry, reply)
+        except Rejection as rej:
+            if ctx is not None:
+                ctx.record(rej.step or "security", "failed", f"{rej.code}: {rej.message}")
+                entry.steps = [s.as_dict() for s in ctx.steps]
+            else:
+                entry.steps = [{"step": rej.step or "http", "outcome": "failed", "detail": f"{rej.code}: {rej.message}"}]
+            return self._finish(entry, render(rej, fs), rejection=rej)
+        except Exception as exc:  # noqa: BLE001 - the client gets WCF's internal fault, never a traceback
+            log.error("internal error handling exchange %s:\n%s", entry.id, traceback.format_exc())
+            entry.error = f"{type(exc).__name__}: {exc}"
+            rej = Rejection("InternalServiceFault", f"mockwcf internal error: {type(exc).__name__}: {exc}",
+                            step="server")
+            return self._finish(entry, render(rej, fs), rejection=rej)
+
+    def _accept_http(self, req: Request, scenario: Scenario) -> envmod.Envelope:
+        limit = scenario.max_received_message_size
+        if req.size > limit:
+            raise Rejection(
+                "MaxReceivedMessageSizeExceeded",
+                f"The maximum message size quota for incoming messages ({limit}) has been exceeded "
+                f"({req.size} bytes).",
+                step="http",
+                http_status=413,
+            )
+        ctype = req.headers.get("content-type", "")
+        media = ctype.split(";")[0].strip().lower()
+        expected = "application/soap+xml" if scenario.soap12 else "text/xml"
+        if media != expected:
+            raise Rejection(
+                "ContentTypeMismatch",
+                f"Cannot process the message because the content type '{ctype}' was not the expected type "
+                f"'{content_type(scenario.soap12)}'."
+                + (" The request looks like SOAP 1.2 sent to a SOAP 1.1 (basicHttpBinding) endpoint."
+                   if media == "application/soap+xml" else "")
+                + (" The request looks like SOAP 1.1 sent to a SOAP 1.2 endpoint." if media == "text/xml" else ""),
+                step="http",
+                http_status=415,
+            )
+        env = envmod.parse(req.body)
+        if env.soap12 != scenario.soap12:
+            got, want = ("Soap12", "Soap11") if env.soap12 else ("Soap11", "Soap12")
+            raise Rejection(
+                "EncoderEnvelopeVersionMismatch",
+                f"The envelope version of the incoming message ({got}) does not match that of the encoder "
+                f"({want}). Make sure the binding is configured with the same version as the expected messages.",
+                step="envelope",
+                http_status=400,
+            )
+        return env
+
+    @staticmethod
+    def _action(req: Request, env: envmod.Envelope, scenario: Scenario) -> str | None:
+        if scenario.addressing:
+            return env.action
+        if scenario.soap12:
+            for part in req.headers.get("content-type", "").split(";")[1:]:
+                key, _, value = part.strip().partition("=")
+                if key.lower() == "action":
+                    return value.strip().strip('"')
+            return None
+        soap_action = req.headers.get("soapaction")
+        return soap_action.strip().strip('"') if soap_action is not None else None
+
+    def _rule_reply(self, hit: RuleHit, fs: FaultSettings, entry: Entry) -> Reply:
+        r = hit.rule
+        rej = hit.rejection()
+        if rej is not None:
+            entry.steps.append({"step": f"rule[{r.index}]", "outcome": "failed", "detail": f"{rej.code} injected"})
+            entry.resource_code = rej.code
+            reply = render(rej, fs)
+        elif r.custom_fault:
+            cf = r.custom_fault
+            sub = None
+            if cf["subcode"]:
+                sub_ns, _, local = cf["subcode"][1:].partition("}")
+                sub = (sub_ns, local)
+            body = soap_fault(fs, code=cf["code"], subcode=sub, reason=cf["reason"], detail=cf["detail"] or None)
+            reply = Reply(500, body, [("Content-Type", content_type(fs.soap12))])
+            entry.reason = cf["reason"]
+        elif r.http_status:
+            hs = r.http_status
+            reply = Reply(hs["status"], hs["body"].encode(), [("Content-Type", hs["contentType"])])
+        else:
+            reply = Reply(0, b"", [], drop=True)
+        reply.delay = hit.delay
+        entry.steps.append({"step": f"rule[{r.index}]", "outcome": "matched",
+                            "detail": "phase " + r.phase})
+        return reply
+
+    def _finish(self, entry: Entry, reply: Reply, hit: RuleHit | None = None,
+                rejection: Rejection | None = None) -> Reply:
+        if hit is not None:
+            entry.rule = hit.rule.index
+        if rejection is not None or reply.status >= 400 or reply.drop:
+            entry.verdict = "rejected"
+        if rejection is not None:
+            entry.resource_code = rejection.code
+            wire = rejection.wire
+            entry.wire_code = (f"HTTP {rejection.http_status}" if wire.code == "HTTP"
+                               else f"{wire.subcode or wire.code}")
+            entry.reason = rejection.message
+        entry.status = reply.status
+        entry.response = reply.body
+        self.journal.add(entry)
+        for listener in self.listeners:
+            listener(entry)
+        return reply
+

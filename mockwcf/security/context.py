@@ -1,0 +1,91 @@
+"""What the receive steps share: the parsed request, the tokens read so far and the step journal.
+
+WCF keeps two header-local token resolvers (reference 1.4): the *universal* one holds every token read
+from the header, the *primary* one only tokens authenticated by the binding's primary authenticator.
+The primary signature may only be resolved against the primary list; this is why seed 001's
+IssuerSerial KeyInfo fails when no BinarySecurityToken was sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from lxml import etree
+
+from mockwcf.envelope import Envelope
+
+if TYPE_CHECKING:
+    from mockwcf.runtime import Runtime
+    from mockwcf.scenario import Scenario
+
+
+@dataclass(eq=False)
+class Token:
+    """A token read from the security header (identity matters, hence eq=False)."""
+
+    kind: str  # "X509" | "UserName"
+    element: etree._Element
+    id: str | None
+    role: str  # "primary" | "supporting"
+    cert: x509.Certificate | None = None
+    username: str | None = None
+    signed: bool = False  # covered by the primary signature
+    endorsing: bool = False  # signed something with its key
+
+    def label(self) -> str:
+        what = f"X509 '{self.cert.subject.rfc4514_string()}'" if self.cert else f"UserName '{self.username}'"
+        return f"{what} (id {self.id or '-'})"
+
+
+@dataclass
+class TimestampInfo:
+    element: etree._Element
+    id: str | None
+    created: datetime
+    expires: datetime | None
+
+
+@dataclass
+class StepRecord:
+    step: str
+    outcome: str  # ok | failed | skipped
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"step": self.step, "outcome": self.outcome, "detail": self.detail}
+
+
+@dataclass
+class ReceiveContext:
+    scenario: Scenario
+    runtime: Runtime
+    env: Envelope
+    now: datetime
+    node: int
+    steps: list[StepRecord] = field(default_factory=list)
+    tokens: list[Token] = field(default_factory=list)
+    timestamp: TimestampInfo | None = None
+    primary_signature: Any = None  # signature.ParsedSignature once verified
+    primary_signature_value: bytes | None = None
+    signature_values: list[bytes] = field(default_factory=list)  # for SignatureConfirmation
+    read_header_elements: dict[int, etree._Element] = field(default_factory=dict)  # id(el) -> el read so far
+    verified_ids: set[str] = field(default_factory=set)  # ids whose digest the primary signature proved
+    pending_references: list[Any] = field(default_factory=list)  # references to Body/headers, checked later
+    endorsed_ids: set[str] = field(default_factory=set)
+
+    def record(self, step: str, outcome: str, detail: str = "") -> None:
+        self.steps.append(StepRecord(step, outcome, detail))
+
+    @property
+    def primary_tokens(self) -> list[Token]:
+        return [t for t in self.tokens if t.role == "primary"]
+
+    @property
+    def universal_tokens(self) -> list[Token]:
+        return list(self.tokens)
+
+    def mark_read(self, element: etree._Element) -> None:
+        self.read_header_elements[id(element)] = element

@@ -1,0 +1,90 @@
+"""Finding the Security header and the rules about the header as a whole (reference 1.1, 1.3).
+
+The header is the `wsse:Security` for the ultimate receiver (no actor/role); one addressed to any
+other actor is not seen. An unsecured endpoint does not understand `wsse:Security`, so a client that
+sends it with mustUnderstand="1" gets the dispatcher's MustUnderstand fault.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from mockwcf import ns
+from mockwcf.envelope import elements, must_understand
+from mockwcf.faults import Rejection
+from mockwcf.security.context import ReceiveContext
+
+STEP = "header"
+_TIMESTAMP = ns.q(ns.WSU, "Timestamp")
+_MODE_NAMES = {"twmc": "TransportWithMessageCredential", "message": "Message", "transport": "Transport",
+               "none": "None"}
+
+
+def locate(ctx: ReceiveContext) -> list[etree._Element]:
+    """The Security header's children, or WCF's rejection for a missing or empty header."""
+    sec = ctx.env.security
+    security = ctx.scenario.security
+    if sec is None:
+        elsewhere = ""
+        if ctx.env.other_security:
+            elsewhere = " A wsse:Security header is present but addressed to another actor/role, so WCF ignores it."
+        raise Rejection(
+            "UnableToFindSecurityHeaderInMessage",
+            "Security processor was unable to find a security header in the message; this endpoint is "
+            f"{_MODE_NAMES[security.kind]} with {security.credential} credentials.{elsewhere}",
+            step=STEP,
+            hint=(f"Binding mismatch: the service expects {_MODE_NAMES[security.kind]} security with "
+                  f"{security.credential} credentials; add a wsse:Security header carrying "
+                  + ("a UsernameToken" if security.credential == "UserName"
+                     else "a BinarySecurityToken and a Signature")
+                  + " (and a Timestamp), or point the client at an unsecured endpoint."),
+        )
+    children = elements(sec)
+    if not children:
+        raise Rejection("SecurityHeaderIsEmpty", "Security header is empty.", step=STEP)
+    ctx.record(STEP, "ok", f"wsse:Security with {len(children)} element(s), layout {security.layout}")
+    return children
+
+
+def check_layout(ctx: ReceiveContext, children: list[etree._Element]) -> None:
+    layout = ctx.scenario.security.layout
+    stamps = [i for i, c in enumerate(children) if c.tag == _TIMESTAMP]
+    if not stamps:
+        return
+    if layout == "LaxTimestampFirst" and stamps[0] != 0:
+        raise Rejection("TimestampMustOccurFirstInSecurityHeaderLayout",
+                        "The timestamp must occur first in this security header layout.", step=STEP)
+    if layout == "LaxTimestampLast" and stamps[-1] != len(children) - 1:
+        raise Rejection("TimestampMustOccurLastInSecurityHeaderLayout",
+                        "The timestamp must occur last in this security header layout.", step=STEP)
+
+
+def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None:
+    """The dispatcher's check: every mustUnderstand header must be one this endpoint processes."""
+    env = ctx.env
+    if env.header is None:
+        return
+    for h in elements(env.header):
+        if not must_understand(env, h):
+            continue
+        qn = etree.QName(h)
+        if qn.namespace == ns.WSA10 and ctx.scenario.addressing:
+            continue
+        if h is env.security and security_processed:
+            continue
+        hint = None
+        if qn.namespace == ns.WSSE and qn.localname == "Security":
+            hint = (f"Binding mismatch: this endpoint's security mode is "
+                    f"{_MODE_NAMES[ctx.scenario.security.kind]}, so it does not process wsse:Security. Remove "
+                    "WS-Security from the client, or configure the service with the security the client sends.")
+        elif qn.namespace == ns.WSA10:
+            hint = ("This binding does not use WS-Addressing (basicHttpBinding is SOAP 1.1 without it): "
+                    "drop the wsa: headers or their mustUnderstand.")
+        raise Rejection(
+            "MustUnderstandHeaderNotUnderstood",
+            f"The header '{qn.localname}' from the namespace '{qn.namespace}' was not understood by the "
+            "recipient of this message.",
+            step=STEP,
+            hint=hint,
+            header=(qn.namespace or "", qn.localname),
+        )

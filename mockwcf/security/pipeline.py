@@ -1,0 +1,130 @@
+"""The receive pipeline's order, written in one place (RS ReceiveSecurityHeader.Process and
+ExecuteFullPass, MessageSecurityProtocol.ProcessSecurityHeader; reference 1.2-1.3).
+
+Strict: one pass in document order; each element is read and checked when reached, the first
+Signature is primary and is verified when reached. Lax: tokens and timestamps first, then the
+signatures (primary = the first one that does not merely sign another signature).
+After the header (Message security only): Timestamp must be signed, then the protection pass
+(ids, header and Body digests, required parts), a signature must exist, then supporting tokens,
+then replay detection (a second freshness check), then the required Timestamp.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from mockwcf import ns
+from mockwcf.faults import Rejection
+from mockwcf.security import header, parts, signature, timestamp, tokens
+from mockwcf.security.context import ReceiveContext
+
+_SIGNATURE = ns.q(ns.DS, "Signature")
+_TIMESTAMP = ns.q(ns.WSU, "Timestamp")
+_STR = ns.q(ns.WSSE, "SecurityTokenReference")
+_SIGCONF = ns.q(ns.WSSE11, "SignatureConfirmation")
+_ENCRYPTED = {ns.q(ns.XENC, "ReferenceList"), ns.q(ns.XENC, "EncryptedData")}
+_ENCRYPTED_KEY = ns.q(ns.XENC, "EncryptedKey")
+
+
+def receive(ctx: ReceiveContext) -> None:
+    """Raise a Rejection exactly where WCF would; return normally when the request is accepted."""
+    security = ctx.scenario.security
+    if not security.secured:
+        ctx.record("header", "skipped", f"security mode {security.kind}: no message security")
+        return
+    children = header.locate(ctx)
+    header.check_layout(ctx, children)
+    if security.layout == "Strict":
+        _strict_pass(ctx, children)
+    else:
+        _lax_pass(ctx, children)
+    if security.kind == "message":
+        parts.check_header_targets(ctx)
+        parts.protection_pass(ctx)
+        if ctx.primary_signature is None:
+            raise Rejection("RequiredSignatureMissing", "The signature must be in the security header.",
+                            step="signature")
+    elif ctx.pending_references:
+        parts.check_transport_to(ctx)
+    tokens.verify_supporting(ctx)
+    if ctx.scenario.settings.detect_replays:
+        _replay(ctx)
+    if security.kind == "message" and security.include_timestamp and ctx.timestamp is None:
+        raise Rejection("RequiredTimestampMissingInSecurityHeader", "Required timestamp missing in security header.",
+                        step="timestamp")
+
+
+def _read_element(ctx: ReceiveContext, el: etree._Element) -> None:
+    """One non-signature child, as ExecuteFullPass dispatches it."""
+    tag = el.tag
+    if tag == _TIMESTAMP:
+        timestamp.read(ctx, el)
+    elif tag in _ENCRYPTED:
+        raise Rejection("MessageSecurityVerificationFailed",
+                        "Encryption is not expected by this binding (protectionLevel Sign): EncryptionNotExpected.",
+                        step="encryption")
+    elif tag == _ENCRYPTED_KEY:
+        raise Rejection("MessageSecurityVerificationFailed",
+                        "Cannot resolve KeyInfo for unwrapping key: this Sign-only binding has no wrapping token "
+                        "(UnableToResolveKeyInfoForUnwrappingToken).", step="encryption")
+    elif tag == _SIGCONF:
+        raise Rejection("MessageSecurityVerificationFailed",
+                        "A service does not expect wsse11:SignatureConfirmation in a request "
+                        "(SignatureConfirmationsNotExpected).", step="header")
+    elif tag != _STR:
+        tokens.read(ctx, el)
+    ctx.mark_read(el)
+
+
+def _strict_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
+    primary_found = ctx.scenario.security.kind != "message"
+    for el in children:
+        if el.tag == _SIGNATURE:
+            sig = signature.read(ctx, el)
+            if primary_found:
+                signature.process_supporting(ctx, sig)
+            else:
+                primary_found = True
+                signature.process_primary(ctx, sig)
+            ctx.mark_read(el)
+        else:
+            _read_element(ctx, el)
+
+
+def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
+    sigs = []
+    for el in children:
+        if el.tag == _SIGNATURE:
+            sigs.append(signature.read(ctx, el))
+        else:
+            _read_element(ctx, el)
+    for sig in sigs:
+        ctx.mark_read(sig.element)
+    if ctx.scenario.security.kind != "message":
+        for sig in sigs:
+            signature.process_supporting(ctx, sig)
+        return
+    sig_ids = {s.element.get("Id") for s in sigs if s.element.get("Id")}
+    primaries = [s for s in sigs if not (len(s.references) == 1 and s.references[0].target_id in sig_ids)]
+    if len(primaries) > 1:
+        raise Rejection("AtMostOnePrimarySignatureInReceiveSecurityHeader",
+                        f"Only one primary signature is allowed in a security header; found {len(primaries)}.",
+                        step="signature")
+    for sig in primaries:
+        signature.process_primary(ctx, sig)
+    for sig in sigs:
+        if sig not in primaries:
+            signature.process_supporting(ctx, sig)
+
+
+def _replay(ctx: ReceiveContext) -> None:
+    if ctx.timestamp is None:
+        raise Rejection("NoTimestampAvailableInSecurityHeaderToDoReplayDetection",
+                        "No timestamp is available in the security header to do replay detection.", step="replay")
+    if ctx.primary_signature_value is None:
+        raise Rejection("NoSignatureAvailableInSecurityHeaderToDoReplayDetection",
+                        "No signature is available in the security header to provide the nonce for replay detection.",
+                        step="replay")
+    ctx.runtime.replay_cache(ctx.node).add(ctx.primary_signature_value, ctx.now)
+    timestamp.validate(ctx, ctx.timestamp)
+    ctx.record("replay", "ok", "primary SignatureValue recorded")

@@ -1,0 +1,292 @@
+"""ds:Signature reading and verification on the already-parsed tree, in WCF's order.
+
+Order (reference "Order inside signature verification"): the Signature is *read* first (transforms,
+canonicalization, KeyInfo syntax); then for the primary signature the replay check, KeyInfo
+resolution, key, SignatureMethod against the suite, the SignatureValue, and per Reference the
+DigestMethod and digest. References to security header elements are checked here; references to
+the Body and SOAP headers are left for the protection pass (parts.py), as WCF does.
+
+The verifier is exclusive c14n (lxml) + cryptography on the one tree; signxml re-parses the
+document about nine times per message (performance-floors.md) and is used off the hot path only
+(cross-checks in tests and `mockwcf verify --signxml`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from lxml import etree
+
+from mockwcf import ns
+from mockwcf.envelope import WSU_ID, elements
+from mockwcf.faults import Rejection
+from mockwcf.security import keyinfo
+from mockwcf.security.context import ReceiveContext, Token
+
+STEP = "signature"
+_ALLOWED_TRANSFORMS = {ns.EXC_C14N, ns.EXC_C14N_COMMENTS}
+_DIGESTS = {ns.SHA1: hashlib.sha1, ns.SHA256: hashlib.sha256}
+_SIG_HASHES = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
+SUITES = {
+    # suite: (asymmetric signature, digest)   RS SM/Security/SecurityAlgorithmSuite.cs
+    "Basic256": (ns.RSA_SHA1, ns.SHA1),
+    "Basic256Sha256": (ns.RSA_SHA256, ns.SHA256),
+}
+
+
+@dataclass
+class Reference:
+    uri: str
+    target_id: str | None
+    transforms: list[tuple[str, list[str] | None]]
+    digest_method: str
+    digest_value: bytes
+    verified: bool = False
+
+
+@dataclass
+class ParsedSignature:
+    element: etree._Element
+    signed_info: etree._Element
+    c14n_method: str
+    c14n_prefixes: list[str] | None
+    method: str
+    value: bytes
+    references: list[Reference]
+    clauses: list[keyinfo.Clause]
+    token: Token | None = None
+    covered: list[etree._Element] = field(default_factory=list)
+
+
+def c14n(element: etree._Element, algorithm: str = ns.EXC_C14N, prefixes: list[str] | None = None) -> bytes:
+    return etree.tostring(
+        element,
+        method="c14n",
+        exclusive=True,
+        with_comments=algorithm == ns.EXC_C14N_COMMENTS,
+        inclusive_ns_prefixes=prefixes or None,
+    )
+
+
+def _inclusive_prefixes(method_el: etree._Element) -> list[str] | None:
+    inc = method_el.find(ns.q(ns.EC, "InclusiveNamespaces"))
+    if inc is None:
+        return None
+    return [p if p != "#default" else None for p in (inc.get("PrefixList") or "").split()]  # type: ignore[misc]
+
+
+def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
+    """SignedXml.ReadFrom with WCF's StandardTransformFactory: structural errors surface here."""
+    si = element.find(ns.q(ns.DS, "SignedInfo"))
+    sv = element.find(ns.q(ns.DS, "SignatureValue"))
+    if si is None or sv is None:
+        raise Rejection(
+            "MessageSecurityVerificationFailed",
+            "ds:Signature needs ds:SignedInfo and ds:SignatureValue.",
+            step=STEP,
+        )
+    cm = si.find(ns.q(ns.DS, "CanonicalizationMethod"))
+    c14n_method = cm.get("Algorithm", "") if cm is not None else ""
+    if c14n_method not in _ALLOWED_TRANSFORMS:
+        raise Rejection(
+            "UnsupportedTransformAlgorithm",
+            f"CanonicalizationMethod {c14n_method!r} is not exclusive c14n; WCF supports only "
+            f"{ns.EXC_C14N}.",
+            step=STEP,
+        )
+    sm = si.find(ns.q(ns.DS, "SignatureMethod"))
+    method = sm.get("Algorithm", "") if sm is not None else ""
+    refs = []
+    for ref in si.findall(ns.q(ns.DS, "Reference")):
+        transforms_el = ref.find(ns.q(ns.DS, "Transforms"))
+        transforms: list[tuple[str, list[str] | None]] = []
+        if transforms_el is not None:
+            tlist = transforms_el.findall(ns.q(ns.DS, "Transform"))
+            if not tlist:
+                raise Rejection(
+                    "AtLeastOneTransformRequired",
+                    f"Reference {ref.get('URI')!r} has an empty ds:Transforms.",
+                    step=STEP,
+                )
+            for t in tlist:
+                alg = t.get("Algorithm", "")
+                if alg not in _ALLOWED_TRANSFORMS:
+                    what = "the STR-Transform (not emulated by mockwcf)" if alg == ns.STR_TRANSFORM else repr(alg)
+                    raise Rejection(
+                        "UnsupportedTransformAlgorithm",
+                        f"Reference {ref.get('URI')!r} uses transform {what}; WCF accepts exclusive c14n "
+                        "(with or without comments) and the STR-Transform only.",
+                        step=STEP,
+                    )
+                transforms.append((alg, _inclusive_prefixes(t)))
+        dm = ref.find(ns.q(ns.DS, "DigestMethod"))
+        dv = ref.find(ns.q(ns.DS, "DigestValue"))
+        try:
+            digest_value = base64.b64decode("".join((dv.text or "").split()) if dv is not None else "")
+        except (binascii.Error, ValueError):
+            raise Rejection("MessageSecurityVerificationFailed", "A DigestValue is not base64.", step=STEP) from None
+        uri = ref.get("URI", "")
+        refs.append(
+            Reference(
+                uri=uri,
+                target_id=uri[1:] if uri.startswith("#") else None,
+                transforms=transforms,
+                digest_method=dm.get("Algorithm", "") if dm is not None else "",
+                digest_value=digest_value,
+            )
+        )
+    try:
+        value = base64.b64decode("".join((sv.text or "").split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise Rejection("MessageSecurityVerificationFailed", "SignatureValue is not base64.", step=STEP) from None
+    clauses = keyinfo.read(element.find(ns.q(ns.DS, "KeyInfo")), ctx.scenario.security.wss11)
+    return ParsedSignature(
+        element=element,
+        signed_info=si,
+        c14n_method=c14n_method,
+        c14n_prefixes=_inclusive_prefixes(cm) if cm is not None else None,
+        method=method,
+        value=value,
+        references=refs,
+        clauses=clauses,
+    )
+
+
+def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which: str) -> Token:
+    """VerifySignature: KeyInfo -> key -> SignatureMethod -> SignatureValue -> header-element digests."""
+    token = keyinfo.resolve(ctx, sig.clauses, tokens, which)
+    sig.token = token
+    key = token.cert.public_key() if token.cert is not None else None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise Rejection(
+            "PublicKeyNotRSA",
+            f"The signing token {token.label()} has no RSA public key; the asymmetric suites sign with RSA.",
+            step=STEP,
+        )
+    if not 1024 <= key.key_size <= 4096:
+        raise Rejection(
+            "SuiteDoesNotAcceptAlgorithm",
+            f"RSA key size {key.key_size} is outside the suite's 1024-4096 bits.",
+            step=STEP,
+        )
+    suite = ctx.scenario.security.suite
+    want_sig, want_digest = SUITES[suite]
+    if sig.method != want_sig:
+        raise Rejection(
+            "SuiteDoesNotAcceptAlgorithm",
+            f"The algorithm '{sig.method}' is not accepted for operation 'Signature' by algorithm suite "
+            f"{suite} (it takes {want_sig}).",
+            step=STEP,
+        )
+    signed_info = c14n(sig.signed_info, sig.c14n_method, sig.c14n_prefixes)
+    try:
+        key.verify(sig.value, signed_info, padding.PKCS1v15(), _SIG_HASHES[sig.method]())
+    except InvalidSignature:
+        raise Rejection(
+            "SignatureVerificationFailed",
+            f"The SignatureValue does not verify with the key of {token.label()} over the exclusive-c14n "
+            "SignedInfo.",
+            step=STEP,
+        ) from None
+    for ref in sig.references:
+        if ref.digest_method != want_digest:
+            raise Rejection(
+                "SuiteDoesNotAcceptAlgorithm",
+                f"The algorithm '{ref.digest_method}' is not accepted for operation 'Digest' by algorithm suite "
+                f"{suite} (it takes {want_digest}).",
+                step=STEP,
+            )
+    _verify_header_references(ctx, sig)
+    ctx.record(STEP, "ok", f"{which} signature verified with {token.label()}, {len(sig.references)} reference(s)")
+    return token
+
+
+def _verify_header_references(ctx: ReceiveContext, sig: ParsedSignature) -> None:
+    """References to security-header children are checked now; only children already read count in Strict."""
+    strict = ctx.scenario.security.layout == "Strict"
+    header_children = elements(ctx.env.security) if ctx.env.security is not None else []
+    for ref in sig.references:
+        if ref.target_id is None:
+            continue
+        target = next((e for e in header_children if e.get(WSU_ID) == ref.target_id), None)
+        if target is None:
+            ctx.pending_references.append((sig, ref))
+            continue
+        if strict and id(target) not in ctx.read_header_elements:
+            continue  # marks nothing: the element, read later, stays unsigned (signature-details, Strict)
+        check_digest(sig, ref, target)
+        ctx.verified_ids.add(ref.target_id)
+        for t in ctx.tokens:
+            if t.element is target:
+                t.signed = True
+
+
+def check_digest(sig: ParsedSignature, ref: Reference, target: etree._Element) -> None:
+    data = target
+    digest_input = b""
+    if ref.transforms:
+        for alg, prefixes in ref.transforms:
+            digest_input = c14n(data, alg, prefixes)
+    else:
+        raise Rejection(
+            "MessageSecurityVerificationFailed",
+            f"Reference {ref.uri!r} has no transforms (WCF: EmptyTransformChainNotSupported).",
+            step=STEP,
+        )
+    digest = _DIGESTS.get(ref.digest_method)
+    if digest is None or digest(digest_input).digest() != ref.digest_value:
+        local = etree.QName(target).localname
+        raise Rejection(
+            "DigestVerificationFailedForReference",
+            f"Digest verification failed for Reference '{ref.uri}' ({local}): the element was changed after "
+            "signing or canonicalized differently.",
+            step=STEP,
+        )
+    ref.verified = True
+    sig.covered.append(target)
+
+
+def process_primary(ctx: ReceiveContext, sig: ParsedSignature) -> None:
+    """ProcessPrimarySignature: replay check on the SignatureValue first, then verification."""
+    ctx.primary_signature_value = sig.value
+    if ctx.scenario.settings.detect_replays:
+        ctx.runtime.replay_cache(ctx.node).check(sig.value, ctx.now)
+    verify(ctx, sig, ctx.primary_tokens, "primary")
+    ctx.primary_signature = sig
+    ctx.signature_values.append(sig.value)
+
+
+def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
+    """ProcessSupportingSignature: endorsing signatures use the universal resolver."""
+    security = ctx.scenario.security
+    expects_endorsing = security.kind == "twmc" and security.credential == "Certificate"
+    if not expects_endorsing:
+        raise Rejection(
+            "SupportingTokenSignaturesNotExpected",
+            "The header carries a supporting (endorsing) ds:Signature but this binding expects none"
+            + (" (TransportWithMessageCredential UserName: the UsernameToken alone authenticates)."
+               if security.kind == "twmc" else "."),
+            step=STEP,
+        )
+    if security.kind == "twmc" and ctx.timestamp is None:
+        raise Rejection(
+            "SigningWithoutPrimarySignatureRequiresTimestamp",
+            "An endorsing signature without a primary signature must sign the Timestamp, and there is none "
+            "before it.",
+            step=STEP,
+        )
+    token = verify(ctx, sig, ctx.universal_tokens, "universal")
+    if ctx.timestamp is not None and ctx.timestamp.id and ctx.timestamp.id not in ctx.verified_ids:
+        raise Rejection(
+            "RequiredSecurityHeaderElementNotSigned",
+            f"The security header element 'Timestamp' with the '{ctx.timestamp.id}' id must be signed by the "
+            "endorsing signature.",
+            step=STEP,
+        )
+    token.endorsing = True

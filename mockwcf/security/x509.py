@@ -1,0 +1,234 @@
+"""BinarySecurityToken reading and client-certificate validation, as WCF's X509 token entry and
+X509CertificateValidator do it (reference sections 5.1-5.3).
+
+Validation happens the moment the token is read (reference 1.3), so an untrusted certificate is
+reported before any signature is looked at.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
+
+from mockwcf import ns
+from mockwcf.faults import Rejection
+
+STEP = "x509"
+
+
+@functools.lru_cache(maxsize=256)
+def load_pem_certificate(path: Path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(path.read_bytes())
+
+
+@functools.lru_cache(maxsize=4096)
+def certificate_from_der(der: bytes) -> x509.Certificate:
+    """Cached: a client sends the same certificate on every request (performance-floors.md, point 3)."""
+    return x509.load_der_x509_certificate(der)
+
+
+def read_bst_value(value_type: str | None, encoding: str | None, text: str) -> x509.Certificate:
+    """Decode a BinarySecurityToken the way WCF's X509 token entry does.
+
+    The ValueType is compared exactly: WCF knows only #X509v3 (reference 5.1).
+    """
+    if value_type != ns.X509V3:
+        raise Rejection(
+            "CannotReadToken",
+            f"Cannot read the BinarySecurityToken with ValueType {value_type!r}: WCF reads X.509 tokens only "
+            f"with ValueType exactly {ns.X509V3!r}.",
+            step=STEP,
+        )
+    raw_text = "".join(text.split())
+    try:
+        if encoding in (None, "", ns.BASE64_ENCODING):
+            raw = base64.b64decode(raw_text, validate=True)
+        elif encoding == ns.HEX_ENCODING:
+            raw = binascii.unhexlify(raw_text)
+        else:
+            raise Rejection(
+                "UnknownEncodingInBinarySecurityToken",
+                f"EncodingType {encoding!r} is not Base64Binary or HexBinary.",
+                step=STEP,
+            )
+    except (binascii.Error, ValueError):
+        raise Rejection(
+            "InvalidX509RawData",
+            "The BinarySecurityToken text does not decode with its EncodingType.",
+            step=STEP,
+        ) from None
+    try:
+        return certificate_from_der(raw)
+    except ValueError:
+        raise Rejection(
+            "InvalidX509RawData",
+            f"The {len(raw)} decoded bytes of the BinarySecurityToken are not a DER X.509 certificate.",
+            step=STEP,
+        ) from None
+
+
+def describe(cert: x509.Certificate) -> str:
+    """The way WCF names a certificate in its messages: subject and thumbprint."""
+    return f"'{dotnet_name(cert.subject)}; {thumbprint(cert).hex().upper()}'"
+
+
+def thumbprint(cert: x509.Certificate) -> bytes:
+    return cert.fingerprint(hashes.SHA1())
+
+
+def dotnet_name(name: x509.Name) -> str:
+    """X509Certificate2.Subject/Issuer form: most specific RDN first, joined by ', '."""
+    return ", ".join(
+        "+".join(f"{_short(a.oid)}={a.value}" for a in rdn) for rdn in reversed(list(name.rdns))
+    )
+
+
+_SHORT = {
+    NameOID.COMMON_NAME: "CN",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.COUNTRY_NAME: "C",
+    NameOID.STATE_OR_PROVINCE_NAME: "S",
+    NameOID.LOCALITY_NAME: "L",
+    NameOID.EMAIL_ADDRESS: "E",
+    NameOID.DOMAIN_COMPONENT: "DC",
+}
+
+
+def _short(oid: x509.ObjectIdentifier) -> str:
+    return _SHORT.get(oid, f"OID.{oid.dotted_string}")
+
+
+def subject_key_identifier(cert: x509.Certificate) -> bytes | None:
+    """Only the extension counts: WCF does not compute an SKI from the key (reference 1.6)."""
+    try:
+        return cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_KEY_IDENTIFIER).value.digest
+    except x509.ExtensionNotFound:
+        return None
+
+
+def issuer_matches(cert: x509.Certificate, issuer_text: str) -> bool:
+    """X509IssuerSerialKeyIdentifierClause's issuer test: .NET's string form, or the same DER."""
+    text = issuer_text.strip()
+    if text == dotnet_name(cert.issuer):
+        return True
+    try:
+        parsed = x509.Name.from_rfc4514_string(text)
+    except ValueError:
+        return False
+    return parsed.public_bytes() == cert.issuer.public_bytes()
+
+
+@dataclass(frozen=True)
+class TrustSettings:
+    mode: str
+    roots: tuple[x509.Certificate, ...]
+    people: tuple[x509.Certificate, ...]
+
+
+def validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
+    """Raise the FailedAuthentication-class rejection WCF's validator would raise."""
+    mode = trust.mode
+    if mode == "None":
+        return
+    if mode == "PeerTrust":
+        _peer(cert, trust, now)
+    elif mode == "ChainTrust":
+        _chain(cert, trust, now)
+    else:  # PeerOrChainTrust: peer first, then chain, messages concatenated
+        try:
+            _peer(cert, trust, now)
+        except Rejection as peer_err:
+            try:
+                _chain(cert, trust, now)
+            except Rejection as chain_err:
+                raise Rejection(chain_err.code, f"{peer_err.message} {chain_err.message}", step=STEP) from None
+
+
+def _peer(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
+    if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
+        raise Rejection(
+            "X509InvalidUsageTime",
+            f"The X.509 certificate {describe(cert)} usage time is invalid: the server time {now:%Y-%m-%d %H:%M:%S}Z "
+            f"is not between NotBefore {cert.not_valid_before_utc:%Y-%m-%d %H:%M:%S}Z and NotAfter "
+            f"{cert.not_valid_after_utc:%Y-%m-%d %H:%M:%S}Z.",
+            step=STEP,
+        )
+    if not any(p == cert for p in trust.people):
+        raise Rejection(
+            "X509IsNotInTrustedStore",
+            f"The X.509 certificate {describe(cert)} is not in the trusted people store "
+            "(credentials.clientCertificate.trustedPeople).",
+            step=STEP,
+        )
+
+
+def _chain(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
+    problems: list[str] = []
+    chain = [cert]
+    current = cert
+    anchored = False
+    for _ in range(8):
+        if any(current == r for r in trust.roots):
+            anchored = True
+            break
+        issuer = next((r for r in trust.roots if r.subject == current.issuer and _signed_by(current, r)), None)
+        if issuer is None:
+            if current.issuer == current.subject:
+                problems.append("A certificate chain processed, but terminated in a root certificate which is "
+                                "not trusted by the trust provider.")
+            else:
+                problems.append("The issuer of the certificate could not be found among the trusted certificates.")
+            break
+        chain.append(issuer)
+        current = issuer
+    for c in chain:
+        if not (c.not_valid_before_utc <= now <= c.not_valid_after_utc):
+            problems.append(
+                f"A required certificate ({dotnet_name(c.subject)}) is not within its validity period when "
+                f"verifying against the current system clock ({c.not_valid_before_utc:%Y-%m-%d}..."
+                f"{c.not_valid_after_utc:%Y-%m-%d})."
+            )
+    eku = _eku(cert)
+    if eku is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
+        problems.append("The certificate is not valid for the requested usage (Client Authentication, "
+                        "1.3.6.1.5.5.7.3.2, is missing from its extended key usage).")
+    if problems or not anchored:
+        raise Rejection(
+            "X509ChainBuildFail",
+            f"The X.509 certificate {describe(cert)} chain building failed. The certificate that was used has a "
+            "trust chain that cannot be verified. " + " ".join(problems),
+            step=STEP,
+        )
+
+
+def _eku(cert: x509.Certificate) -> list[x509.ObjectIdentifier] | None:
+    try:
+        return list(cert.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE).value)
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    key = issuer.public_key()
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
+                       cert.signature_hash_algorithm)  # type: ignore[arg-type]
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))  # type: ignore[arg-type]
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True

@@ -1,0 +1,133 @@
+"""Serving with Twisted: one resource that routes admin, WSDL and SOAP requests to the runtime.
+
+We do not use `spyne.server.twisted` (its server path is the big cost; see service.py), so its two
+Twisted 26 traps (the `twisted.python.constants` import and the bytes request method that makes every
+POST a 405) never bite. `compat.install()` still maps `twisted.python.constants` to `constantly`, so
+users who import Spyne's Twisted module next to ours get a working import.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from twisted.internet import reactor as _reactor
+from twisted.web import resource, server
+
+from mockwcf import admin, compat
+from mockwcf.faults import Reply
+from mockwcf.runtime import Request, Runtime
+from mockwcf.scenario import Scenario
+
+compat.install()
+log = logging.getLogger("mockwcf")
+reactor: Any = _reactor
+
+
+class _BoundedRequest(server.Request):
+    """Stops buffering a body past maxReceivedMessageSize, so an oversize request costs no memory."""
+
+    overflow = 0
+
+    def handleContentChunk(self, data: bytes) -> None:
+        limit = self.channel.site.resource.runtime.scenario.max_received_message_size  # type: ignore[union-attr]
+        if self.overflow or self.content.tell() + len(data) > limit:  # type: ignore[union-attr]
+            self.overflow += len(data)
+            return
+        super().handleContentChunk(data)
+
+
+class MockResource(resource.Resource):
+    isLeaf = True
+
+    def __init__(self, runtime: Runtime, https: bool = False) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.https = https
+
+    def render(self, request: server.Request) -> bytes | int:
+        try:
+            reply = self._route(request)
+        except Exception:  # noqa: BLE001 - never a traceback on the wire
+            log.exception("internal error")
+            reply = Reply(500, b"mockwcf internal error; see the server log\n",
+                          [("Content-Type", "text/plain; charset=utf-8")])
+        if reply.drop or reply.delay:
+            reactor.callLater(reply.delay, self._deliver, request, reply)
+            return server.NOT_DONE_YET
+        return self._write(request, reply)
+
+    def _deliver(self, request: server.Request, reply: Reply) -> None:
+        if request.finished or request._disconnected:  # type: ignore[attr-defined]
+            return
+        if reply.drop:
+            request.transport.abortConnection()  # type: ignore[union-attr]
+            return
+        request.write(self._write(request, reply))
+        request.finish()
+
+    @staticmethod
+    def _write(request: server.Request, reply: Reply) -> bytes:
+        request.setResponseCode(reply.status)
+        for name, value in reply.headers:
+            request.setHeader(name, value)
+        return reply.body
+
+    def _route(self, request: server.Request) -> Reply:
+        raw_path = request.path.decode("latin-1")
+        method = request.method.decode("latin-1")
+        query = request.uri.decode("latin-1").partition("?")[2]
+        headers = {k.decode("latin-1").lower(): v[-1].decode("latin-1")
+                   for k, v in request.requestHeaders.getAllRawHeaders()}
+        host = headers.get("host") or f"{request.getHost().host}:{request.getHost().port}"
+        base = f"{'https' if self.https else 'http'}://{host}"
+        if request.content is not None:
+            request.content.seek(0)
+        body = request.content.read() if request.content is not None else b""
+        client = request.getClientAddress()
+        overflow = getattr(request, "overflow", 0)
+        req = Request(method, raw_path, query, headers, body, base, getattr(client, "host", ""),
+                      size=len(body) + overflow)
+        if raw_path.startswith(admin.PREFIX):
+            return admin.handle(self.runtime, req)
+        scenario = self.runtime.scenario
+        if raw_path.rstrip("/") != scenario.service.path.rstrip("/"):
+            return Reply(404, f"No endpoint at {raw_path}; the service is at {scenario.service.path}\n".encode(),
+                         [("Content-Type", "text/plain; charset=utf-8")])
+        if method == "GET":
+            if query.lower() in ("wsdl", "singlewsdl"):
+                return Reply(200, self.runtime.wsdl(base), [("Content-Type", "text/xml; charset=utf-8")])
+            return Reply(200, _help_page(scenario, base), [("Content-Type", "text/html; charset=utf-8")])
+        if method != "POST":
+            return Reply(405, b"", [("Allow", "GET, POST")])
+        return self.runtime.handle_soap(req)
+
+
+def _help_page(scenario: Scenario, base: str) -> bytes:
+    url = base + scenario.service.path
+    return (f"<html><head><title>{scenario.service.name} (mockwcf)</title></head><body>"
+            f"<h1>{scenario.service.name}</h1><p>mockwcf scenario <b>{scenario.name}</b>. "
+            f"WSDL: <a href='{url}?wsdl'>{url}?wsdl</a> (also ?singleWsdl). "
+            f"Journal: <a href='{base}/_mockwcf/exchanges'>{base}/_mockwcf/exchanges</a></p></body></html>").encode()
+
+
+def tls_context(scenario: Scenario) -> Any:
+    from twisted.internet import ssl  # pyOpenSSL is imported only when TLS is used (start-up time)
+
+    assert scenario.service_certificate and scenario.service_key
+    cert = ssl.PrivateCertificate.loadPEM(
+        scenario.service_certificate.read_text() + "\n" + scenario.service_key.read_text()
+    )
+    return cert.options()
+
+
+def listen(runtime: Runtime, host: str, port: int, tls: bool = False) -> Any:
+    """Start listening; returns the Twisted port (its getHost().port is the real port for port 0)."""
+    scenario = runtime.scenario
+    use_tls = tls or scenario.security.https
+    site = server.Site(MockResource(runtime, https=use_tls), requestFactory=_BoundedRequest)
+    site.displayTracebacks = False
+    site.noisy = False
+    if use_tls:
+        return reactor.listenSSL(port, site, tls_context(scenario), interface=host)
+    return reactor.listenTCP(port, site, interface=host)

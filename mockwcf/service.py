@@ -1,0 +1,179 @@
+"""The application side: a Spyne application built from the scenario's contract.
+
+Spyne earns its cost where it is good: the contract model, the WSDL, and (de)serialising one
+operation's wrapper element on the tree we already parsed. Its server path (its own parse, dispatch
+and envelope machinery, 310-380 µs per request in performance-floors.md) is never used.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+from spyne import Application, ServiceBase, rpc
+from spyne.error import ValidationError
+from spyne.model.binary import ByteArray
+from spyne.model.complex import Array
+from spyne.model.primitive import Boolean, DateTime, Decimal, Double, Integer32, Integer64, Unicode
+from spyne.protocol.soap import Soap11, Soap12
+from spyne.util.xml import get_object_as_xml, get_xml_as_object
+
+from mockwcf.faults import Rejection
+from mockwcf.scenario import FieldType, Operation, Scenario
+
+SPYNE_TYPES = {
+    "string": Unicode,
+    "int": Integer32,
+    "long": Integer64,
+    "boolean": Boolean,
+    "decimal": Decimal,
+    "double": Double,
+    "dateTime": DateTime,
+    "base64Binary": ByteArray,
+}
+
+
+def _spyne_type(ft: FieldType) -> Any:
+    base = SPYNE_TYPES[ft.name]
+    return Array(base) if ft.is_list else base
+
+
+@dataclass
+class BoundOperation:
+    op: Operation
+    in_message: Any
+    out_message: Any
+
+
+class Contract:
+    """A scenario's contract as a Spyne application, plus per-operation message classes."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        svc = scenario.service
+        methods = {}
+        for op in svc.operations:
+            out_types = [_spyne_type(t) for t in op.outputs.values()]
+            kwargs: dict[str, Any] = {}
+            if len(out_types) == 1:
+                kwargs = {"_returns": out_types[0], "_out_variable_name": next(iter(op.outputs))}
+            elif out_types:
+                kwargs = {"_returns": tuple(out_types), "_out_variable_names": tuple(op.outputs)}
+            methods[op.name] = rpc(
+                *[_spyne_type(t) for t in op.inputs.values()],
+                _args=tuple(op.inputs),
+                _operation_name=op.name,
+                _in_message_name=op.name,
+                _out_message_name=f"{op.name}Response",
+                **kwargs,
+            )(_stub(op.name))
+        service_class = type(svc.contract, (ServiceBase,), methods)
+        protocol = Soap12 if scenario.soap12 else Soap11
+        self.app = Application(
+            [service_class], tns=svc.namespace, name=svc.name, in_protocol=protocol(), out_protocol=protocol()
+        )
+        self.app.transport = "http://schemas.xmlsoap.org/soap/http"
+        self.bound: dict[str, BoundOperation] = {}
+        for op in svc.operations:
+            descriptor = self.app.interface.service_method_map[f"{{{svc.namespace}}}{op.name}"][0]
+            self.bound[op.name] = BoundOperation(op, descriptor.in_message, descriptor.out_message)
+
+    def dispatch(self, op: Operation, payload: etree._Element | None) -> bytes:
+        """Deserialize the request wrapper with Spyne, compute the reply, serialize it with Spyne."""
+        bound = self.bound[op.name]
+        values: dict[str, Any] = {}
+        if payload is not None and op.inputs:
+            try:
+                obj = get_xml_as_object(payload, bound.in_message)
+            except (ValidationError, ValueError, TypeError) as exc:
+                raise Rejection(
+                    "DeserializationFailed",
+                    f"The formatter threw an exception while trying to deserialize the message: {exc}",
+                    step="dispatch",
+                ) from None
+            values = {name: getattr(obj, name, None) for name in op.inputs}
+        out = bound.out_message()
+        for name, ft in op.outputs.items():
+            setattr(out, name, _reply_value(op.reply.get(name), ft, values))
+        element = get_object_as_xml(out, bound.out_message)
+        return etree.tostring(element)
+
+
+def _stub(name: str) -> Any:
+    def operation(ctx: Any, *args: Any) -> None:  # never called: mockwcf dispatches itself
+        return None
+
+    operation.__name__ = operation.__qualname__ = name
+    return operation
+
+
+_REF = re.compile(r"\{(\w+)\}")
+
+
+def _reply_value(template: Any, ft: FieldType, values: dict[str, Any]) -> Any:
+    if template is None:
+        return [] if ft.is_list else None
+    if isinstance(template, str):
+        whole = _REF.fullmatch(template)
+        if whole:
+            return _coerce(values.get(whole.group(1)), ft)
+        text = _REF.sub(lambda m: _as_text(values.get(m.group(1))), template)
+        return _coerce(text, ft)
+    return _coerce(template, ft)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ",".join(_as_text(v) for v in value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _coerce(value: Any, ft: FieldType) -> Any:
+    if ft.is_list:
+        if value is None:
+            return []
+        items = value if isinstance(value, (list, tuple)) else [value]
+        return [_scalar(v, ft.name) for v in items]
+    return _scalar(value, ft.name)
+
+
+def _scalar(value: Any, name: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        value = _as_text(value)
+    try:
+        if name == "string":
+            return _as_text(value)
+        if name in ("int", "long"):
+            return int(value)
+        if name == "boolean":
+            return value if isinstance(value, bool) else str(value).lower() in ("true", "1")
+        if name == "decimal":
+            return decimal.Decimal(str(value))
+        if name == "double":
+            return float(value)
+        if name == "dateTime":
+            if isinstance(value, dt.datetime):
+                return value
+            return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        if name == "base64Binary":
+            return value if isinstance(value, bytes) else str(value).encode()
+    except (ValueError, decimal.InvalidOperation):
+        raise Rejection(
+            "DeserializationFailed",
+            f"The reply value {value!r} cannot be written as {name}.",
+            step="dispatch",
+        ) from None
+    return value
