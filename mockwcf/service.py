@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,8 @@ from spyne.protocol.soap import Soap11, Soap12
 from spyne.util.xml import get_object_as_xml, get_xml_as_object
 
 from mockwcf.faults import Rejection
+
+logging.getLogger("spyne.util.appreg").setLevel(logging.ERROR)  # a scenario switch re-registers the app
 from mockwcf.scenario import FieldType, Operation, Scenario
 
 SPYNE_TYPES = {

@@ -111,8 +111,8 @@ def protection_pass(ctx: ReceiveContext) -> None:
                 "element, SOAP header or Body carries that wsu:Id.",
                 step=STEP,
             )
-    ctx.record(STEP, "ok", "Timestamp, Body" + (" and WS-Addressing headers" if required_headers else "")
-               + " signed")
+    signed = ("Timestamp, " if ctx.timestamp is not None else "") + "Body"
+    ctx.record(STEP, "ok", signed + (" and WS-Addressing headers" if required_headers else "") + " signed")
 
 
 def check_transport_to(ctx: ReceiveContext) -> None:

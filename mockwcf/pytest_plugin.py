@@ -1,0 +1,130 @@
+"""pytest plugin (entry point `pytest11 = mockwcf`).
+
+Like pytest-httpserver: one server per test session (per xdist worker, on a free port), reset before
+every test. A test picks its scenario with the `mockwcf_scenario` marker or by overriding the
+`mockwcf_scenario` fixture (a path or a dict); the default is the built-in scenario.
+
+    @pytest.mark.mockwcf_scenario("scenarios/clock-skew.yaml")
+    def test_skew(mockwcf_server):
+        client = zeep.Client(mockwcf_server.wsdl_url, wsse=UsernameToken("alice", "p@ssw0rd"))
+        ...
+        mockwcf_server.assert_fault("TimeStampHasCreationTimeInFuture")
+
+Options: --mockwcf-host / MOCKWCF_HOST, --mockwcf-port / MOCKWCF_PORT (default 0, a free port).
+HTTPS scenarios get their own session server, started on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockwcf.scenario import Scenario, load, load_builtin, load_dict
+from mockwcf.testing import MockServer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockwcf")
+    group.addoption("--mockwcf-host", default=os.environ.get("MOCKWCF_HOST", "127.0.0.1"),
+                    help="interface the mock server listens on")
+    group.addoption("--mockwcf-port", type=int, default=int(os.environ.get("MOCKWCF_PORT", "0")),
+                    help="port of the mock server (0: a free port; with xdist every worker adds its number)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "mockwcf_scenario(scenario): the scenario (path or dict) for this test")
+
+
+class _Servers:
+    """The session's servers: one for plain HTTP scenarios, one for HTTPS ones, made on first use."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.servers: dict[bool, MockServer] = {}
+
+    def for_scenario(self, scenario: Scenario) -> MockServer:
+        https = scenario.security.https
+        srv = self.servers.get(https)
+        if srv is None:
+            port = self.port + (1 if https and self.port else 0)
+            srv = MockServer.start(scenario, self.host, port)
+            self.servers[https] = srv
+        else:
+            srv.load(scenario)
+        return srv
+
+    def stop(self) -> None:
+        for srv in self.servers.values():
+            srv.stop()
+
+
+@pytest.fixture(scope="session")
+def _mockwcf_servers(request: pytest.FixtureRequest) -> Iterator[_Servers]:
+    host = request.config.getoption("--mockwcf-host")
+    port = request.config.getoption("--mockwcf-port")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if port and worker.startswith("gw"):
+        port += 2 * int(worker[2:])
+    servers = _Servers(host, port)
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture
+def mockwcf_scenario(request: pytest.FixtureRequest) -> Any:
+    """Override this fixture, or use the marker, to choose the scenario; None = the built-in one."""
+    marker = request.node.get_closest_marker("mockwcf_scenario")
+    return marker.args[0] if marker else None
+
+
+def _resolve(spec: Any, rootdir: Path) -> Scenario:
+    if spec is None:
+        return load_builtin()
+    if isinstance(spec, Scenario):
+        return spec
+    if isinstance(spec, dict):
+        return load_dict(spec, rootdir)
+    path = Path(spec)
+    return load(path if path.is_absolute() else rootdir / path)
+
+
+@pytest.fixture
+def mockwcf_server(_mockwcf_servers: _Servers, mockwcf_scenario: Any, request: pytest.FixtureRequest
+                   ) -> Iterator[MockServer]:
+    """The session server, switched to this test's scenario with journal, caches, clock and counters reset."""
+    scenario = _resolve(mockwcf_scenario, Path(str(request.config.rootpath)))
+    srv = _mockwcf_servers.for_scenario(scenario)
+    yield srv
+    srv.raise_server_errors()
+
+
+@pytest.fixture
+def mockwcf_url(mockwcf_server: MockServer) -> str:
+    return mockwcf_server.url
+
+
+@pytest.fixture
+def mockwcf_wsdl_url(mockwcf_server: MockServer) -> str:
+    return mockwcf_server.wsdl_url
+
+
+@pytest.fixture
+def mockwcf_journal(mockwcf_server: MockServer) -> Any:
+    """The live journal: call it (or read `.entries()`) after the exchange."""
+    return mockwcf_server.runtime.journal
+
+
+@pytest.fixture
+def mockwcf_certs(mockwcf_server: MockServer) -> dict[str, Path | None]:
+    """Paths of the scenario's certificates (service certificate and key, trusted CAs and people)."""
+    s = mockwcf_server.runtime.scenario
+    return {
+        "serviceCertificate": s.service_certificate,
+        "serviceKey": s.service_key,
+        "trustedCertificates": list(s.trusted_certificates),  # type: ignore[dict-item]
+        "trustedPeople": list(s.trusted_people),  # type: ignore[dict-item]
+    }

@@ -1,0 +1,166 @@
+"""A mock server running in a background thread, for tests (the pytest plugin wraps it).
+
+One Twisted reactor per process (Twisted allows no more), started once; scenarios are switched in
+the running server, which takes milliseconds instead of a process start. Every change to the runtime
+goes through the reactor thread, so a test never races a request being served.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mockwcf.clock import Clock, parse_instant, parse_timespan
+from mockwcf.journal import Entry
+from mockwcf.runtime import Runtime
+from mockwcf.scenario import Scenario, load, load_builtin, load_dict
+
+_lock = threading.Lock()
+_reactor_thread: threading.Thread | None = None
+
+
+def _ensure_reactor() -> Any:
+    global _reactor_thread
+    from mockwcf import server
+
+    with _lock:
+        if _reactor_thread is None:
+            started = threading.Event()
+            server.reactor.callWhenRunning(started.set)
+            _reactor_thread = threading.Thread(
+                target=server.reactor.run, kwargs={"installSignalHandlers": False}, name="mockwcf-reactor",
+                daemon=True,
+            )
+            _reactor_thread.start()
+            if not started.wait(10):
+                raise RuntimeError("the Twisted reactor did not start within 10 s")
+    return server.reactor
+
+
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    from twisted.internet.threads import blockingCallFromThread
+
+    return blockingCallFromThread(_ensure_reactor(), fn, *args, **kwargs)
+
+
+class MockWcfAssertionError(AssertionError):
+    pass
+
+
+@dataclass
+class MockServer:
+    """A running mock: its URL, runtime and helpers to drive and inspect it from a test."""
+
+    runtime: Runtime
+    host: str
+    port: int
+    scheme: str
+    _listening: Any = None
+
+    @classmethod
+    def start(cls, scenario: Scenario | None = None, host: str = "127.0.0.1", port: int = 0) -> MockServer:
+        from mockwcf import server
+
+        scenario = scenario or load_builtin()
+        runtime = Runtime(scenario)
+        listening = _call(server.listen, runtime, host, port)
+        scheme = "https" if scenario.security.https else "http"
+        return cls(runtime, host, listening.getHost().port, scheme, listening)
+
+    def stop(self) -> None:
+        if self._listening is not None:
+            _call(self._listening.stopListening)
+            self._listening = None
+
+    # -- URLs ----------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.base_url + self.runtime.scenario.service.path
+
+    @property
+    def wsdl_url(self) -> str:
+        return self.url + "?wsdl"
+
+    # -- control -------------------------------------------------------------------------------
+
+    def load(self, scenario: str | Path | dict[str, Any] | Scenario, base_dir: str | Path = ".") -> Scenario:
+        """Switch the running server to another scenario (path, dict or loaded Scenario) and reset it."""
+        if isinstance(scenario, dict):
+            scenario = load_dict(scenario, base_dir)
+        elif not isinstance(scenario, Scenario):
+            scenario = load(scenario)
+        if scenario.security.https != (self.scheme == "https"):
+            raise ValueError(
+                "this server was started for "
+                + ("HTTPS" if self.scheme == "https" else "plain HTTP")
+                + f" and scenario {scenario.name!r} needs the other; start a separate MockServer for it"
+            )
+        _call(self.runtime.switch, scenario)
+        return scenario
+
+    def reset(self) -> None:
+        _call(self.runtime.reset)
+
+    def set_clock(self, offset: str | None = None, frozen_at: str | None = None) -> None:
+        """Shift the server clock (`offset="+00:07:00"`) or freeze it (`frozen_at="2026-01-01T00:00:00Z"`)."""
+        clock = Clock(frozen_at=parse_instant(frozen_at)) if frozen_at else Clock(
+            offset=parse_timespan(offset or "00:00:00"))
+        _call(setattr, self.runtime, "clock", clock)
+
+    # -- inspection ----------------------------------------------------------------------------
+
+    @property
+    def journal(self) -> list[Entry]:
+        return self.runtime.journal.entries()
+
+    def last(self) -> Entry:
+        entries = self.journal
+        if not entries:
+            raise MockWcfAssertionError("the mock has received no request yet")
+        return entries[-1]
+
+    def near_misses(self, n: int = 5) -> str:
+        lines = []
+        for e in self.journal[-n:]:
+            lines.append(f"  #{e.id} {e.operation or '-'} {e.verdict} {e.resource_code or ''}"
+                         + (f" ({e.reason})" if e.reason else "") + (f" ERROR {e.error}" if e.error else ""))
+        return "\n".join(lines) or "  (no exchanges)"
+
+    def raise_server_errors(self) -> None:
+        """Re-raise, in the test, an unexpected error the server hit (the client only saw a generic fault)."""
+        for e in self.journal:
+            if e.error:
+                raise MockWcfAssertionError(f"mockwcf hit an internal error on exchange #{e.id}: {e.error}")
+
+    def assert_accepted(self) -> Entry:
+        self.raise_server_errors()
+        entry = self.last()
+        if entry.verdict != "accepted":
+            raise MockWcfAssertionError(
+                f"expected the last exchange to be accepted, it was rejected with {entry.resource_code}: "
+                f"{entry.reason}\nrecent exchanges:\n{self.near_misses()}")
+        return entry
+
+    def assert_fault(self, code: str) -> Entry:
+        self.raise_server_errors()
+        entry = self.last()
+        if entry.resource_code != code:
+            got = f"rejected with {entry.resource_code}" if entry.resource_code else entry.verdict
+            raise MockWcfAssertionError(
+                f"expected the last exchange to fail with {code}, it was {got}\nrecent exchanges:\n"
+                f"{self.near_misses()}")
+        return entry
+
+    def admin(self, method: str, what: str, body: bytes | None = None) -> Any:
+        req = urllib.request.Request(f"{self.base_url}/_mockwcf/{what}", data=body, method=method)
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+            return json.loads(resp.read())

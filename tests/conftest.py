@@ -1,0 +1,24 @@
+"""Shared test set-up: the repository's test PKI and paths. Servers come from mockwcf's own pytest plugin."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+import urllib3
+
+from mockwcf import certs
+
+REPO = Path(__file__).resolve().parent.parent
+CERTS = REPO / "certs"
+SCENARIOS = REPO / "scenarios"
+SEEDS = REPO.parent / "shared" / "seeds"
+
+certs.make(CERTS)  # idempotent: keeps existing files; the bundled scenarios point at certs/
+warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+
+
+@pytest.fixture(scope="session")
+def pki() -> Path:
+    return CERTS
