@@ -122,11 +122,15 @@ class _Walker:
             return None
         out: dict[str, Any] = {}
         for knode, vnode in node.value:
-            if not isinstance(vnode, yaml.ScalarNode):
-                self.err(vnode.start_mark.line + 1, f"{key}.{knode.value}", "expected a plain value")
+            plain_list = isinstance(vnode, yaml.SequenceNode) and all(
+                isinstance(v, yaml.ScalarNode) for v in vnode.value)
+            if not (isinstance(vnode, yaml.ScalarNode) or plain_list):
+                self.err(vnode.start_mark.line + 1, f"{key}.{knode.value}", "expected a value or a list of values")
                 continue
             self.lines[f"{key}.{knode.value}"] = vnode.start_mark.line + 1
             out[str(knode.value)] = yaml.safe_load(yaml.serialize(vnode)) if vnode.value != "" else ""
+            if plain_list:
+                out[str(knode.value)] = list(out[str(knode.value)] or [])
         return out
 
     def _scalar(self, node: yaml.ScalarNode, spec: F, key: str, line: int) -> Any:
@@ -410,8 +414,15 @@ class _Builder:
             self.err("credentials.serviceCertificate", "give both certificate and privateKey")
         needs_cert = security.https or (security.kind == "message" and security.sign_responses)
         if needs_cert and service_cert is None:
-            why = "HTTPS" if security.https else "signing responses"
-            self.err("credentials.serviceCertificate", f"this binding needs a service certificate for {why}")
+            if security.https:
+                self.err("credentials.serviceCertificate",
+                         "TransportDoesNotProtectMessage: this binding needs transport security (HTTPS), so give "
+                         "the service certificate, or set binding.security.allowInsecureTransport: true to run "
+                         "it over plain HTTP for local tests")
+            else:
+                self.err("credentials.serviceCertificate",
+                         "this binding signs responses with the service certificate; give certificate and "
+                         "privateKey (or set binding.security.signResponses: false)")
         trusted = tuple(
             p for i, v in enumerate(cc["trustedCertificates"])
             if (p := self.path(f"credentials.clientCertificate.trustedCertificates[{i}]", v))

@@ -133,6 +133,8 @@ def _reply_value(template: Any, ft: FieldType, values: dict[str, Any]) -> Any:
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], bytes):
+        return base64.b64encode(b"".join(value)).decode()
     if isinstance(value, (list, tuple)):
         return ",".join(_as_text(v) for v in value)
     if isinstance(value, bytes):
@@ -154,6 +156,11 @@ def _coerce(value: Any, ft: FieldType) -> Any:
 def _scalar(value: Any, name: str) -> Any:
     if value is None:
         return None
+    if name == "base64Binary":
+        # Spyne's ByteArray is a sequence of byte chunks, both when read and when written.
+        if isinstance(value, (list, tuple)):
+            return [b"".join(value)]
+        return [value if isinstance(value, bytes) else str(value).encode()]
     if isinstance(value, (list, tuple)):
         value = _as_text(value)
     try:
@@ -171,8 +178,6 @@ def _scalar(value: Any, name: str) -> Any:
             if isinstance(value, dt.datetime):
                 return value
             return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        if name == "base64Binary":
-            return value if isinstance(value, bytes) else str(value).encode()
     except (ValueError, decimal.InvalidOperation):
         raise Rejection(
             "DeserializationFailed",

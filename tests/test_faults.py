@@ -1,0 +1,145 @@
+"""Faults on the wire: golden envelopes, and every catalog code through a scenario rule with zeep."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import zeep
+from lxml import etree
+from zeep.wsse.username import UsernameToken
+
+from mockwcf import catalog, ns
+from mockwcf.faults import FaultSettings, Rejection, WIRE_FAULTS, render
+from tests import wss
+
+GOLDEN = Path(__file__).parent / "golden"
+RELATES = "urn:uuid:6a5f1c1e-0000-4000-8000-000000000001"
+
+
+def _canon(data: bytes) -> bytes:
+    parser = etree.XMLParser(remove_blank_text=True, remove_comments=True)
+    return etree.tostring(etree.fromstring(data, parser), method="c14n")
+
+
+@pytest.mark.parametrize("soap12", [False, True])
+@pytest.mark.parametrize("diagnostics", [False, True])
+def test_golden_fault_envelopes(soap12, diagnostics):
+    rej = Rejection("TimeStampHasExpiryTimeInPast", "golden specifics", step="timestamp")
+    fs = FaultSettings(soap12=soap12, addressing=soap12, diagnostics=diagnostics, relates_to=RELATES)
+    reply = render(rej, fs)
+    name = f"soap{'12' if soap12 else '11'}-{'diagnostics' if diagnostics else 'bare'}.xml"
+    assert _canon(reply.body) == _canon((GOLDEN / name).read_bytes())
+    assert reply.status == 500
+    headers = dict(reply.headers)
+    assert headers["Content-Type"] == (ns.CONTENT_TYPE_12 if soap12 else ns.CONTENT_TYPE_11)
+    assert ("X-MockWcf-Resource-Code" in headers) is diagnostics
+
+
+def test_bare_mode_has_no_trace_of_mockwcf():
+    reply = render(Rejection("X509ChainBuildFail", "chain"), FaultSettings(False, False, False))
+    assert b"mockwcf" not in reply.body and b"X509ChainBuildFail" not in reply.body
+    assert b"a:FailedAuthentication" in reply.body
+
+
+SEED_CODES = [e.code for e in catalog.entries() if e.origin == "seed"]
+
+
+def _rules_scenario() -> dict:
+    rules = [{"match": {"xpath": f"//*[local-name()='text']='{code}'"}, "fault": code, "message": f"rule for {code}"}
+             for code in SEED_CODES]
+    return {
+        "name": "every-code",
+        "binding": {"type": "basicHttpBinding", "security": {
+            "mode": "TransportWithMessageCredential", "allowInsecureTransport": True}},
+        "credentials": {"userNameAuthentication": {"users": {"alice": "p@ssw0rd"}}},
+        "rules": rules,
+    }
+
+
+def test_every_seed_code_through_a_rule_reaches_zeep_as_wcf_fault(mockwcf_server):
+    mockwcf_server.load(_rules_scenario())
+    client = zeep.Client(mockwcf_server.wsdl_url, wsse=UsernameToken("alice", "p@ssw0rd"))
+    for code in SEED_CODES:
+        wire = WIRE_FAULTS[catalog.get(code).fault]
+        with pytest.raises(zeep.exceptions.Fault) as err:
+            client.service.Echo(text=code)
+        assert err.value.code == f"a:{wire.subcode}", code  # SOAP 1.1: the subcode is the faultcode
+        expected_reason = wire.reason.format(action="http://tempuri.org/IEchoService/Echo", message="",
+                                             header="", header_ns="")
+        assert err.value.message == expected_reason, code
+        detail = err.value.detail
+        assert detail.find(f".//{{{ns.DIAG}}}ResourceCode").text == code
+        assert detail.find(f".//{{{ns.DIAG}}}ResourceString").text == catalog.get(code).string
+        entry = mockwcf_server.assert_fault(code)
+        assert entry.rule == SEED_CODES.index(code)
+
+
+def test_diagnostics_header_names_the_code(mockwcf_server):
+    mockwcf_server.load(_rules_scenario())
+    body = wss.envelope(wss.security(wss.username_token()), text="SecuritySessionLimitReached")
+    resp = wss.post(mockwcf_server.url, body)
+    assert resp.status_code == 500
+    assert resp.headers["X-MockWcf-Resource-Code"] == "SecuritySessionLimitReached"
+    root = etree.fromstring(resp.content)
+    assert root.find(".//faultcode").text == "a:ServerTooBusy"
+
+
+def _scenario(rules: list[dict], **extra) -> dict:
+    base = {"binding": {"type": "basicHttpBinding"}, "service": {"operations": [
+        {"name": "Echo", "input": {"text": "string"}, "output": {"EchoResult": "string"}},
+        {"name": "Ping", "input": {}, "output": {"PingResult": "string"}, "reply": {"PingResult": "pong"}}]},
+        "rules": rules}
+    base.update(extra)
+    return base
+
+
+def test_call_every_and_operation_matching(mockwcf_server):
+    mockwcf_server.load(_scenario([
+        {"match": {"operation": "Echo", "call": 2}, "fault": "InvalidOrReplayedNonce"},
+        {"match": {"operation": "Ping", "every": 2}, "httpStatus": {"status": 503, "body": "busy"}},
+    ]))
+    client = zeep.Client(mockwcf_server.wsdl_url)
+    assert client.service.Echo(text="1") == "1"
+    with pytest.raises(zeep.exceptions.Fault):
+        client.service.Echo(text="2")
+    assert client.service.Echo(text="3") == "3"
+    assert client.service.Ping() == "pong"
+    resp = wss.post(mockwcf_server.url, wss.envelope(body='<Ping xmlns="http://tempuri.org/"/>'),
+                    action="http://tempuri.org/IEchoService/Ping")
+    assert resp.status_code == 503 and resp.text == "busy"
+    assert [e.rule for e in mockwcf_server.journal] == [None, 0, None, None, 1]
+
+
+def test_custom_fault_and_phase_receive_beats_security(mockwcf_server):
+    mockwcf_server.load(_scenario(
+        [{"phase": "receive", "match": {"xpath": "//*[local-name()='text']='boom'"},
+          "customFault": {"code": "Receiver", "subcode": "{urn:app}Boom", "reason": "custom reason",
+                          "detail": "<x:Why xmlns:x='urn:app'>because</x:Why>"}}],
+        binding={"type": "basicHttpBinding", "security": {"mode": "TransportWithMessageCredential",
+                                                           "allowInsecureTransport": True}},
+        credentials={"userNameAuthentication": {"users": {"alice": "p@ssw0rd"}}}))
+    client = zeep.Client(mockwcf_server.wsdl_url)  # no credentials: security would reject it
+    with pytest.raises(zeep.exceptions.Fault) as err:
+        client.service.Echo(text="boom")
+    assert err.value.message == "custom reason" and err.value.code == "a:Boom"
+    assert err.value.detail.find("{urn:app}Why").text == "because"
+    with pytest.raises(zeep.exceptions.Fault):
+        client.service.Echo(text="other")
+    mockwcf_server.assert_fault("UnableToFindSecurityHeaderInMessage")
+
+
+def test_delay_and_dropped_connection(mockwcf_server):
+    mockwcf_server.load(_scenario([
+        {"match": {"xpath": "//*[local-name()='text']='slow'"}, "delay": "00:00:00.3"},
+        {"match": {"xpath": "//*[local-name()='text']='drop'"}, "drop": True},
+    ]))
+    client = zeep.Client(mockwcf_server.wsdl_url)
+    start = time.monotonic()
+    assert client.service.Echo(text="slow") == "slow"
+    assert time.monotonic() - start >= 0.3
+    with pytest.raises(requests.exceptions.ConnectionError):
+        client.service.Echo(text="drop")
+    assert mockwcf_server.journal[-1].rule == 1

@@ -1,0 +1,114 @@
+"""Scenario loading: WCF defaults, timespans, and errors that name file, line and key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from mockwcf.clock import format_timespan, parse_timespan
+from mockwcf.scenario import ScenarioError, load, load_builtin, load_text
+from tests.conftest import SCENARIOS
+
+
+def _errors(text: str, name: str = "x.yaml") -> list[str]:
+    with pytest.raises(ScenarioError) as err:
+        load_text(text, name, Path("."))
+    return err.value.lines()
+
+
+@pytest.mark.parametrize("text,value", [
+    ("00:05:00", timedelta(minutes=5)),
+    ("1.00:00:00", timedelta(days=1)),
+    ("-00:07:00", -timedelta(minutes=7)),
+    ("+00:07:00", timedelta(minutes=7)),
+    ("00:00:01.5", timedelta(seconds=1, microseconds=500000)),
+])
+def test_timespans(text, value):
+    assert parse_timespan(text) == value
+
+
+def test_timespan_rejects_nonsense_and_round_trips():
+    with pytest.raises(ValueError):
+        parse_timespan("5 minutes")
+    with pytest.raises(ValueError):
+        parse_timespan("00:61:00")
+    assert format_timespan(timedelta(days=1, seconds=3723)) == "1.01:02:03"
+
+
+def test_builtin_default_applies_wcf_defaults():
+    s = load_builtin()
+    assert s.security.kind == "twmc" and s.security.credential == "UserName"
+    assert s.settings.max_clock_skew == timedelta(minutes=5)
+    assert s.settings.replay_window == timedelta(minutes=5)
+    assert s.settings.detect_replays is False  # transport bindings switch it off
+    assert s.settings.replay_cache_size == 900000
+    assert s.max_received_message_size == 65536
+    assert s.soap12 is False and s.addressing is False
+    assert s.service.operations[0].action == "http://tempuri.org/IEchoService/Echo"
+
+
+def test_bad_enum_names_file_line_and_key():
+    lines = _errors("scenario: 1\nbinding:\n  type: basicHttpBinding\n  security:\n    mode: Mesage\n",
+                    "scenarios/x.yaml")
+    assert lines == ["scenarios/x.yaml:5: binding.security.mode: 'Mesage' is not one of None, Transport, "
+                     "Message, TransportWithMessageCredential"]
+
+
+def test_every_error_is_reported_and_unknown_keys_are_errors():
+    lines = _errors("binding:\n  type: nope\n  securty: {}\nlocalServiceSettings:\n  maxClockSkew: 5 minutes\n")
+    assert any(line.startswith("x.yaml:2: binding.type:") for line in lines)
+    assert any(line.startswith("x.yaml:3: binding.securty: unknown key (did you mean 'security'?)") for line in lines)
+    assert any(line.startswith("x.yaml:5: localServiceSettings.maxClockSkew:") for line in lines)
+
+
+def test_rule_with_unknown_code_or_bad_xpath_is_a_validation_error():
+    assert _errors("rules:\n  - fault: NoSuchCode\n") == [
+        "x.yaml:2: rules[0].fault: 'NoSuchCode' is not a resource code in the catalog"]
+    lines = _errors("rules:\n  - match: {xpath: '//['}\n    fault: InvalidOrReplayedNonce\n")
+    assert len(lines) == 1 and lines[0].startswith("x.yaml:2: rules[0].match.xpath: invalid XPath '//['")
+
+
+def test_wshttp_defaults_that_mockwcf_cannot_emulate_are_named():
+    lines = _errors("binding:\n  type: wsHttpBinding\n")
+    text = "\n".join(lines)
+    assert "clientCredentialType" in text and "defaults to Windows" in text
+    assert "establishSecurityContext" in text
+
+
+def test_paths_resolve_relative_to_the_scenario_file(tmp_path):
+    (tmp_path / "sub").mkdir()
+    f = tmp_path / "sub" / "s.yaml"
+    f.write_text("credentials:\n  clientCertificate:\n    trustedCertificates: [missing.pem]\n")
+    with pytest.raises(ScenarioError) as err:
+        load(f)
+    assert f"{tmp_path / 'sub' / 'missing.pem'}" in str(err.value)
+    assert ":3: credentials.clientCertificate.trustedCertificates[0]: file not found" in str(err.value)
+
+
+def test_transport_binding_without_certificate_names_the_wcf_error():
+    lines = _errors("binding:\n  type: basicHttpBinding\n  security: {mode: TransportWithMessageCredential}\n"
+                    "credentials: {userNameAuthentication: {users: {a: b}}}\n")
+    assert any("TransportDoesNotProtectMessage" in line for line in lines)
+
+
+def test_bundled_scenarios_validate():
+    files = sorted(str(p) for p in SCENARIOS.glob("*.yaml"))
+    assert len(files) >= 10
+    res = subprocess.run([sys.executable, "-m", "mockwcf.cli", "validate", *files], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+def test_validate_command_exits_non_zero_and_prints_every_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("binding:\n  type: basicHttpBinding\n  security:\n    mode: Mesage\n    bogus: 1\n")
+    good = SCENARIOS / "unsecured.yaml"
+    res = subprocess.run([sys.executable, "-m", "mockwcf.cli", "validate", str(good), str(bad)],
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    assert f"{bad}:4: binding.security.mode:" in res.stderr
+    assert f"{bad}:5: binding.security.bogus: unknown key" in res.stderr
+    assert "unsecured.yaml: ok" in res.stdout

@@ -1,0 +1,177 @@
+"""The service body: contracts, SOAP 1.1/1.2, WSDL, actions, the admin API and hostile input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+import warnings
+
+import pytest
+import requests
+import zeep
+from lxml import etree
+from zeep.wsse.username import UsernameToken
+
+from mockwcf import ns
+from tests import wss
+from tests.conftest import SCENARIOS
+
+TYPED = {
+    "name": "typed",
+    "binding": {"type": "basicHttpBinding"},
+    "service": {"name": "TypesService", "operations": [
+        {"name": "Echo", "input": {"text": "string"}, "output": {"EchoResult": "string"},
+         "reply": {"EchoResult": "you said {text}"}},
+        {"name": "AllTypes",
+         "input": {"s": "string", "i": "int", "l": "long", "b": "boolean", "d": "decimal", "f": "double",
+                   "t": "dateTime", "bin": "base64Binary", "li": "int[]", "ls": "string[]"},
+         "output": {"s": "string", "i": "int", "l": "long", "b": "boolean", "d": "decimal", "f": "double",
+                    "t": "dateTime", "bin": "base64Binary", "li": "int[]", "ls": "string[]"},
+         "reply": {"s": "{s}", "i": "{i}", "l": "{l}", "b": "{b}", "d": "{d}", "f": "{f}", "t": "{t}",
+                   "bin": "{bin}", "li": "{li}", "ls": "{ls}"}},
+        {"name": "Canned", "input": {}, "output": {"n": "int", "words": "string[]"},
+         "reply": {"n": 7, "words": ["a", "b"]}},
+    ]},
+}
+
+
+@pytest.mark.mockwcf_scenario(TYPED)
+def test_typed_operations_round_trip_through_zeep(mockwcf_server):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = zeep.Client(mockwcf_server.wsdl_url)
+    assert client.service.Echo(text="hi") == "you said hi"
+    when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    res = client.service.AllTypes(s="x", i=5, l=2**40, b=True, d=decimal.Decimal("1.25"), f=2.5, t=when,
+                                  bin=b"\x00\x01", li={"int": [1, 2]}, ls={"string": ["p", "q"]})
+    assert (res.s, res.i, res.l, res.b, res.d, res.f) == ("x", 5, 2**40, True, decimal.Decimal("1.25"), 2.5)
+    assert res.t == when and res.bin == b"\x00\x01"
+    assert res.li.int == [1, 2] and res.ls.string == ["p", "q"]
+    canned = client.service.Canned()
+    assert canned.n == 7 and canned.words.string == ["a", "b"]
+
+
+@pytest.mark.mockwcf_scenario(TYPED)
+def test_wsdl_uses_wcf_actions_and_single_wsdl(mockwcf_server):
+    for query in ("wsdl", "singleWsdl"):
+        resp = requests.get(f"{mockwcf_server.url}?{query}", timeout=5)
+        assert resp.status_code == 200
+        root = etree.fromstring(resp.content)
+        actions = {op.get("soapAction") for op in root.iter("{http://schemas.xmlsoap.org/wsdl/soap/}operation")}
+        assert "http://tempuri.org/ITypesService/Echo" in actions
+        addr = root.find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address")
+        assert addr.get("location") == mockwcf_server.url
+
+
+@pytest.mark.mockwcf_scenario(SCENARIOS / "wshttp-username-transport.yaml")
+def test_soap12_wshttp_with_addressing_and_relates_to(mockwcf_server):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = zeep.Client(mockwcf_server.wsdl_url, wsse=UsernameToken("alice", "p@ssw0rd"))
+    assert client.service.Echo(text="soap12") == "soap12"
+    entry = mockwcf_server.assert_accepted()
+    assert entry.action == "http://tempuri.org/IEchoService/Echo"
+    msg_id = f"urn:uuid:{uuid.uuid4()}"
+    body = wss.envelope(wss.security(wss.username_token(), soap12=True)
+                        + f'<a:Action xmlns:a="{ns.WSA10}">http://tempuri.org/IEchoService/Echo</a:Action>'
+                        + f'<a:MessageID xmlns:a="{ns.WSA10}">{msg_id}</a:MessageID>', soap12=True)
+    resp = wss.post(mockwcf_server.url, body, soap12=True)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == ns.CONTENT_TYPE_12
+    root = etree.fromstring(resp.content)
+    assert root.find(f".//{{{ns.WSA10}}}RelatesTo").text == msg_id
+    assert root.find(f".//{{{ns.WSA10}}}Action").text == "http://tempuri.org/IEchoService/EchoResponse"
+    sec = root.find(f".//{{{ns.WSSE}}}Security")
+    assert sec.get(f"{{{ns.SOAP12}}}mustUnderstand") == "1"
+    assert [etree.QName(c).localname for c in sec] == ["Timestamp"]
+
+
+@pytest.mark.mockwcf_scenario(SCENARIOS / "wshttp-username-transport.yaml")
+def test_wrong_action_gets_action_not_supported_with_relates_to(mockwcf_server):
+    msg_id = f"urn:uuid:{uuid.uuid4()}"
+    body = wss.envelope(wss.security(wss.username_token(), soap12=True)
+                        + f'<a:Action xmlns:a="{ns.WSA10}">http://tempuri.org/IEchoService/Nope</a:Action>'
+                        + f'<a:MessageID xmlns:a="{ns.WSA10}">{msg_id}</a:MessageID>', soap12=True)
+    resp = wss.post(mockwcf_server.url, body, soap12=True, action="http://tempuri.org/IEchoService/Nope")
+    assert resp.status_code == 500
+    root = etree.fromstring(resp.content)
+    assert root.find(f".//{{{ns.SOAP12}}}Subcode/{{{ns.SOAP12}}}Value").text == "a:ActionNotSupported"
+    assert "ContractFilter mismatch" in root.find(f".//{{{ns.SOAP12}}}Text").text
+    assert root.find(f".//{{{ns.WSA10}}}Action").text == "http://www.w3.org/2005/08/addressing/fault"
+    assert root.find(f".//{{{ns.WSA10}}}RelatesTo").text == msg_id
+    mockwcf_server.assert_fault("ActionNotSupported")
+
+
+@pytest.mark.mockwcf_scenario(SCENARIOS / "unsecured.yaml")
+def test_soap11_wrong_soapaction(mockwcf_server):
+    resp = wss.post(mockwcf_server.url, wss.envelope(), action="Echo")
+    assert resp.status_code == 500
+    fault = etree.fromstring(resp.content).find(".//faultcode")
+    assert fault.text == "a:ActionNotSupported" and fault.nsmap["a"] == ns.WSA_NONE
+
+
+@pytest.mark.mockwcf_scenario(SCENARIOS / "unsecured.yaml")
+@pytest.mark.parametrize("body,content_type,status,code", [
+    (b"<s:Envelope", None, 400, "MalformedMessage"),
+    (b"<notsoap/>", None, 400, "MalformedMessage"),
+    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', None, 400, "MalformedMessage"),
+    (b'<!DOCTYPE x SYSTEM "file:///etc/passwd"><x/>', None, 400, "MalformedMessage"),
+    (wss.envelope(soap12=True).encode(), None, 400, "EncoderEnvelopeVersionMismatch"),
+    (wss.envelope().encode(), "application/soap+xml; charset=utf-8", 415, "ContentTypeMismatch"),
+    (wss.envelope().encode(), "application/json", 415, "ContentTypeMismatch"),
+    (wss.envelope(text="x" * 70000).encode(), None, 413, "MaxReceivedMessageSizeExceeded"),
+])
+def test_hostile_input_is_answered_like_wcf(mockwcf_server, body, content_type, status, code):
+    resp = wss.post(mockwcf_server.url, body, content_type=content_type)
+    assert resp.status_code == status
+    assert resp.headers["X-MockWcf-Resource-Code"] == code
+    assert "Traceback" not in resp.text
+    mockwcf_server.assert_fault(code)
+
+
+@pytest.mark.mockwcf_scenario(SCENARIOS / "unsecured.yaml")
+def test_unknown_operation_and_bad_values(mockwcf_server):
+    resp = wss.post(mockwcf_server.url, wss.envelope(body='<Nope xmlns="http://tempuri.org/"/>'),
+                    action="http://tempuri.org/IEchoService/Nope")
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("ActionNotSupported")
+    resp = wss.post(mockwcf_server.url, wss.envelope(body='<Add xmlns="http://tempuri.org/"><a>one</a></Add>'),
+                    action="http://tempuri.org/IEchoService/Add")
+    assert resp.status_code == 500 and "DeserializationFailed" in resp.text
+    mockwcf_server.assert_fault("DeserializationFailed")
+
+
+def test_admin_api_round_trip(mockwcf_server):
+    mockwcf_server.load(SCENARIOS / "unsecured.yaml")
+    assert mockwcf_server.admin("GET", "health") == {"status": "ok", "scenario": "unsecured"}
+    zeep.Client(mockwcf_server.wsdl_url).service.Echo(text="journal me")
+    exchanges = mockwcf_server.admin("GET", "exchanges")
+    assert exchanges[-1]["verdict"] == "accepted" and exchanges[-1]["operation"] == "Echo"
+    one = mockwcf_server.admin("GET", f"exchanges/{exchanges[-1]['id']}")
+    assert "journal me" in one["request"] and "journal me" in one["response"]
+    assert mockwcf_server.admin("POST", "clock", json.dumps({"offset": "+00:07:00"}).encode()) == {
+        "offset": "+00:07:00"}
+    assert mockwcf_server.admin("GET", "clock") == {"offset": "+00:07:00"}
+    frozen = mockwcf_server.admin("POST", "clock", json.dumps({"frozenAt": "2026-01-01T00:00:00Z"}).encode())
+    assert frozen == {"frozenAt": "2026-01-01T00:00:00Z"}
+    assert mockwcf_server.admin("POST", "reset") == {"status": "reset"}
+    assert mockwcf_server.admin("GET", "exchanges") == []
+    yaml_text = (SCENARIOS / "username-over-http.yaml").read_text()
+    assert mockwcf_server.admin("PUT", "scenario", yaml_text.encode()) == {"status": "ok",
+                                                                           "scenario": "username-over-http"}
+    assert mockwcf_server.admin("GET", "health")["scenario"] == "username-over-http"
+    resp = requests.put(f"{mockwcf_server.base_url}/_mockwcf/scenario", data=b"binding: {type: nope}", timeout=5)
+    assert resp.status_code == 400
+    assert resp.json()["problems"][0].startswith("<PUT /_mockwcf/scenario>:1: binding.type:")
+    assert requests.get(f"{mockwcf_server.base_url}/_mockwcf/exchanges/999999", timeout=5).status_code == 404
+
+
+def test_journal_is_bounded(mockwcf_server):
+    mockwcf_server.load({"binding": {"type": "basicHttpBinding"}, "journal": {"maxEntries": 3}})
+    for i in range(5):
+        wss.post(mockwcf_server.url, wss.envelope(text=str(i)))
+    entries = mockwcf_server.journal
+    assert len(entries) == 3 and [e.id for e in entries] == sorted(e.id for e in entries)
+    assert b">4<" in entries[-1].request
