@@ -28,8 +28,9 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME,
-                                                                                      "mockwcf test")])
+    # DER order O then CN, so .NET shows "CN=..., O=mockwcf test" as real certificates do
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mockwcf test"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
 def _cert(
