@@ -57,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--id", type=int, help="one exchange in full (request, response, steps)")
     p.set_defaults(func=cmd_journal)
 
+    p = sub.add_parser("health", help="exit 0 when a server answers /_mockwcf/health (the image's HEALTHCHECK)")
+    p.add_argument("--url", default=None, help="base URL (default http://127.0.0.1:$MOCKWCF_PORT)")
+    p.set_defaults(func=cmd_health)
+
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 
@@ -198,6 +202,18 @@ def cmd_journal(args: argparse.Namespace) -> int:
             print(console.summary_line(item, color))
         print(f"{len(data)} exchange(s)")
     return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    base = (args.url or f"http://127.0.0.1:{os.environ.get(ENV_PORT, '8080')}").rstrip("/")
+    try:
+        with urllib.request.urlopen(base + "/_mockwcf/health", timeout=5) as resp:  # noqa: S310 - local
+            data = json.loads(resp.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        print(f"unhealthy: {exc}", file=sys.stderr)
+        return 1
+    print(f"{data.get('status')}: scenario {data.get('scenario')}")
+    return 0 if data.get("status") == "ok" else 1
 
 
 if __name__ == "__main__":

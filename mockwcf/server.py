@@ -112,13 +112,14 @@ def _help_page(scenario: Scenario, base: str) -> bytes:
 
 
 def tls_context(scenario: Scenario) -> Any:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
     from twisted.internet import ssl  # pyOpenSSL is imported only when TLS is used (start-up time)
 
     assert scenario.service_certificate and scenario.service_key
-    cert = ssl.PrivateCertificate.loadPEM(
-        scenario.service_certificate.read_text() + "\n" + scenario.service_key.read_text()
-    )
-    return cert.options()
+    cert = x509.load_pem_x509_certificate(scenario.service_certificate.read_bytes())
+    key = serialization.load_pem_private_key(scenario.service_key.read_bytes(), password=None)
+    return ssl.CertificateOptions(privateKey=key, certificate=cert)
 
 
 def listen(runtime: Runtime, host: str, port: int, tls: bool = False) -> Any:
