@@ -23,7 +23,7 @@ def _error(status: int, message: str, **extra: Any) -> Reply:
 
 
 def handle(runtime: Runtime, req: Request) -> Reply:
-    what = req.path[len(PREFIX):].strip("/")
+    what = req.path[len(PREFIX) :].strip("/")
     method = req.method
     if what == "health" and method == "GET":
         return _json(200, {"status": "ok", "scenario": runtime.scenario.name})
@@ -50,8 +50,9 @@ def handle(runtime: Runtime, req: Request) -> Reply:
             return Reply(200, runtime.scenario.yaml_text.encode(), [("Content-Type", "application/yaml")])
         if method == "PUT":
             try:
-                scenario = load_text(req.body.decode("utf-8"), "<PUT /_mockwcf/scenario>",
-                                     runtime.scenario.base_dir)
+                scenario = load_text(
+                    req.body.decode("utf-8"), "<PUT /_mockwcf/scenario>", runtime.scenario.base_dir
+                )
             except ScenarioError as exc:
                 return _error(400, "invalid scenario", problems=exc.lines())
             except UnicodeDecodeError:
@@ -59,8 +60,10 @@ def handle(runtime: Runtime, req: Request) -> Reply:
             runtime.switch(scenario)
             return _json(200, {"status": "ok", "scenario": scenario.name})
     known = "GET health, GET exchanges, GET exchanges/{id}, POST reset, GET|POST clock, GET|PUT scenario"
-    return _error(404 if method in ("GET", "POST", "PUT") else 405,
-                  f"no admin endpoint {method} {req.path}; known: {known}")
+    return _error(
+        404 if method in ("GET", "POST", "PUT") else 405,
+        f"no admin endpoint {method} {req.path}; known: {known}",
+    )
 
 
 def _set_clock(runtime: Runtime, body: bytes) -> Reply:

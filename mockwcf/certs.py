@@ -18,8 +18,18 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 FILES = (
-    "ca.pem", "ca.key", "service.pem", "service.key", "client.pem", "client.key", "client-expired.pem",
-    "client-notyet.pem", "client-untrusted.pem", "client-noeku.pem", "client-noski.pem", "other-ca.pem",
+    "ca.pem",
+    "ca.key",
+    "service.pem",
+    "service.key",
+    "client.pem",
+    "client.key",
+    "client-expired.pem",
+    "client-notyet.pem",
+    "client-untrusted.pem",
+    "client-noeku.pem",
+    "client-noski.pem",
+    "other-ca.pem",
 )
 
 
@@ -29,8 +39,12 @@ def _key() -> rsa.RSAPrivateKey:
 
 def _name(cn: str) -> x509.Name:
     # DER order O then CN, so .NET shows "CN=..., O=mockwcf test" as real certificates do
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mockwcf test"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mockwcf test"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
 
 
 def _cert(
@@ -59,12 +73,16 @@ def _cert(
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     if ski:
-        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+        )
     if eku:
         builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
     if san:
         builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
             critical=False,
         )
     return builder.sign(issuer_key, hashes.SHA256())
@@ -75,8 +93,11 @@ def _write_cert(path: Path, cert: x509.Certificate) -> None:
 
 
 def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
 
 
 def make(directory: str | Path, force: bool = False) -> list[Path]:
@@ -93,20 +114,40 @@ def make(directory: str | Path, force: bool = False) -> list[Path]:
     certs = {
         "ca.pem": ca,
         "other-ca.pem": other,
-        "service.pem": _cert("localhost", service_key, ca, ca_key, serial=1001,
-                             eku=[ExtendedKeyUsageOID.SERVER_AUTH], san=True),
+        "service.pem": _cert(
+            "localhost", service_key, ca, ca_key, serial=1001, eku=[ExtendedKeyUsageOID.SERVER_AUTH], san=True
+        ),
         # a large decimal serial, as in seed 001 (X509IssuerSerial compares it as a decimal string)
         "client.pem": _cert("client", client_key, ca, ca_key, serial=665497663279805416273, eku=client_eku),
-        "client-expired.pem": _cert("expired client", client_key, ca, ca_key, serial=2001, eku=client_eku,
-                                    not_before=now - timedelta(days=400), not_after=now - timedelta(days=35)),
-        "client-notyet.pem": _cert("future client", client_key, ca, ca_key, serial=2002, eku=client_eku,
-                                   not_before=now + timedelta(days=30), not_after=now + timedelta(days=400)),
-        "client-untrusted.pem": _cert("untrusted client", client_key, other, other_key, serial=2003,
-                                      eku=client_eku),
-        "client-noeku.pem": _cert("server-only client", client_key, ca, ca_key, serial=2004,
-                                  eku=[ExtendedKeyUsageOID.SERVER_AUTH]),
-        "client-noski.pem": _cert("client without ski", client_key, ca, ca_key, serial=2005, eku=client_eku,
-                                  ski=False),
+        "client-expired.pem": _cert(
+            "expired client",
+            client_key,
+            ca,
+            ca_key,
+            serial=2001,
+            eku=client_eku,
+            not_before=now - timedelta(days=400),
+            not_after=now - timedelta(days=35),
+        ),
+        "client-notyet.pem": _cert(
+            "future client",
+            client_key,
+            ca,
+            ca_key,
+            serial=2002,
+            eku=client_eku,
+            not_before=now + timedelta(days=30),
+            not_after=now + timedelta(days=400),
+        ),
+        "client-untrusted.pem": _cert(
+            "untrusted client", client_key, other, other_key, serial=2003, eku=client_eku
+        ),
+        "client-noeku.pem": _cert(
+            "server-only client", client_key, ca, ca_key, serial=2004, eku=[ExtendedKeyUsageOID.SERVER_AUTH]
+        ),
+        "client-noski.pem": _cert(
+            "client without ski", client_key, ca, ca_key, serial=2005, eku=client_eku, ski=False
+        ),
     }
     for name, cert in certs.items():
         _write_cert(out / name, cert)

@@ -20,14 +20,18 @@ ENV_HOST = "MOCKWCF_HOST"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mockwcf", description="A mock WCF service that says why it rejects.")
+    parser = argparse.ArgumentParser(
+        prog="mockwcf", description="A mock WCF service that says why it rejects."
+    )
     parser.add_argument("--version", action="version", version=f"mockwcf {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", help="serve a scenario (the built-in default when none is given)")
     p.add_argument("scenario", nargs="?", default=os.environ.get(ENV_SCENARIO) or None)
     p.add_argument("--host", default=os.environ.get(ENV_HOST, "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get(ENV_PORT, "8080")), help="0 picks a free port")
+    p.add_argument(
+        "--port", type=int, default=int(os.environ.get(ENV_PORT, "8080")), help="0 picks a free port"
+    )
     p.add_argument("--tls", action="store_true", help="serve HTTPS with the scenario's service certificate")
     p.add_argument("--quiet", action="store_true", help="no line per exchange")
     p.set_defaults(func=cmd_serve)
@@ -57,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--id", type=int, help="one exchange in full (request, response, steps)")
     p.set_defaults(func=cmd_journal)
 
-    p = sub.add_parser("health", help="exit 0 when a server answers /_mockwcf/health (the image's HEALTHCHECK)")
+    p = sub.add_parser(
+        "health", help="exit 0 when a server answers /_mockwcf/health (the image's HEALTHCHECK)"
+    )
     p.add_argument("--url", default=None, help="base URL (default http://127.0.0.1:$MOCKWCF_PORT)")
     p.set_defaults(func=cmd_health)
 
@@ -98,8 +104,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     def announce() -> None:
         print(f"mockwcf listening on {scheme}://{args.host}:{actual}/", flush=True)
-        print(f"  scenario {scenario.name}: {scheme}://{args.host}:{actual}{scenario.service.path}?wsdl",
-              flush=True)
+        print(
+            f"  scenario {scenario.name}: {scheme}://{args.host}:{actual}{scenario.service.path}?wsdl",
+            flush=True,
+        )
 
     server.reactor.callWhenRunning(announce)
     server.reactor.run()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import IO, Any, Callable
+from collections.abc import Callable
+from typing import IO, Any
 
 from mockwcf.journal import Entry
 
@@ -41,4 +42,3 @@ def full_entry(item: dict[str, Any]) -> str:
     lines += [f"  [{s['outcome']:>7}] {s['step']}: {s['detail']}" for s in item.get("steps", [])]
     lines += ["request:", item.get("request", ""), "response:", item.get("response", "")]
     return "\n".join(lines)
-

@@ -36,8 +36,14 @@ def _type(spec: F) -> str:
         return " \\| ".join(spec.choices)
     if spec.kind in ("list", "rules") and spec.item is not None:
         return f"list of {_type(spec.item) if spec.item.kind != 'section' else 'mappings'}"
-    return {"timespan": "TimeSpan (`hh:mm:ss`)", "code": "catalog code", "xml": "XML fragment",
-            "map": "mapping", "section": "mapping", "path": "file path"}.get(spec.kind, spec.kind)
+    return {
+        "timespan": "TimeSpan (`hh:mm:ss`)",
+        "code": "catalog code",
+        "xml": "XML fragment",
+        "map": "mapping",
+        "section": "mapping",
+        "path": "file path",
+    }.get(spec.kind, spec.kind)
 
 
 def _rows(spec: F, prefix: str, out: list[str]) -> None:
@@ -51,27 +57,33 @@ def _rows(spec: F, prefix: str, out: list[str]) -> None:
 
 
 def scenario_reference() -> str:
-    out = [HEADER.format(src="schema.py") + "# Scenario file reference\n",
-           "Keys use WCF's own configuration names. Unknown keys are errors; every error names "
-           "`file:line: key`. Paths are relative to the scenario file. TimeSpans use WCF's form "
-           "(`00:05:00`, `1.00:00:00`, `-00:07:00`).\n",
-           "| key | type | default | meaning |", "|---|---|---|---|"]
+    out = [
+        HEADER.format(src="schema.py") + "# Scenario file reference\n",
+        "Keys use WCF's own configuration names. Unknown keys are errors; every error names "
+        "`file:line: key`. Paths are relative to the scenario file. TimeSpans use WCF's form "
+        "(`00:05:00`, `1.00:00:00`, `-00:07:00`).\n",
+        "| key | type | default | meaning |",
+        "|---|---|---|---|",
+    ]
     _rows(SCHEMA, "", out)
     return "\n".join(out) + "\n"
 
 
 def troubleshooting() -> str:
-    out = [HEADER.format(src="data/catalog.yaml") + "# Troubleshooting: resource codes on the receive path\n",
-           "Every code mockwcf raises while really processing a request, what the client sees on the wire, "
-           "and the usual client-side cause. The code arrives in the `X-MockWcf-Resource-Code` header and the "
-           "`urn:mockwcf:diagnostics` fault detail (unless `diagnostics: false`). `mockwcf catalog` lists all "
-           f"{len(catalog.entries())} codes, including those only a scenario rule produces.\n",
-           "| resource code | wire fault | usual cause and fix |", "|---|---|---|"]
+    out = [
+        HEADER.format(src="data/catalog.yaml") + "# Troubleshooting: resource codes on the receive path\n",
+        "Every code mockwcf raises while really processing a request, what the client sees on the wire, "
+        "and the usual client-side cause. The code arrives in the `X-MockWcf-Resource-Code` header and the "
+        "`urn:mockwcf:diagnostics` fault detail (unless `diagnostics: false`). `mockwcf catalog` lists all "
+        f"{len(catalog.entries())} codes, including those only a scenario rule produces.\n",
+        "| resource code | wire fault | usual cause and fix |",
+        "|---|---|---|",
+    ]
     for e in catalog.entries():
         if not e.receive_path:
             continue
         wire = WIRE_FAULTS[e.fault]
-        shown = f"HTTP status" if wire.code == "HTTP" else f"{wire.code} / {wire.subcode or '-'}"
+        shown = "HTTP status" if wire.code == "HTTP" else f"{wire.code} / {wire.subcode or '-'}"
         out.append(f"| `{e.code}` | {shown} | {e.hint} |")
     return "\n".join(out) + "\n"
 

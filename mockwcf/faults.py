@@ -300,9 +300,7 @@ def soap_fault(
         value = f"s:{code}"
         sub = ""
         if subcode:
-            sub = (
-                f"<s:Subcode><s:Value xmlns:a={quoteattr(subcode[0])}>a:{subcode[1]}</s:Value></s:Subcode>"
-            )
+            sub = f"<s:Subcode><s:Value xmlns:a={quoteattr(subcode[0])}>a:{subcode[1]}</s:Value></s:Subcode>"
         fault = f"<s:Fault><s:Code><s:Value>{value}</s:Value>{sub}</s:Code>"
         fault += f'<s:Reason><s:Text xml:lang="{LANG}">{escape(reason)}</s:Text></s:Reason>'
         if detail:
@@ -310,7 +308,7 @@ def soap_fault(
         fault += "</s:Fault>"
         if not_understood:
             header += (
-                f"<s:NotUnderstood xmlns:h={quoteattr(not_understood[0])} qname=\"h:{not_understood[1]}\"/>"
+                f'<s:NotUnderstood xmlns:h={quoteattr(not_understood[0])} qname="h:{not_understood[1]}"/>'
             )
     else:
         env = ns.SOAP11

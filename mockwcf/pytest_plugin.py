@@ -29,14 +29,23 @@ from mockwcf.testing import MockServer
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockwcf")
-    group.addoption("--mockwcf-host", default=os.environ.get("MOCKWCF_HOST", "127.0.0.1"),
-                    help="interface the mock server listens on")
-    group.addoption("--mockwcf-port", type=int, default=int(os.environ.get("MOCKWCF_PORT", "0")),
-                    help="port of the mock server (0: a free port; with xdist every worker adds its number)")
+    group.addoption(
+        "--mockwcf-host",
+        default=os.environ.get("MOCKWCF_HOST", "127.0.0.1"),
+        help="interface the mock server listens on",
+    )
+    group.addoption(
+        "--mockwcf-port",
+        type=int,
+        default=int(os.environ.get("MOCKWCF_PORT", "0")),
+        help="port of the mock server (0: a free port; with xdist every worker adds its number)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "mockwcf_scenario(scenario): the scenario (path or dict) for this test")
+    config.addinivalue_line(
+        "markers", "mockwcf_scenario(scenario): the scenario (path or dict) for this test"
+    )
 
 
 class _Servers:
@@ -93,8 +102,9 @@ def _resolve(spec: Any, rootdir: Path) -> Scenario:
 
 
 @pytest.fixture
-def mockwcf_server(_mockwcf_servers: _Servers, mockwcf_scenario: Any, request: pytest.FixtureRequest
-                   ) -> Iterator[MockServer]:
+def mockwcf_server(
+    _mockwcf_servers: _Servers, mockwcf_scenario: Any, request: pytest.FixtureRequest
+) -> Iterator[MockServer]:
     """The session server, switched to this test's scenario with journal, caches, clock and counters reset."""
     scenario = _resolve(mockwcf_scenario, Path(str(request.config.rootpath)))
     srv = _mockwcf_servers.for_scenario(scenario)

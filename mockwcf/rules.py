@@ -31,7 +31,9 @@ class RuleHit:
     def rejection(self) -> Rejection | None:
         r = self.rule
         if r.fault:
-            return Rejection(r.fault, r.message or f"Injected by scenario rule {r.index}.", step=f"rule[{r.index}]")
+            return Rejection(
+                r.fault, r.message or f"Injected by scenario rule {r.index}.", step=f"rule[{r.index}]"
+            )
         return None
 
 
@@ -43,8 +45,9 @@ class RuleBook:
     def reset(self) -> None:
         self.counters = [0] * len(self.rules)
 
-    def match(self, phase: str, operation: str | None, action: str | None, node: int,
-              root: etree._Element | None) -> RuleHit | None:
+    def match(
+        self, phase: str, operation: str | None, action: str | None, node: int, root: etree._Element | None
+    ) -> RuleHit | None:
         for i, r in enumerate(self.rules):
             if r.phase != phase:
                 continue

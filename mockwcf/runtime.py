@@ -163,7 +163,9 @@ class Runtime:
             reason=None,
             request=req.body,
         )
-        fs = FaultSettings(soap12=scenario.soap12, addressing=scenario.addressing, diagnostics=scenario.diagnostics)
+        fs = FaultSettings(
+            soap12=scenario.soap12, addressing=scenario.addressing, diagnostics=scenario.diagnostics
+        )
         ctx: ReceiveContext | None = None
         try:
             env = self._accept_http(req, scenario)
@@ -172,7 +174,9 @@ class Runtime:
             entry.action = action
             op = active.by_action.get(action or "")
             entry.operation = op.name if op else None
-            fs = FaultSettings(scenario.soap12, scenario.addressing, scenario.diagnostics, relates, action or "")
+            fs = FaultSettings(
+                scenario.soap12, scenario.addressing, scenario.diagnostics, relates, action or ""
+            )
             delay = 0.0
             hit = active.rules.match("receive", entry.operation, action, node, env.root)
             if hit is not None:
@@ -212,13 +216,16 @@ class Runtime:
                 ctx.record(rej.step or "security", "failed", f"{rej.code}: {rej.message}")
                 entry.steps = [s.as_dict() for s in ctx.steps]
             else:
-                entry.steps = [{"step": rej.step or "http", "outcome": "failed", "detail": f"{rej.code}: {rej.message}"}]
+                entry.steps = [
+                    {"step": rej.step or "http", "outcome": "failed", "detail": f"{rej.code}: {rej.message}"}
+                ]
             return self._finish(entry, render(rej, fs), rejection=rej)
         except Exception as exc:  # noqa: BLE001 - the client gets WCF's internal fault, never a traceback
             log.error("internal error handling exchange %s:\n%s", entry.id, traceback.format_exc())
             entry.error = f"{type(exc).__name__}: {exc}"
-            rej = Rejection("InternalServiceFault", f"mockwcf internal error: {type(exc).__name__}: {exc}",
-                            step="server")
+            rej = Rejection(
+                "InternalServiceFault", f"mockwcf internal error: {type(exc).__name__}: {exc}", step="server"
+            )
             return self._finish(entry, render(rej, fs), rejection=rej)
 
     def _accept_http(self, req: Request, scenario: Scenario) -> envmod.Envelope:
@@ -239,9 +246,16 @@ class Runtime:
                 "ContentTypeMismatch",
                 f"Cannot process the message because the content type '{ctype}' was not the expected type "
                 f"'{content_type(scenario.soap12)}'."
-                + (" The request looks like SOAP 1.2 sent to a SOAP 1.1 (basicHttpBinding) endpoint."
-                   if media == "application/soap+xml" else "")
-                + (" The request looks like SOAP 1.1 sent to a SOAP 1.2 endpoint." if media == "text/xml" else ""),
+                + (
+                    " The request looks like SOAP 1.2 sent to a SOAP 1.1 (basicHttpBinding) endpoint."
+                    if media == "application/soap+xml"
+                    else ""
+                )
+                + (
+                    " The request looks like SOAP 1.1 sent to a SOAP 1.2 endpoint."
+                    if media == "text/xml"
+                    else ""
+                ),
                 step="http",
                 http_status=415,
             )
@@ -274,7 +288,9 @@ class Runtime:
         r = hit.rule
         rej = hit.rejection()
         if rej is not None:
-            entry.steps.append({"step": f"rule[{r.index}]", "outcome": "failed", "detail": f"{rej.code} injected"})
+            entry.steps.append(
+                {"step": f"rule[{r.index}]", "outcome": "failed", "detail": f"{rej.code} injected"}
+            )
             entry.resource_code = rej.code
             reply = render(rej, fs)
         elif r.custom_fault:
@@ -283,7 +299,9 @@ class Runtime:
             if cf["subcode"]:
                 sub_ns, _, local = cf["subcode"][1:].partition("}")
                 sub = (sub_ns, local)
-            body = soap_fault(fs, code=cf["code"], subcode=sub, reason=cf["reason"], detail=cf["detail"] or None)
+            body = soap_fault(
+                fs, code=cf["code"], subcode=sub, reason=cf["reason"], detail=cf["detail"] or None
+            )
             reply = Reply(500, body, [("Content-Type", content_type(fs.soap12))])
             entry.reason = cf["reason"]
         elif r.http_status:
@@ -292,12 +310,12 @@ class Runtime:
         else:
             reply = Reply(0, b"", [], drop=True)
         reply.delay = hit.delay
-        entry.steps.append({"step": f"rule[{r.index}]", "outcome": "matched",
-                            "detail": "phase " + r.phase})
+        entry.steps.append({"step": f"rule[{r.index}]", "outcome": "matched", "detail": "phase " + r.phase})
         return reply
 
-    def _finish(self, entry: Entry, reply: Reply, hit: RuleHit | None = None,
-                rejection: Rejection | None = None) -> Reply:
+    def _finish(
+        self, entry: Entry, reply: Reply, hit: RuleHit | None = None, rejection: Rejection | None = None
+    ) -> Reply:
         if hit is not None:
             entry.rule = hit.rule.index
         if rejection is not None or reply.status >= 400 or reply.drop:
@@ -305,8 +323,9 @@ class Runtime:
         if rejection is not None:
             entry.resource_code = rejection.code
             wire = rejection.wire
-            entry.wire_code = (f"HTTP {rejection.http_status}" if wire.code == "HTTP"
-                               else f"{wire.subcode or wire.code}")
+            entry.wire_code = (
+                f"HTTP {rejection.http_status}" if wire.code == "HTTP" else f"{wire.subcode or wire.code}"
+            )
             entry.reason = rejection.message
         entry.status = reply.status
         entry.response = reply.body
@@ -314,4 +333,3 @@ class Runtime:
         for listener in self.listeners:
             listener(entry)
         return reply
-

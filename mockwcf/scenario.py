@@ -21,8 +21,14 @@ from mockwcf.clock import parse_instant, parse_timespan
 from mockwcf.schema import DERIVED, REQUIRED, SCHEMA, VALUE_TYPES, F
 
 BUILTIN_DEFAULT = "default.yaml"
-XPATH_NAMESPACES = {"soap": ns.SOAP11, "soap12": ns.SOAP12, "wsse": ns.WSSE, "wsu": ns.WSU, "wsa": ns.WSA10,
-                    "ds": ns.DS}
+XPATH_NAMESPACES = {
+    "soap": ns.SOAP11,
+    "soap12": ns.SOAP12,
+    "wsse": ns.WSSE,
+    "wsu": ns.WSU,
+    "wsa": ns.WSA10,
+    "ds": ns.DS,
+}
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,13 @@ class _Walker:
             sub = f"{key}.{name}" if key else name
             if name not in spec.fields:
                 close = _suggest(name, spec.fields)
-                self.err(knode.start_mark.line + 1, sub, "unknown key" + (f" (did you mean {close!r}?)" if close else "")
-                         + f"; allowed: {', '.join(spec.fields)}")
+                self.err(
+                    knode.start_mark.line + 1,
+                    sub,
+                    "unknown key"
+                    + (f" (did you mean {close!r}?)" if close else "")
+                    + f"; allowed: {', '.join(spec.fields)}",
+                )
                 continue
             if name in seen:
                 self.err(knode.start_mark.line + 1, sub, "key given twice")
@@ -123,9 +134,12 @@ class _Walker:
         out: dict[str, Any] = {}
         for knode, vnode in node.value:
             plain_list = isinstance(vnode, yaml.SequenceNode) and all(
-                isinstance(v, yaml.ScalarNode) for v in vnode.value)
+                isinstance(v, yaml.ScalarNode) for v in vnode.value
+            )
             if not (isinstance(vnode, yaml.ScalarNode) or plain_list):
-                self.err(vnode.start_mark.line + 1, f"{key}.{knode.value}", "expected a value or a list of values")
+                self.err(
+                    vnode.start_mark.line + 1, f"{key}.{knode.value}", "expected a value or a list of values"
+                )
                 continue
             self.lines[f"{key}.{knode.value}"] = vnode.start_mark.line + 1
             out[str(knode.value)] = yaml.safe_load(yaml.serialize(vnode)) if vnode.value != "" else ""
@@ -189,7 +203,9 @@ def _convert_default(spec: F) -> Any:
 def _node_kind(node: yaml.Node | None) -> str:
     if node is None:
         return "nothing"
-    return {yaml.ScalarNode: "single value", yaml.SequenceNode: "list", yaml.MappingNode: "mapping"}[type(node)]
+    return {yaml.ScalarNode: "single value", yaml.SequenceNode: "list", yaml.MappingNode: "mapping"}[
+        type(node)
+    ]
 
 
 def _suggest(name: str, options: dict[str, Any]) -> str | None:
@@ -317,7 +333,9 @@ def load(path: str | Path) -> Scenario:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError(str(path), [Problem(0, "(file)", f"cannot read: {exc.strerror or exc}")]) from None
+        raise ScenarioError(
+            str(path), [Problem(0, "(file)", f"cannot read: {exc.strerror or exc}")]
+        ) from None
     return load_text(text, str(path), p.resolve().parent)
 
 
@@ -378,7 +396,9 @@ class _Builder:
         p = Path(value)
         p = p if p.is_absolute() else self.base_dir / p
         if not p.is_file():
-            self.err(key, f"file not found: {p} (run `make certs` or `mockwcf certs DIR` for test certificates)")
+            self.err(
+                key, f"file not found: {p} (run `make certs` or `mockwcf certs DIR` for test certificates)"
+            )
         return p
 
     def build(self) -> Scenario:
@@ -386,7 +406,9 @@ class _Builder:
         service = self.service(d["service"])
         binding = d["binding"]
         btype = binding["type"]
-        mv = binding["messageVersion"] or ("Soap11" if btype == "basicHttpBinding" else "Soap12WSAddressing10")
+        mv = binding["messageVersion"] or (
+            "Soap11" if btype == "basicHttpBinding" else "Soap12WSAddressing10"
+        )
         soap12 = mv.startswith("Soap12")
         addressing = mv.endswith("WSAddressing10")
         if btype == "basicHttpBinding" and mv != "Soap11":
@@ -415,20 +437,26 @@ class _Builder:
         needs_cert = security.https or (security.kind == "message" and security.sign_responses)
         if needs_cert and service_cert is None:
             if security.https:
-                self.err("credentials.serviceCertificate",
-                         "TransportDoesNotProtectMessage: this binding needs transport security (HTTPS), so give "
-                         "the service certificate, or set binding.security.allowInsecureTransport: true to run "
-                         "it over plain HTTP for local tests")
+                self.err(
+                    "credentials.serviceCertificate",
+                    "TransportDoesNotProtectMessage: this binding needs transport security (HTTPS), so give "
+                    "the service certificate, or set binding.security.allowInsecureTransport: true to run "
+                    "it over plain HTTP for local tests",
+                )
             else:
-                self.err("credentials.serviceCertificate",
-                         "this binding signs responses with the service certificate; give certificate and "
-                         "privateKey (or set binding.security.signResponses: false)")
+                self.err(
+                    "credentials.serviceCertificate",
+                    "this binding signs responses with the service certificate; give certificate and "
+                    "privateKey (or set binding.security.signResponses: false)",
+                )
         trusted = tuple(
-            p for i, v in enumerate(cc["trustedCertificates"])
+            p
+            for i, v in enumerate(cc["trustedCertificates"])
             if (p := self.path(f"credentials.clientCertificate.trustedCertificates[{i}]", v))
         )
         people = tuple(
-            p for i, v in enumerate(cc["trustedPeople"])
+            p
+            for i, v in enumerate(cc["trustedPeople"])
             if (p := self.path(f"credentials.clientCertificate.trustedPeople[{i}]", v))
         )
         if cc["revocationMode"] != "NoCheck":
@@ -443,8 +471,10 @@ class _Builder:
         if security.credential == "Certificate" or "Certificate" in security.signed_supporting:
             mode = cc["certificateValidationMode"]
             if mode == "ChainTrust" and not trusted:
-                self.err("credentials.clientCertificate.trustedCertificates",
-                         "ChainTrust needs at least one trusted CA certificate")
+                self.err(
+                    "credentials.clientCertificate.trustedCertificates",
+                    "ChainTrust needs at least one trusted CA certificate",
+                )
             if mode == "PeerTrust" and not people:
                 self.err("credentials.clientCertificate.trustedPeople", "PeerTrust needs trustedPeople")
         clock = d["clock"]
@@ -492,14 +522,17 @@ class _Builder:
         contract = s["contract"] or f"I{name}"
         namespace = s["namespace"]
         if not namespace.endswith("/"):
-            self.err("service.namespace", "end the namespace with '/' (WCF builds actions as namespace + contract)")
+            self.err(
+                "service.namespace", "end the namespace with '/' (WCF builds actions as namespace + contract)"
+            )
         path = s["path"] or f"/{name}.svc"
         if not path.startswith("/") or path.startswith("/_mockwcf"):
             self.err("service.path", "must start with '/' and not with /_mockwcf (the admin API)")
         ops_data = s["operations"]
         if ops_data is None:
-            ops_data = [{"name": "Echo", "action": None, "input": {"text": "string"},
-                         "output": None, "reply": {}}]
+            ops_data = [
+                {"name": "Echo", "action": None, "input": {"text": "string"}, "output": None, "reply": {}}
+            ]
         ops: list[Operation] = []
         seen: set[str] = set()
         for i, o in enumerate(ops_data):
@@ -510,12 +543,17 @@ class _Builder:
                 self.err(f"{key}.name", f"operation {o['name']!r} is defined twice")
             seen.add(o["name"])
             inputs = self.types(f"{key}.input", o["input"] or {})
-            outputs = self.types(f"{key}.output", o["output"]) if o["output"] is not None else {
-                f"{o['name']}Result": FieldType("string", False)}
+            outputs = (
+                self.types(f"{key}.output", o["output"])
+                if o["output"] is not None
+                else {f"{o['name']}Result": FieldType("string", False)}
+            )
             reply = dict(o["reply"] or {})
             for k in reply:
                 if k not in outputs:
-                    self.err(f"{key}.reply.{k}", f"not an output field (outputs: {', '.join(outputs) or 'none'})")
+                    self.err(
+                        f"{key}.reply.{k}", f"not an output field (outputs: {', '.join(outputs) or 'none'})"
+                    )
             if not reply and outputs and inputs:
                 first_out, first_in = next(iter(outputs)), next(iter(inputs))
                 reply = {first_out: "{" + first_in + "}"}
@@ -535,7 +573,9 @@ class _Builder:
         for fname, t in m.items():
             match = _TYPE_RE.match(str(t))
             if not match or match["t"] not in VALUE_TYPES:
-                self.err(f"{key}.{fname}", f"{t!r} is not a type; use one of {', '.join(VALUE_TYPES)} (or type[])")
+                self.err(
+                    f"{key}.{fname}", f"{t!r} is not a type; use one of {', '.join(VALUE_TYPES)} (or type[])"
+                )
                 continue
             if not re.match(r"^[A-Za-z_][\w.-]*$", fname):
                 self.err(f"{key}.{fname}", "not a valid XML element name")
@@ -551,21 +591,35 @@ class _Builder:
         auth = s["authenticationMode"]
         cred = s["clientCredentialType"]
         if btype == "customBinding":
-            derived = {"MutualCertificate": "Message", "UserNameOverTransport": "TransportWithMessageCredential",
-                       "CertificateOverTransport": "TransportWithMessageCredential"}.get(auth or "", None)
+            derived = {
+                "MutualCertificate": "Message",
+                "UserNameOverTransport": "TransportWithMessageCredential",
+                "CertificateOverTransport": "TransportWithMessageCredential",
+            }.get(auth or "")
             if auth and derived is None:
-                self.err(f"{key}.authenticationMode",
-                         f"{auth} is not supported by mockwcf yet (supported: MutualCertificate, "
-                         "UserNameOverTransport, CertificateOverTransport)")
+                self.err(
+                    f"{key}.authenticationMode",
+                    f"{auth} is not supported by mockwcf yet (supported: MutualCertificate, "
+                    "UserNameOverTransport, CertificateOverTransport)",
+                )
             if mode and derived and mode != derived:
                 self.err(f"{key}.mode", f"authenticationMode {auth} means mode {derived}, not {mode}")
             mode = derived or mode or "None"
             if auth:
-                cred = cred or {"MutualCertificate": "Certificate", "UserNameOverTransport": "UserName",
-                                "CertificateOverTransport": "Certificate"}[auth]
+                cred = (
+                    cred
+                    or {
+                        "MutualCertificate": "Certificate",
+                        "UserNameOverTransport": "UserName",
+                        "CertificateOverTransport": "Certificate",
+                    }[auth]
+                )
         elif auth:
-            self.err(f"{key}.authenticationMode", "only customBinding takes authenticationMode; "
-                     "standard bindings use mode and clientCredentialType")
+            self.err(
+                f"{key}.authenticationMode",
+                "only customBinding takes authenticationMode; "
+                "standard bindings use mode and clientCredentialType",
+            )
         if mode is None:
             mode = "None" if btype == "basicHttpBinding" else "Message"
         if cred is None:
@@ -575,37 +629,53 @@ class _Builder:
                 cred = "Certificate" if btype == "basicHttpBinding" else "Windows"
             else:
                 cred = "None"
-        kind = {"None": "none", "Transport": "transport", "TransportWithMessageCredential": "twmc",
-                "Message": "message"}[mode]
+        kind = {
+            "None": "none",
+            "Transport": "transport",
+            "TransportWithMessageCredential": "twmc",
+            "Message": "message",
+        }[mode]
         if kind in ("twmc", "message") and cred not in ("UserName", "Certificate"):
-            self.err(f"{key}.clientCredentialType",
-                     f"{cred} credentials need Kerberos/SPNEGO or an STS, which mockwcf cannot emulate; "
-                     "set clientCredentialType to UserName or Certificate"
-                     + (" (it defaults to Windows on wsHttpBinding)" if s["clientCredentialType"] is None else ""))
+            self.err(
+                f"{key}.clientCredentialType",
+                f"{cred} credentials need Kerberos/SPNEGO or an STS, which mockwcf cannot emulate; "
+                "set clientCredentialType to UserName or Certificate"
+                + (" (it defaults to Windows on wsHttpBinding)" if s["clientCredentialType"] is None else ""),
+            )
         if btype == "basicHttpBinding" and kind == "message" and cred != "Certificate":
-            self.err(f"{key}.clientCredentialType",
-                     "BasicHttpMessageSecurityRequiresCertificate: basicHttpBinding Message security takes "
-                     "Certificate only; use TransportWithMessageCredential for UserName")
+            self.err(
+                f"{key}.clientCredentialType",
+                "BasicHttpMessageSecurityRequiresCertificate: basicHttpBinding Message security takes "
+                "Certificate only; use TransportWithMessageCredential for UserName",
+            )
         establish = s["establishSecurityContext"]
         if btype in ("wsHttpBinding", "ws2007HttpBinding") and kind in ("twmc", "message"):
             if establish is None or establish:
-                self.err(f"{key}.establishSecurityContext",
-                         "secure conversation is not emulated yet; set establishSecurityContext: false "
-                         "(it defaults to true on wsHttpBinding)")
+                self.err(
+                    f"{key}.establishSecurityContext",
+                    "secure conversation is not emulated yet; set establishSecurityContext: false "
+                    "(it defaults to true on wsHttpBinding)",
+                )
             if kind == "message":
-                self.err(f"{key}.mode",
-                         f"{btype} Message security (symmetric binding with encryption and derived keys) is "
-                         "not emulated yet; use customBinding MutualCertificate or TransportWithMessageCredential")
+                self.err(
+                    f"{key}.mode",
+                    f"{btype} Message security (symmetric binding with encryption and derived keys) is "
+                    "not emulated yet; use customBinding MutualCertificate or TransportWithMessageCredential",
+                )
         version = s["messageSecurityVersion"]
-        wss11 = (version.startswith("WSSecurity11") if version
-                 else btype in ("wsHttpBinding", "ws2007HttpBinding"))
-        layout = s["securityHeaderLayout"] or ("Lax" if btype == "basicHttpBinding" and kind == "message"
-                                               else "Strict")
+        wss11 = (
+            version.startswith("WSSecurity11") if version else btype in ("wsHttpBinding", "ws2007HttpBinding")
+        )
+        layout = s["securityHeaderLayout"] or (
+            "Lax" if btype == "basicHttpBinding" and kind == "message" else "Strict"
+        )
         if kind == "twmc":
             layout = "Strict"  # WCF ignores the configured layout here (reference 1.3)
         if kind == "message" and s["protectionLevel"] != "Sign":
-            self.err(f"{key}.protectionLevel",
-                     "only Sign is emulated for Message security so far (EncryptAndSign is not)")
+            self.err(
+                f"{key}.protectionLevel",
+                "only Sign is emulated for Message security so far (EncryptAndSign is not)",
+            )
         if s["algorithmSuite"] not in ("Basic256", "Basic256Sha256"):
             self.err(f"{key}.algorithmSuite", "only Basic256 and Basic256Sha256 are emulated")
         signed_supporting = tuple(s["signedSupportingTokens"] or ())
@@ -615,8 +685,10 @@ class _Builder:
         if confirm is None:
             confirm = kind == "message" and wss11
         if confirm and not wss11:
-            self.err(f"{key}.requireSignatureConfirmation",
-                     "SecurityVersionDoesNotSupportSignatureConfirmation: SignatureConfirmation needs WSS 1.1")
+            self.err(
+                f"{key}.requireSignatureConfirmation",
+                "SecurityVersionDoesNotSupportSignatureConfirmation: SignatureConfirmation needs WSS 1.1",
+            )
         https = kind in ("transport", "twmc") and not s["allowInsecureTransport"]
         if s["allowInsecureTransport"] and kind != "twmc":
             self.err(f"{key}.allowInsecureTransport", "applies to TransportWithMessageCredential only")
@@ -640,7 +712,9 @@ class _Builder:
     def rule(self, i: int, r: dict[str, Any]) -> Rule:
         key = f"rules[{i}]"
         m = r["match"]
-        actions = [a for a in ("fault", "customFault", "httpStatus") if r[a]] + (["drop"] if r["drop"] else [])
+        actions = [a for a in ("fault", "customFault", "httpStatus") if r[a]] + (
+            ["drop"] if r["drop"] else []
+        )
         if len(actions) > 1:
             self.err(key, f"give only one of fault, customFault, httpStatus, drop (got {', '.join(actions)})")
         if not actions and r["delay"] is None:
@@ -653,8 +727,9 @@ class _Builder:
                 compiled = etree.XPath(m["xpath"], namespaces=nsmap)
             except etree.XPathError as exc:
                 self.err(f"{key}.match.xpath", f"invalid XPath {m['xpath']!r}: {exc}")
-        if m["operation"] and m["operation"] not in {o["name"] for o in (self.d["service"]["operations"] or
-                                                                          [{"name": "Echo"}]) if o}:
+        if m["operation"] and m["operation"] not in {
+            o["name"] for o in (self.d["service"]["operations"] or [{"name": "Echo"}]) if o
+        }:
             self.err(f"{key}.match.operation", f"{m['operation']!r} is not an operation of the contract")
         cf = r["customFault"]
         if cf and cf["subcode"] and not re.match(r"^\{[^}]+\}[A-Za-z_][\w.-]*$", cf["subcode"]):

@@ -57,9 +57,7 @@ SECURITY_VERSIONS = (
 VALUE_TYPES = ("string", "int", "long", "boolean", "decimal", "double", "dateTime", "base64Binary")
 TOKEN_REFERENCES = ("IssuerSerial", "SubjectKeyIdentifier", "Thumbprint", "BinarySecurityToken")
 
-_TYPE_DOC = (
-    "a map of field name to type: " + ", ".join(VALUE_TYPES) + "; append [] for a list (string[])"
-)
+_TYPE_DOC = "a map of field name to type: " + ", ".join(VALUE_TYPES) + "; append [] for a list (string[])"
 
 OPERATION = F(
     "section",
@@ -87,7 +85,9 @@ MATCH = F(
         "call": F("int", "Only the N-th matching call (1-based), counted per rule.", minimum=1),
         "every": F("int", "Every N-th matching call.", minimum=1),
         "node": F("int", "Only requests served by this farm node (1-based).", minimum=1),
-        "xpath": F("str", "An XPath 1.0 expression on the request envelope; the rule matches when it is true."),
+        "xpath": F(
+            "str", "An XPath 1.0 expression on the request envelope; the rule matches when it is true."
+        ),
         "namespaces": F("map", "Prefixes for `xpath` (soap, wsse, wsu, wsa and ds are predefined).", {}),
     },
 )
@@ -240,9 +240,7 @@ SCHEMA = F(
                             "IssuerSerial",
                             TOKEN_REFERENCES,
                         ),
-                        "signResponses": F(
-                            "bool", "Message mode: sign responses as WCF does.", True
-                        ),
+                        "signResponses": F("bool", "Message mode: sign responses as WCF does.", True),
                     },
                 ),
             },
@@ -273,7 +271,9 @@ SCHEMA = F(
                             "list", "CA certificates (PEM) trusted for ChainTrust.", [], item=F("path", "")
                         ),
                         "trustedPeople": F(
-                            "list", "Exact client certificates (PEM) trusted for PeerTrust.", [],
+                            "list",
+                            "Exact client certificates (PEM) trusted for PeerTrust.",
+                            [],
                             item=F("path", ""),
                         ),
                         "revocationMode": F(
@@ -301,11 +301,11 @@ SCHEMA = F(
                     "bool", "Replay detection; WCF turns it off for transport bindings.", DERIVED
                 ),
                 "replayCacheSize": F("int", "Replay cache entries.", 900000, minimum=1),
-                "timestampValidityDuration": F(
-                    "timespan", "Expires - Created in responses.", "00:05:00"
-                ),
+                "timestampValidityDuration": F("timespan", "Expires - Created in responses.", "00:05:00"),
                 "maxPendingSessions": F("int", "Secure conversation: pending sessions.", 128, minimum=1),
-                "inactivityTimeout": F("timespan", "Secure conversation: pending-session timeout.", "00:02:00"),
+                "inactivityTimeout": F(
+                    "timespan", "Secure conversation: pending-session timeout.", "00:02:00"
+                ),
                 "issuedCookieLifetime": F("timespan", "Cookie SCT lifetime.", "10:00:00"),
             },
         ),
@@ -351,6 +351,8 @@ SCHEMA = F(
                 )
             },
         ),
-        "rules": F("rules", "Fault injection and delays, checked in order; the first match wins.", [], item=RULE),
+        "rules": F(
+            "rules", "Fault injection and delays, checked in order; the first match wins.", [], item=RULE
+        ),
     },
 )

@@ -50,8 +50,11 @@ class MockResource(resource.Resource):
             reply = self._route(request)
         except Exception:  # noqa: BLE001 - never a traceback on the wire
             log.exception("internal error")
-            reply = Reply(500, b"mockwcf internal error; see the server log\n",
-                          [("Content-Type", "text/plain; charset=utf-8")])
+            reply = Reply(
+                500,
+                b"mockwcf internal error; see the server log\n",
+                [("Content-Type", "text/plain; charset=utf-8")],
+            )
         if reply.drop or reply.delay:
             reactor.callLater(reply.delay, self._deliver, request, reply)
             return server.NOT_DONE_YET
@@ -77,8 +80,10 @@ class MockResource(resource.Resource):
         raw_path = request.path.decode("latin-1")
         method = request.method.decode("latin-1")
         query = request.uri.decode("latin-1").partition("?")[2]
-        headers = {k.decode("latin-1").lower(): v[-1].decode("latin-1")
-                   for k, v in request.requestHeaders.getAllRawHeaders()}
+        headers = {
+            k.decode("latin-1").lower(): v[-1].decode("latin-1")
+            for k, v in request.requestHeaders.getAllRawHeaders()
+        }
         host = headers.get("host") or f"{request.getHost().host}:{request.getHost().port}"
         base = f"{'https' if self.https else 'http'}://{host}"
         if request.content is not None:
@@ -86,14 +91,25 @@ class MockResource(resource.Resource):
         body = request.content.read() if request.content is not None else b""
         client = request.getClientAddress()
         overflow = getattr(request, "overflow", 0)
-        req = Request(method, raw_path, query, headers, body, base, getattr(client, "host", ""),
-                      size=len(body) + overflow)
+        req = Request(
+            method,
+            raw_path,
+            query,
+            headers,
+            body,
+            base,
+            getattr(client, "host", ""),
+            size=len(body) + overflow,
+        )
         if raw_path.startswith(admin.PREFIX):
             return admin.handle(self.runtime, req)
         scenario = self.runtime.scenario
         if raw_path.rstrip("/") != scenario.service.path.rstrip("/"):
-            return Reply(404, f"No endpoint at {raw_path}; the service is at {scenario.service.path}\n".encode(),
-                         [("Content-Type", "text/plain; charset=utf-8")])
+            return Reply(
+                404,
+                f"No endpoint at {raw_path}; the service is at {scenario.service.path}\n".encode(),
+                [("Content-Type", "text/plain; charset=utf-8")],
+            )
         if method == "GET":
             if query.lower() in ("wsdl", "singlewsdl"):
                 return Reply(200, self.runtime.wsdl(base), [("Content-Type", "text/xml; charset=utf-8")])
@@ -105,10 +121,12 @@ class MockResource(resource.Resource):
 
 def _help_page(scenario: Scenario, base: str) -> bytes:
     url = base + scenario.service.path
-    return (f"<html><head><title>{scenario.service.name} (mockwcf)</title></head><body>"
-            f"<h1>{scenario.service.name}</h1><p>mockwcf scenario <b>{scenario.name}</b>. "
-            f"WSDL: <a href='{url}?wsdl'>{url}?wsdl</a> (also ?singleWsdl). "
-            f"Journal: <a href='{base}/_mockwcf/exchanges'>{base}/_mockwcf/exchanges</a></p></body></html>").encode()
+    return (
+        f"<html><head><title>{scenario.service.name} (mockwcf)</title></head><body>"
+        f"<h1>{scenario.service.name}</h1><p>mockwcf scenario <b>{scenario.name}</b>. "
+        f"WSDL: <a href='{url}?wsdl'>{url}?wsdl</a> (also ?singleWsdl). "
+        f"Journal: <a href='{base}/_mockwcf/exchanges'>{base}/_mockwcf/exchanges</a></p></body></html>"
+    ).encode()
 
 
 def tls_context(scenario: Scenario) -> Any:

@@ -25,9 +25,9 @@ from spyne.protocol.soap import Soap11, Soap12
 from spyne.util.xml import get_object_as_xml, get_xml_as_object
 
 from mockwcf.faults import Rejection
+from mockwcf.scenario import FieldType, Operation, Scenario
 
 logging.getLogger("spyne.util.appreg").setLevel(logging.ERROR)  # a scenario switch re-registers the app
-from mockwcf.scenario import FieldType, Operation, Scenario
 
 SPYNE_TYPES = {
     "string": Unicode,

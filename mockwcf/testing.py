@@ -32,7 +32,9 @@ def _ensure_reactor() -> Any:
             started = threading.Event()
             server.reactor.callWhenRunning(started.set)
             _reactor_thread = threading.Thread(
-                target=server.reactor.run, kwargs={"installSignalHandlers": False}, name="mockwcf-reactor",
+                target=server.reactor.run,
+                kwargs={"installSignalHandlers": False},
+                name="mockwcf-reactor",
                 daemon=True,
             )
             _reactor_thread.start()
@@ -112,8 +114,11 @@ class MockServer:
 
     def set_clock(self, offset: str | None = None, frozen_at: str | None = None) -> None:
         """Shift the server clock (`offset="+00:07:00"`) or freeze it (`frozen_at="2026-01-01T00:00:00Z"`)."""
-        clock = Clock(frozen_at=parse_instant(frozen_at)) if frozen_at else Clock(
-            offset=parse_timespan(offset or "00:00:00"))
+        clock = (
+            Clock(frozen_at=parse_instant(frozen_at))
+            if frozen_at
+            else Clock(offset=parse_timespan(offset or "00:00:00"))
+        )
         _call(setattr, self.runtime, "clock", clock)
 
     # -- inspection ----------------------------------------------------------------------------
@@ -131,8 +136,11 @@ class MockServer:
     def near_misses(self, n: int = 5) -> str:
         lines = []
         for e in self.journal[-n:]:
-            lines.append(f"  #{e.id} {e.operation or '-'} {e.verdict} {e.resource_code or ''}"
-                         + (f" ({e.reason})" if e.reason else "") + (f" ERROR {e.error}" if e.error else ""))
+            lines.append(
+                f"  #{e.id} {e.operation or '-'} {e.verdict} {e.resource_code or ''}"
+                + (f" ({e.reason})" if e.reason else "")
+                + (f" ERROR {e.error}" if e.error else "")
+            )
         return "\n".join(lines) or "  (no exchanges)"
 
     def raise_server_errors(self) -> None:
@@ -147,7 +155,8 @@ class MockServer:
         if entry.verdict != "accepted":
             raise MockWcfAssertionError(
                 f"expected the last exchange to be accepted, it was rejected with {entry.resource_code}: "
-                f"{entry.reason}\nrecent exchanges:\n{self.near_misses()}")
+                f"{entry.reason}\nrecent exchanges:\n{self.near_misses()}"
+            )
         return entry
 
     def assert_fault(self, code: str) -> Entry:
@@ -157,7 +166,8 @@ class MockServer:
             got = f"rejected with {entry.resource_code}" if entry.resource_code else entry.verdict
             raise MockWcfAssertionError(
                 f"expected the last exchange to fail with {code}, it was {got}\nrecent exchanges:\n"
-                f"{self.near_misses()}")
+                f"{self.near_misses()}"
+            )
         return entry
 
     def admin(self, method: str, what: str, body: bytes | None = None) -> Any:

@@ -88,24 +88,34 @@ def _policy(scenario: Scenario) -> etree._Element | None:
             st = etree.SubElement(etree.SubElement(all_el, f"{{{SP}}}{name}"), f"{{{WSP}}}Policy")
             tok = "UsernameToken" if sec.credential == "UserName" else "X509Token"
             t = etree.SubElement(st, f"{{{SP}}}{tok}")
-            t.set(f"{{{SP}}}IncludeToken", "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/AlwaysToRecipient")
+            t.set(
+                f"{{{SP}}}IncludeToken",
+                "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/AlwaysToRecipient",
+            )
     else:
         ab = etree.SubElement(all_el, f"{{{SP}}}AsymmetricBinding")
         inner = etree.SubElement(ab, f"{{{WSP}}}Policy")
         for role, include in (("InitiatorToken", "AlwaysToRecipient"), ("RecipientToken", "Never")):
             holder = etree.SubElement(etree.SubElement(inner, f"{{{SP}}}{role}"), f"{{{WSP}}}Policy")
             tok = etree.SubElement(holder, f"{{{SP}}}X509Token")
-            tok.set(f"{{{SP}}}IncludeToken",
-                    f"http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/{include}")
+            tok.set(
+                f"{{{SP}}}IncludeToken",
+                f"http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/{include}",
+            )
         inner.append(suite)
         inner.append(layout)
         if sec.include_timestamp:
             etree.SubElement(inner, f"{{{SP}}}IncludeTimestamp")
         etree.SubElement(inner, f"{{{SP}}}OnlySignEntireHeadersAndBody")
         if sec.signed_supporting:
-            st = etree.SubElement(etree.SubElement(all_el, f"{{{SP}}}SignedSupportingTokens"), f"{{{WSP}}}Policy")
+            st = etree.SubElement(
+                etree.SubElement(all_el, f"{{{SP}}}SignedSupportingTokens"), f"{{{WSP}}}Policy"
+            )
             t = etree.SubElement(st, f"{{{SP}}}UsernameToken")
-            t.set(f"{{{SP}}}IncludeToken", "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/AlwaysToRecipient")
+            t.set(
+                f"{{{SP}}}IncludeToken",
+                "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/AlwaysToRecipient",
+            )
     wss = etree.SubElement(all_el, f"{{{SP}}}Wss11" if sec.wss11 else f"{{{SP}}}Wss10")
     etree.SubElement(wss, f"{{{WSP}}}Policy")
     return policy

@@ -28,12 +28,26 @@ def test_every_seed_pair_is_in_the_catalog_verbatim_and_in_order():
 
 
 def test_added_codes_cover_the_receive_path():
-    required = """UnableToResolveKeyInfoForVerifyingSignature NoKeyInfoInSignatureToFindVerificationToken
-    InvalidOrReplayedNonce RequiredTimestampMissingInSecurityHeader UnableToFindSecurityHeaderInMessage
-    SecurityHeaderIsEmpty DuplicateTimestampInSecurityHeader X509ChainBuildFail X509InvalidUsageTime
-    X509IsNotInTrustedStore SuiteDoesNotAcceptAlgorithm RequiredMessagePartNotSignedNs CannotReadToken
-    InvalidX509RawData SupportingTokenNotProvided SecurityContextExpired SecurityStateEncoderDecodingFailure
-    SecuritySessionLimitReached""".split()
+    required = [
+        "UnableToResolveKeyInfoForVerifyingSignature",
+        "NoKeyInfoInSignatureToFindVerificationToken",
+        "InvalidOrReplayedNonce",
+        "RequiredTimestampMissingInSecurityHeader",
+        "UnableToFindSecurityHeaderInMessage",
+        "SecurityHeaderIsEmpty",
+        "DuplicateTimestampInSecurityHeader",
+        "X509ChainBuildFail",
+        "X509InvalidUsageTime",
+        "X509IsNotInTrustedStore",
+        "SuiteDoesNotAcceptAlgorithm",
+        "RequiredMessagePartNotSignedNs",
+        "CannotReadToken",
+        "InvalidX509RawData",
+        "SupportingTokenNotProvided",
+        "SecurityContextExpired",
+        "SecurityStateEncoderDecodingFailure",
+        "SecuritySessionLimitReached",
+    ]
     for code in required:
         assert catalog.exists(code), code
     added = [e for e in catalog.entries() if e.origin == "added"]
@@ -51,8 +65,9 @@ def test_every_entry_has_a_known_wire_fault_and_a_hint():
 
 
 def test_catalog_command_json():
-    out = subprocess.run([sys.executable, "-m", "mockwcf.cli", "catalog", "--json"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "mockwcf.cli", "catalog", "--json"], capture_output=True, text=True, check=True
+    ).stdout
     data = json.loads(out)
     assert len(data) == len(catalog.entries())
     entry = next(d for d in data if d["code"] == "TimeStampHasExpiryTimeInPast")

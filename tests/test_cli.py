@@ -21,11 +21,18 @@ from tests.conftest import REPO, SCENARIOS
 BIN = Path(sys.executable).parent
 
 
-def _serve(args: list[str], env: dict | None = None, exe: str | None = None,
-           cwd: Path | None = None) -> tuple[subprocess.Popen, str, float]:
+def _serve(
+    args: list[str], env: dict | None = None, exe: str | None = None, cwd: Path | None = None
+) -> tuple[subprocess.Popen, str, float]:
     start = time.monotonic()
-    proc = subprocess.Popen([exe or str(BIN / "mockwcf"), "serve", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, cwd=cwd)
+    proc = subprocess.Popen(
+        [exe or str(BIN / "mockwcf"), "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
     line = proc.stdout.readline()
     elapsed = time.monotonic() - start
     if not line.startswith("mockwcf listening on "):
@@ -62,8 +69,9 @@ def test_serve_default_scenario_zeep_answer_and_clean_stop():
 def test_serve_rejects_a_bad_scenario_with_file_line_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("binding:\n  type: basicHttpBinding\n  security:\n    mode: Mesage\n")
-    res = subprocess.run([str(BIN / "mockwcf"), "serve", str(bad), "--port", "0"], capture_output=True, text=True,
-                         timeout=20)
+    res = subprocess.run(
+        [str(BIN / "mockwcf"), "serve", str(bad), "--port", "0"], capture_output=True, text=True, timeout=20
+    )
     assert res.returncode == 2
     assert f"{bad}:4: binding.security.mode: 'Mesage' is not one of" in res.stderr
     assert "Traceback" not in res.stderr
@@ -72,22 +80,29 @@ def test_serve_rejects_a_bad_scenario_with_file_line_key(tmp_path):
 def test_verify_offline_and_journal_command(tmp_path):
     req = tmp_path / "req.xml"
     req.write_text(wss.envelope(wss.security(wss.timestamp(), wss.username_token(password="wrong"))))
-    res = subprocess.run([str(BIN / "mockwcf"), "verify", str(SCENARIOS / "username-over-http.yaml"), str(req)],
-                         capture_output=True, text=True, timeout=20)
+    res = subprocess.run(
+        [str(BIN / "mockwcf"), "verify", str(SCENARIOS / "username-over-http.yaml"), str(req)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     assert res.returncode == 1
     assert "resource code: UserNameAuthenticationFailed" in res.stdout
     assert "[     ok] timestamp" in res.stdout
     proc, base, _ = _serve([str(SCENARIOS / "unsecured.yaml"), "--port", "0", "--quiet"])
     try:
         wss.post(base + "EchoService.svc", wss.envelope(text="journal"))
-        out = subprocess.run([str(BIN / "mockwcf"), "journal", base], capture_output=True, text=True,
-                             timeout=20).stdout
+        out = subprocess.run(
+            [str(BIN / "mockwcf"), "journal", base], capture_output=True, text=True, timeout=20
+        ).stdout
         assert "ACCEPT 200" in out and "1 exchange(s)" in out
-        full = subprocess.run([str(BIN / "mockwcf"), "journal", base, "--id", "1"], capture_output=True,
-                              text=True, timeout=20).stdout
+        full = subprocess.run(
+            [str(BIN / "mockwcf"), "journal", base, "--id", "1"], capture_output=True, text=True, timeout=20
+        ).stdout
         assert "<text>journal</text>" in full and "steps:" in full
-        health = subprocess.run([str(BIN / "mockwcf"), "health", "--url", base], capture_output=True, text=True,
-                                timeout=20)
+        health = subprocess.run(
+            [str(BIN / "mockwcf"), "health", "--url", base], capture_output=True, text=True, timeout=20
+        )
         assert health.returncode == 0 and "ok: scenario unsecured" in health.stdout
     finally:
         _stop(proc)
@@ -99,31 +114,63 @@ def fresh_install(tmp_path_factory) -> Path:
     test venv through a .pth file, so no network or minutes are spent on them)."""
     venv = tmp_path_factory.mktemp("fresh") / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    site = Path(subprocess.check_output([str(venv / "bin" / "python"), "-c",
-                                         "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    site = Path(
+        subprocess.check_output(
+            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            text=True,
+        ).strip()
+    )
     site.mkdir(parents=True, exist_ok=True)
     build = tmp_path_factory.mktemp("build")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(build), str(REPO)], check=True, timeout=240)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(build),
+            str(REPO),
+        ],
+        check=True,
+        timeout=240,
+    )
     deps = sysconfig.get_paths()["purelib"]
     (site / "deps.pth").write_text(f"{build}\n{deps}\n")
     scripts = venv / "bin"
-    (scripts / "mockwcf").write_text(f"#!{venv / 'bin' / 'python'}\nfrom mockwcf.cli import main\nraise SystemExit(main())\n")
+    (scripts / "mockwcf").write_text(
+        f"#!{venv / 'bin' / 'python'}\nfrom mockwcf.cli import main\nraise SystemExit(main())\n"
+    )
     (scripts / "mockwcf").chmod(0o755)
     return venv
 
 
 def test_container_entrypoint_serves_scenario_from_environment(fresh_install, tmp_path):
-    check = subprocess.run([str(fresh_install / "bin" / "python"), "-c",
-                            "import mockwcf, sys; print(mockwcf.__file__)"], capture_output=True, text=True,
-                           cwd=tmp_path)
+    check = subprocess.run(
+        [str(fresh_install / "bin" / "python"), "-c", "import mockwcf, sys; print(mockwcf.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert str(REPO / "mockwcf") not in check.stdout, "the fresh install must not import the work tree"
-    env = {"MOCKWCF_SCENARIO": str(SCENARIOS / "username-over-http.yaml"), "MOCKWCF_PORT": "0",
-           "MOCKWCF_HOST": "127.0.0.1", "PYTHONPATH": ""}
+    env = {
+        "MOCKWCF_SCENARIO": str(SCENARIOS / "username-over-http.yaml"),
+        "MOCKWCF_PORT": "0",
+        "MOCKWCF_HOST": "127.0.0.1",
+        "PYTHONPATH": "",
+    }
     proc, base, _ = _serve([], env=env, exe=str(fresh_install / "bin" / "mockwcf"), cwd=tmp_path)
     try:
-        health = subprocess.run([str(fresh_install / "bin" / "mockwcf"), "health", "--url", base],
-                                capture_output=True, text=True, timeout=20, cwd=tmp_path)
+        health = subprocess.run(
+            [str(fresh_install / "bin" / "mockwcf"), "health", "--url", base],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            cwd=tmp_path,
+        )
         assert health.returncode == 0 and "username-over-http" in health.stdout
         client = zeep.Client(base + "EchoService.svc?wsdl", wsse=UsernameToken("alice", "p@ssw0rd"))
         assert client.service.Echo(text="from the image") == "from the image"

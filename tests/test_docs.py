@@ -20,8 +20,13 @@ def test_generated_docs_are_current(name):
 
 def test_scenario_reference_covers_every_key():
     text = (REPO / "docs" / "scenario-reference.md").read_text()
-    for key in ("binding.security.mode", "localServiceSettings.maxClockSkew", "rules[].match.xpath",
-                "deviations.resolveSigningCertificateOutOfBand", "credentials.clientCertificate.trustedPeople"):
+    for key in (
+        "binding.security.mode",
+        "localServiceSettings.maxClockSkew",
+        "rules[].match.xpath",
+        "deviations.resolveSigningCertificateOutOfBand",
+        "credentials.clientCertificate.trustedPeople",
+    ):
         assert f"`{key}`" in text
 
 

@@ -12,7 +12,7 @@ from lxml import etree
 from zeep.wsse.username import UsernameToken
 
 from mockwcf import catalog, ns
-from mockwcf.faults import FaultSettings, Rejection, WIRE_FAULTS, render
+from mockwcf.faults import WIRE_FAULTS, FaultSettings, Rejection, render
 from tests import wss
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -48,12 +48,20 @@ SEED_CODES = [e.code for e in catalog.entries() if e.origin == "seed"]
 
 
 def _rules_scenario() -> dict:
-    rules = [{"match": {"xpath": f"//*[local-name()='text']='{code}'"}, "fault": code, "message": f"rule for {code}"}
-             for code in SEED_CODES]
+    rules = [
+        {
+            "match": {"xpath": f"//*[local-name()='text']='{code}'"},
+            "fault": code,
+            "message": f"rule for {code}",
+        }
+        for code in SEED_CODES
+    ]
     return {
         "name": "every-code",
-        "binding": {"type": "basicHttpBinding", "security": {
-            "mode": "TransportWithMessageCredential", "allowInsecureTransport": True}},
+        "binding": {
+            "type": "basicHttpBinding",
+            "security": {"mode": "TransportWithMessageCredential", "allowInsecureTransport": True},
+        },
         "credentials": {"userNameAuthentication": {"users": {"alice": "p@ssw0rd"}}},
         "rules": rules,
     }
@@ -67,8 +75,9 @@ def test_every_seed_code_through_a_rule_reaches_zeep_as_wcf_fault(mockwcf_server
         with pytest.raises(zeep.exceptions.Fault) as err:
             client.service.Echo(text=code)
         assert err.value.code == f"a:{wire.subcode}", code  # SOAP 1.1: the subcode is the faultcode
-        expected_reason = wire.reason.format(action="http://tempuri.org/IEchoService/Echo", message="",
-                                             header="", header_ns="")
+        expected_reason = wire.reason.format(
+            action="http://tempuri.org/IEchoService/Echo", message="", header="", header_ns=""
+        )
         assert err.value.message == expected_reason, code
         detail = err.value.detail
         assert detail.find(f".//{{{ns.DIAG}}}ResourceCode").text == code
@@ -88,39 +97,71 @@ def test_diagnostics_header_names_the_code(mockwcf_server):
 
 
 def _scenario(rules: list[dict], **extra) -> dict:
-    base = {"binding": {"type": "basicHttpBinding"}, "service": {"operations": [
-        {"name": "Echo", "input": {"text": "string"}, "output": {"EchoResult": "string"}},
-        {"name": "Ping", "input": {}, "output": {"PingResult": "string"}, "reply": {"PingResult": "pong"}}]},
-        "rules": rules}
+    base = {
+        "binding": {"type": "basicHttpBinding"},
+        "service": {
+            "operations": [
+                {"name": "Echo", "input": {"text": "string"}, "output": {"EchoResult": "string"}},
+                {
+                    "name": "Ping",
+                    "input": {},
+                    "output": {"PingResult": "string"},
+                    "reply": {"PingResult": "pong"},
+                },
+            ]
+        },
+        "rules": rules,
+    }
     base.update(extra)
     return base
 
 
 def test_call_every_and_operation_matching(mockwcf_server):
-    mockwcf_server.load(_scenario([
-        {"match": {"operation": "Echo", "call": 2}, "fault": "InvalidOrReplayedNonce"},
-        {"match": {"operation": "Ping", "every": 2}, "httpStatus": {"status": 503, "body": "busy"}},
-    ]))
+    mockwcf_server.load(
+        _scenario(
+            [
+                {"match": {"operation": "Echo", "call": 2}, "fault": "InvalidOrReplayedNonce"},
+                {"match": {"operation": "Ping", "every": 2}, "httpStatus": {"status": 503, "body": "busy"}},
+            ]
+        )
+    )
     client = zeep.Client(mockwcf_server.wsdl_url)
     assert client.service.Echo(text="1") == "1"
     with pytest.raises(zeep.exceptions.Fault):
         client.service.Echo(text="2")
     assert client.service.Echo(text="3") == "3"
     assert client.service.Ping() == "pong"
-    resp = wss.post(mockwcf_server.url, wss.envelope(body='<Ping xmlns="http://tempuri.org/"/>'),
-                    action="http://tempuri.org/IEchoService/Ping")
+    resp = wss.post(
+        mockwcf_server.url,
+        wss.envelope(body='<Ping xmlns="http://tempuri.org/"/>'),
+        action="http://tempuri.org/IEchoService/Ping",
+    )
     assert resp.status_code == 503 and resp.text == "busy"
     assert [e.rule for e in mockwcf_server.journal] == [None, 0, None, None, 1]
 
 
 def test_custom_fault_and_phase_receive_beats_security(mockwcf_server):
-    mockwcf_server.load(_scenario(
-        [{"phase": "receive", "match": {"xpath": "//*[local-name()='text']='boom'"},
-          "customFault": {"code": "Receiver", "subcode": "{urn:app}Boom", "reason": "custom reason",
-                          "detail": "<x:Why xmlns:x='urn:app'>because</x:Why>"}}],
-        binding={"type": "basicHttpBinding", "security": {"mode": "TransportWithMessageCredential",
-                                                           "allowInsecureTransport": True}},
-        credentials={"userNameAuthentication": {"users": {"alice": "p@ssw0rd"}}}))
+    mockwcf_server.load(
+        _scenario(
+            [
+                {
+                    "phase": "receive",
+                    "match": {"xpath": "//*[local-name()='text']='boom'"},
+                    "customFault": {
+                        "code": "Receiver",
+                        "subcode": "{urn:app}Boom",
+                        "reason": "custom reason",
+                        "detail": "<x:Why xmlns:x='urn:app'>because</x:Why>",
+                    },
+                }
+            ],
+            binding={
+                "type": "basicHttpBinding",
+                "security": {"mode": "TransportWithMessageCredential", "allowInsecureTransport": True},
+            },
+            credentials={"userNameAuthentication": {"users": {"alice": "p@ssw0rd"}}},
+        )
+    )
     client = zeep.Client(mockwcf_server.wsdl_url)  # no credentials: security would reject it
     with pytest.raises(zeep.exceptions.Fault) as err:
         client.service.Echo(text="boom")
@@ -132,10 +173,14 @@ def test_custom_fault_and_phase_receive_beats_security(mockwcf_server):
 
 
 def test_delay_and_dropped_connection(mockwcf_server):
-    mockwcf_server.load(_scenario([
-        {"match": {"xpath": "//*[local-name()='text']='slow'"}, "delay": "00:00:00.3"},
-        {"match": {"xpath": "//*[local-name()='text']='drop'"}, "drop": True},
-    ]))
+    mockwcf_server.load(
+        _scenario(
+            [
+                {"match": {"xpath": "//*[local-name()='text']='slow'"}, "delay": "00:00:00.3"},
+                {"match": {"xpath": "//*[local-name()='text']='drop'"}, "drop": True},
+            ]
+        )
+    )
     client = zeep.Client(mockwcf_server.wsdl_url)
     start = time.monotonic()
     assert client.service.Echo(text="slow") == "slow"

@@ -19,7 +19,7 @@ def test_default_scenario(mockwcf_server, mockwcf_wsdl_url):
     assert client.service.Echo(text="plugin") == "plugin"
     mockwcf_server.assert_accepted()
 
-@pytest.mark.mockwcf_scenario("{SCENARIOS / 'username-over-http.yaml'}")
+@pytest.mark.mockwcf_scenario("{SCENARIOS / "username-over-http.yaml"}")
 def test_marker_and_assert_fault(mockwcf_server):
     client = zeep.Client(mockwcf_server.wsdl_url, wsse=UsernameToken("alice", "wrong"))
     with pytest.raises(zeep.exceptions.Fault):
@@ -51,7 +51,10 @@ def test_plugin_in_a_throwaway_project(pytester):
     result = pytester.runpytest_subprocess("-p", "mockwcf", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=1)
     out = result.stdout.str()
-    assert "expected the last exchange to be accepted, it was rejected with UnableToFindSecurityHeaderInMessage" in out
+    assert (
+        "expected the last exchange to be accepted, it was rejected with UnableToFindSecurityHeaderInMessage"
+        in out
+    )
     assert "recent exchanges:" in out
     assert "Echo rejected UnableToFindSecurityHeaderInMessage (Security processor was unable" in out
 

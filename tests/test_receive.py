@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import zeep
-from lxml import etree
 import zeep.wsse.utils
+from lxml import etree
 from zeep.wsse.username import UsernameToken
 
 from mockwcf import ns
@@ -35,6 +35,7 @@ def _fault(client_call) -> zeep.exceptions.Fault:
 
 
 # -- UsernameToken with zeep ---------------------------------------------------------------------------
+
 
 @pytest.mark.mockwcf_scenario(HTTP_USERNAME)
 def test_zeep_password_text_accepted_without_timestamp(mockwcf_server):
@@ -63,8 +64,9 @@ def test_zeep_wrong_password_is_failed_authentication(mockwcf_server):
 @pytest.mark.mockwcf_scenario(HTTP_USERNAME)
 def test_zeep_with_timestamp_and_shifted_clock(mockwcf_server):
     now = datetime.now(UTC)
-    ok = zeep.Client(mockwcf_server.wsdl_url,
-                     wsse=UsernameToken("alice", "p@ssw0rd", timestamp_token=_zeep_timestamp(now)))
+    ok = zeep.Client(
+        mockwcf_server.wsdl_url, wsse=UsernameToken("alice", "p@ssw0rd", timestamp_token=_zeep_timestamp(now))
+    )
     assert ok.service.Echo(text="fresh") == "fresh"
     mockwcf_server.set_clock(offset="-00:07:00")  # client 7 minutes ahead of the server
     fault = _fault(lambda: ok.service.Echo(text="future"))
@@ -92,6 +94,7 @@ def test_clock_skew_scenario_fails_short_ttl_and_widened_scenario_passes(mockwcf
 
 # -- timestamp comparisons at their boundaries (frozen server clock) -------------------------------------
 
+
 def _ts_request(created: datetime, expires: datetime | None, server) -> str:
     exp = f"<wsu:Expires>{wss.iso(expires)}</wsu:Expires>" if expires else ""
     ts = f'<wsu:Timestamp wsu:Id="TS" xmlns:wsu="{ns.WSU}"><wsu:Created>{wss.iso(created)}</wsu:Created>{exp}</wsu:Timestamp>'
@@ -99,16 +102,19 @@ def _ts_request(created: datetime, expires: datetime | None, server) -> str:
 
 
 @pytest.mark.mockwcf_scenario(HTTP_USERNAME)
-@pytest.mark.parametrize("created,expires,code", [
-    (FROZEN + timedelta(minutes=5), None, "TimeStampHasCreationTimeInFuture"),  # exactly now+skew
-    (FROZEN + timedelta(minutes=5) - timedelta(seconds=1), None, None),         # one second inside
-    (FROZEN - timedelta(minutes=10), None, "TimeStampWasCreatedTooLongAgo"),    # exactly now-(ttl+skew)
-    (FROZEN - timedelta(minutes=10) + timedelta(seconds=1), None, None),
-    (FROZEN - timedelta(minutes=9), FROZEN - timedelta(minutes=5), "TimeStampHasExpiryTimeInPast"),
-    (FROZEN - timedelta(minutes=9), FROZEN - timedelta(minutes=5) + timedelta(seconds=1), None),
-    (FROZEN, FROZEN, "TimeStampHasCreationAheadOfExpiry"),
-    (FROZEN, FROZEN - timedelta(seconds=1), "CreationTimeUtcIsAfterExpiryTime"),
-])
+@pytest.mark.parametrize(
+    "created,expires,code",
+    [
+        (FROZEN + timedelta(minutes=5), None, "TimeStampHasCreationTimeInFuture"),  # exactly now+skew
+        (FROZEN + timedelta(minutes=5) - timedelta(seconds=1), None, None),  # one second inside
+        (FROZEN - timedelta(minutes=10), None, "TimeStampWasCreatedTooLongAgo"),  # exactly now-(ttl+skew)
+        (FROZEN - timedelta(minutes=10) + timedelta(seconds=1), None, None),
+        (FROZEN - timedelta(minutes=9), FROZEN - timedelta(minutes=5), "TimeStampHasExpiryTimeInPast"),
+        (FROZEN - timedelta(minutes=9), FROZEN - timedelta(minutes=5) + timedelta(seconds=1), None),
+        (FROZEN, FROZEN, "TimeStampHasCreationAheadOfExpiry"),
+        (FROZEN, FROZEN - timedelta(seconds=1), "CreationTimeUtcIsAfterExpiryTime"),
+    ],
+)
 def test_timestamp_boundaries(mockwcf_server, created, expires, code):
     mockwcf_server.set_clock(frozen_at="2026-06-01T12:00:00Z")
     resp = wss.post(mockwcf_server.url, _ts_request(created, expires, mockwcf_server))
@@ -123,30 +129,49 @@ def test_timestamp_boundaries(mockwcf_server, created, expires, code):
 @pytest.mark.mockwcf_scenario(HTTP_USERNAME)
 def test_zoneless_times_are_server_local_utc_and_created_is_required(mockwcf_server):
     mockwcf_server.set_clock(frozen_at="2026-06-01T12:00:00Z")
-    ts = (f'<wsu:Timestamp xmlns:wsu="{ns.WSU}"><wsu:Created>2026-06-01T11:59:00</wsu:Created>'
-          "<wsu:Expires>2026-06-01T12:04:00</wsu:Expires></wsu:Timestamp>")
-    assert wss.post(mockwcf_server.url, wss.envelope(wss.security(ts, wss.username_token()))).status_code == 200
-    no_created = f'<wsu:Timestamp xmlns:wsu="{ns.WSU}"><wsu:Expires>2026-06-01T12:04:00Z</wsu:Expires></wsu:Timestamp>'
+    ts = (
+        f'<wsu:Timestamp xmlns:wsu="{ns.WSU}"><wsu:Created>2026-06-01T11:59:00</wsu:Created>'
+        "<wsu:Expires>2026-06-01T12:04:00</wsu:Expires></wsu:Timestamp>"
+    )
+    assert (
+        wss.post(mockwcf_server.url, wss.envelope(wss.security(ts, wss.username_token()))).status_code == 200
+    )
+    no_created = (
+        f'<wsu:Timestamp xmlns:wsu="{ns.WSU}"><wsu:Expires>2026-06-01T12:04:00Z</wsu:Expires></wsu:Timestamp>'
+    )
     wss.post(mockwcf_server.url, wss.envelope(wss.security(no_created, wss.username_token())))
     mockwcf_server.assert_fault("MessageSecurityVerificationFailed")
 
 
 # -- header rules ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.mockwcf_scenario(HTTP_USERNAME)
-@pytest.mark.parametrize("header,code", [
-    ("", "UnableToFindSecurityHeaderInMessage"),
-    (wss.security(), "SecurityHeaderIsEmpty"),
-    (wss.security(wss.timestamp(), wss.timestamp(id="TS-2"), wss.username_token()), "DuplicateTimestampInSecurityHeader"),
-    (wss.security(wss.timestamp()), "SupportingTokenNotProvided"),
-    (wss.security(wss.username_token(user="")), "UserNameCannotBeEmpty"),
-    (wss.security(wss.username_token(user="bob")), "UserNameAuthenticationFailed"),
-    (wss.security(wss.username_token(password=None)), "UserNameAuthenticationFailed"),
-    (wss.security(wss.bst(CERTS / "client.pem")), "UnableToFindTokenAuthenticator"),
-    (wss.security(f'<x:Custom xmlns:x="urn:x"/>'), "CannotReadToken"),
-    (wss.security(wss.timestamp(shift=-900), wss.username_token(password="bad")), "TimeStampHasExpiryTimeInPast"),
-    (wss.security(wss.username_token(password="bad"), wss.timestamp(shift=-900)), "UserNameAuthenticationFailed"),
-])
+@pytest.mark.parametrize(
+    "header,code",
+    [
+        ("", "UnableToFindSecurityHeaderInMessage"),
+        (wss.security(), "SecurityHeaderIsEmpty"),
+        (
+            wss.security(wss.timestamp(), wss.timestamp(id="TS-2"), wss.username_token()),
+            "DuplicateTimestampInSecurityHeader",
+        ),
+        (wss.security(wss.timestamp()), "SupportingTokenNotProvided"),
+        (wss.security(wss.username_token(user="")), "UserNameCannotBeEmpty"),
+        (wss.security(wss.username_token(user="bob")), "UserNameAuthenticationFailed"),
+        (wss.security(wss.username_token(password=None)), "UserNameAuthenticationFailed"),
+        (wss.security(wss.bst(CERTS / "client.pem")), "UnableToFindTokenAuthenticator"),
+        (wss.security('<x:Custom xmlns:x="urn:x"/>'), "CannotReadToken"),
+        (
+            wss.security(wss.timestamp(shift=-900), wss.username_token(password="bad")),
+            "TimeStampHasExpiryTimeInPast",
+        ),
+        (
+            wss.security(wss.username_token(password="bad"), wss.timestamp(shift=-900)),
+            "UserNameAuthenticationFailed",
+        ),
+    ],
+)
 def test_header_rules_in_document_order(mockwcf_server, header, code):
     resp = wss.post(mockwcf_server.url, wss.envelope(header))
     assert resp.status_code == 500
@@ -156,8 +181,10 @@ def test_header_rules_in_document_order(mockwcf_server, header, code):
 
 @pytest.mark.mockwcf_scenario(HTTP_USERNAME)
 def test_security_header_for_another_actor_is_not_seen(mockwcf_server):
-    header = (f'<wsse:Security xmlns:wsse="{ns.WSSE}" xmlns:s="{ns.SOAP11}" s:actor="urn:other">'
-              f"{wss.username_token()}</wsse:Security>")
+    header = (
+        f'<wsse:Security xmlns:wsse="{ns.WSSE}" xmlns:s="{ns.SOAP11}" s:actor="urn:other">'
+        f"{wss.username_token()}</wsse:Security>"
+    )
     wss.post(mockwcf_server.url, wss.envelope(header))
     entry = mockwcf_server.assert_fault("UnableToFindSecurityHeaderInMessage")
     assert "another actor" in entry.reason
@@ -165,10 +192,15 @@ def test_security_header_for_another_actor_is_not_seen(mockwcf_server):
 
 @pytest.mark.mockwcf_scenario(HTTP_USERNAME)
 def test_nonce_created_and_odd_ids_are_accepted(mockwcf_server):
-    extra = (f'<wsse:Nonce xmlns:wsse="{ns.WSSE}">AAAA</wsse:Nonce>'
-             f'<wsu:Created xmlns:wsu="{ns.WSU}">1999-01-01T00:00:00Z</wsu:Created>')
-    header = wss.security(wss.timestamp(id="urn:uuid:0a1b:odd:id"), wss.username_token(id="uuid-1-2:3", extra=extra),
-                          wss.username_token(ptype=None, id=None) if False else "")
+    extra = (
+        f'<wsse:Nonce xmlns:wsse="{ns.WSSE}">AAAA</wsse:Nonce>'
+        f'<wsu:Created xmlns:wsu="{ns.WSU}">1999-01-01T00:00:00Z</wsu:Created>'
+    )
+    header = wss.security(
+        wss.timestamp(id="urn:uuid:0a1b:odd:id"),
+        wss.username_token(id="uuid-1-2:3", extra=extra),
+        wss.username_token(ptype=None, id=None) if False else "",
+    )
     assert wss.post(mockwcf_server.url, wss.envelope(header)).status_code == 200
     no_type = wss.security(wss.username_token(ptype=None))
     assert wss.post(mockwcf_server.url, wss.envelope(no_type)).status_code == 200
@@ -189,10 +221,13 @@ def test_security_header_to_unsecured_endpoint_gets_must_understand(mockwcf_serv
     root = etree.fromstring(resp.content)
     assert root.find(".//faultcode").text == "s:MustUnderstand"
     assert root.find(".//faultstring").text.startswith(
-        f"The header 'Security' from the namespace '{ns.WSSE}' was not understood by the recipient")
+        f"The header 'Security' from the namespace '{ns.WSSE}' was not understood by the recipient"
+    )
     entry = mockwcf_server.assert_fault("MustUnderstandHeaderNotUnderstood")
     assert entry.wire_code == "MustUnderstand"
-    resp = wss.post(mockwcf_server.url, wss.envelope(wss.security(wss.username_token(), must_understand=False)))
+    resp = wss.post(
+        mockwcf_server.url, wss.envelope(wss.security(wss.username_token(), must_understand=False))
+    )
     assert resp.status_code == 200
 
 
@@ -204,6 +239,7 @@ def test_soap12_to_soap11_binding_is_refused_with_a_hint(mockwcf_server):
 
 
 # -- TransportWithMessageCredential over HTTPS ------------------------------------------------------------
+
 
 def test_username_over_https_and_response_timestamp(mockwcf_server):
     from mockwcf.scenario import load
@@ -227,19 +263,23 @@ def test_username_over_https_and_response_timestamp(mockwcf_server):
 
 # -- X.509 BinarySecurityToken (CertificateOverTransport) -------------------------------------------------
 
+
 def _cert_request(cert: str, **bst_kwargs) -> str:
     doc = wss.envelope(wss.security(wss.timestamp(), wss.bst(CERTS / cert, **bst_kwargs)))
     return wss.sign(doc, CERTS / "client.key", CERTS / cert, ["TS-1"], keyinfo="bst")
 
 
 @pytest.mark.mockwcf_scenario(SCENARIOS / "certificate-expired.yaml")
-@pytest.mark.parametrize("cert,code", [
-    ("client.pem", None),
-    ("client-expired.pem", "X509ChainBuildFail"),
-    ("client-untrusted.pem", "X509ChainBuildFail"),
-    ("client-noeku.pem", "X509ChainBuildFail"),
-    ("client-notyet.pem", "X509ChainBuildFail"),
-])
+@pytest.mark.parametrize(
+    "cert,code",
+    [
+        ("client.pem", None),
+        ("client-expired.pem", "X509ChainBuildFail"),
+        ("client-untrusted.pem", "X509ChainBuildFail"),
+        ("client-noeku.pem", "X509ChainBuildFail"),
+        ("client-notyet.pem", "X509ChainBuildFail"),
+    ],
+)
 def test_chain_trust(mockwcf_server, cert, code):
     resp = wss.post(mockwcf_server.url, _cert_request(cert))
     if code is None:
@@ -252,11 +292,14 @@ def test_chain_trust(mockwcf_server, cert, code):
 
 
 @pytest.mark.mockwcf_scenario(SCENARIOS / "certificate-notyet.yaml")
-@pytest.mark.parametrize("cert,code", [
-    ("client.pem", None),
-    ("client-notyet.pem", "X509InvalidUsageTime"),
-    ("client-noski.pem", "X509IsNotInTrustedStore"),
-])
+@pytest.mark.parametrize(
+    "cert,code",
+    [
+        ("client.pem", None),
+        ("client-notyet.pem", "X509InvalidUsageTime"),
+        ("client-noski.pem", "X509IsNotInTrustedStore"),
+    ],
+)
 def test_peer_trust(mockwcf_server, cert, code):
     resp = wss.post(mockwcf_server.url, _cert_request(cert))
     if code is None:
@@ -267,15 +310,22 @@ def test_peer_trust(mockwcf_server, cert, code):
 
 
 @pytest.mark.mockwcf_scenario(SCENARIOS / "certificate-expired.yaml")
-@pytest.mark.parametrize("kwargs,code", [
-    ({"value_type": "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509PKIPathv1"},
-     "CannotReadToken"),
-    ({"value_type": ns.X509V3 + " "}, "CannotReadToken"),
-    ({"encoding": "urn:bogus"}, "UnknownEncodingInBinarySecurityToken"),
-    ({"text": "bm90IGEgY2VydGlmaWNhdGU="}, "InvalidX509RawData"),
-    ({"hexed": True, "encoding": ns.HEX_ENCODING}, None),
-    ({"encoding": None}, None),
-])
+@pytest.mark.parametrize(
+    "kwargs,code",
+    [
+        (
+            {
+                "value_type": "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509PKIPathv1"
+            },
+            "CannotReadToken",
+        ),
+        ({"value_type": ns.X509V3 + " "}, "CannotReadToken"),
+        ({"encoding": "urn:bogus"}, "UnknownEncodingInBinarySecurityToken"),
+        ({"text": "bm90IGEgY2VydGlmaWNhdGU="}, "InvalidX509RawData"),
+        ({"hexed": True, "encoding": ns.HEX_ENCODING}, None),
+        ({"encoding": None}, None),
+    ],
+)
 def test_bst_value_and_encoding_rules(mockwcf_server, kwargs, code):
     resp = wss.post(mockwcf_server.url, _cert_request("client.pem", **kwargs))
     if code is None:

@@ -20,13 +20,16 @@ def _errors(text: str, name: str = "x.yaml") -> list[str]:
     return err.value.lines()
 
 
-@pytest.mark.parametrize("text,value", [
-    ("00:05:00", timedelta(minutes=5)),
-    ("1.00:00:00", timedelta(days=1)),
-    ("-00:07:00", -timedelta(minutes=7)),
-    ("+00:07:00", timedelta(minutes=7)),
-    ("00:00:01.5", timedelta(seconds=1, microseconds=500000)),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("00:05:00", timedelta(minutes=5)),
+        ("1.00:00:00", timedelta(days=1)),
+        ("-00:07:00", -timedelta(minutes=7)),
+        ("+00:07:00", timedelta(minutes=7)),
+        ("00:00:01.5", timedelta(seconds=1, microseconds=500000)),
+    ],
+)
 def test_timespans(text, value):
     assert parse_timespan(text) == value
 
@@ -52,22 +55,30 @@ def test_builtin_default_applies_wcf_defaults():
 
 
 def test_bad_enum_names_file_line_and_key():
-    lines = _errors("scenario: 1\nbinding:\n  type: basicHttpBinding\n  security:\n    mode: Mesage\n",
-                    "scenarios/x.yaml")
-    assert lines == ["scenarios/x.yaml:5: binding.security.mode: 'Mesage' is not one of None, Transport, "
-                     "Message, TransportWithMessageCredential"]
+    lines = _errors(
+        "scenario: 1\nbinding:\n  type: basicHttpBinding\n  security:\n    mode: Mesage\n", "scenarios/x.yaml"
+    )
+    assert lines == [
+        "scenarios/x.yaml:5: binding.security.mode: 'Mesage' is not one of None, Transport, "
+        "Message, TransportWithMessageCredential"
+    ]
 
 
 def test_every_error_is_reported_and_unknown_keys_are_errors():
-    lines = _errors("binding:\n  type: nope\n  securty: {}\nlocalServiceSettings:\n  maxClockSkew: 5 minutes\n")
+    lines = _errors(
+        "binding:\n  type: nope\n  securty: {}\nlocalServiceSettings:\n  maxClockSkew: 5 minutes\n"
+    )
     assert any(line.startswith("x.yaml:2: binding.type:") for line in lines)
-    assert any(line.startswith("x.yaml:3: binding.securty: unknown key (did you mean 'security'?)") for line in lines)
+    assert any(
+        line.startswith("x.yaml:3: binding.securty: unknown key (did you mean 'security'?)") for line in lines
+    )
     assert any(line.startswith("x.yaml:5: localServiceSettings.maxClockSkew:") for line in lines)
 
 
 def test_rule_with_unknown_code_or_bad_xpath_is_a_validation_error():
     assert _errors("rules:\n  - fault: NoSuchCode\n") == [
-        "x.yaml:2: rules[0].fault: 'NoSuchCode' is not a resource code in the catalog"]
+        "x.yaml:2: rules[0].fault: 'NoSuchCode' is not a resource code in the catalog"
+    ]
     lines = _errors("rules:\n  - match: {xpath: '//['}\n    fault: InvalidOrReplayedNonce\n")
     assert len(lines) == 1 and lines[0].startswith("x.yaml:2: rules[0].match.xpath: invalid XPath '//['")
 
@@ -90,15 +101,19 @@ def test_paths_resolve_relative_to_the_scenario_file(tmp_path):
 
 
 def test_transport_binding_without_certificate_names_the_wcf_error():
-    lines = _errors("binding:\n  type: basicHttpBinding\n  security: {mode: TransportWithMessageCredential}\n"
-                    "credentials: {userNameAuthentication: {users: {a: b}}}\n")
+    lines = _errors(
+        "binding:\n  type: basicHttpBinding\n  security: {mode: TransportWithMessageCredential}\n"
+        "credentials: {userNameAuthentication: {users: {a: b}}}\n"
+    )
     assert any("TransportDoesNotProtectMessage" in line for line in lines)
 
 
 def test_bundled_scenarios_validate():
     files = sorted(str(p) for p in SCENARIOS.glob("*.yaml"))
     assert len(files) >= 10
-    res = subprocess.run([sys.executable, "-m", "mockwcf.cli", "validate", *files], capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "mockwcf.cli", "validate", *files], capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr
 
 
@@ -106,8 +121,9 @@ def test_validate_command_exits_non_zero_and_prints_every_error(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("binding:\n  type: basicHttpBinding\n  security:\n    mode: Mesage\n    bogus: 1\n")
     good = SCENARIOS / "unsecured.yaml"
-    res = subprocess.run([sys.executable, "-m", "mockwcf.cli", "validate", str(good), str(bad)],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "mockwcf.cli", "validate", str(good), str(bad)], capture_output=True, text=True
+    )
     assert res.returncode == 1
     assert f"{bad}:4: binding.security.mode:" in res.stderr
     assert f"{bad}:5: binding.security.bogus: unknown key" in res.stderr

@@ -21,19 +21,62 @@ from tests.conftest import SCENARIOS
 TYPED = {
     "name": "typed",
     "binding": {"type": "basicHttpBinding"},
-    "service": {"name": "TypesService", "operations": [
-        {"name": "Echo", "input": {"text": "string"}, "output": {"EchoResult": "string"},
-         "reply": {"EchoResult": "you said {text}"}},
-        {"name": "AllTypes",
-         "input": {"s": "string", "i": "int", "l": "long", "b": "boolean", "d": "decimal", "f": "double",
-                   "t": "dateTime", "bin": "base64Binary", "li": "int[]", "ls": "string[]"},
-         "output": {"s": "string", "i": "int", "l": "long", "b": "boolean", "d": "decimal", "f": "double",
-                    "t": "dateTime", "bin": "base64Binary", "li": "int[]", "ls": "string[]"},
-         "reply": {"s": "{s}", "i": "{i}", "l": "{l}", "b": "{b}", "d": "{d}", "f": "{f}", "t": "{t}",
-                   "bin": "{bin}", "li": "{li}", "ls": "{ls}"}},
-        {"name": "Canned", "input": {}, "output": {"n": "int", "words": "string[]"},
-         "reply": {"n": 7, "words": ["a", "b"]}},
-    ]},
+    "service": {
+        "name": "TypesService",
+        "operations": [
+            {
+                "name": "Echo",
+                "input": {"text": "string"},
+                "output": {"EchoResult": "string"},
+                "reply": {"EchoResult": "you said {text}"},
+            },
+            {
+                "name": "AllTypes",
+                "input": {
+                    "s": "string",
+                    "i": "int",
+                    "l": "long",
+                    "b": "boolean",
+                    "d": "decimal",
+                    "f": "double",
+                    "t": "dateTime",
+                    "bin": "base64Binary",
+                    "li": "int[]",
+                    "ls": "string[]",
+                },
+                "output": {
+                    "s": "string",
+                    "i": "int",
+                    "l": "long",
+                    "b": "boolean",
+                    "d": "decimal",
+                    "f": "double",
+                    "t": "dateTime",
+                    "bin": "base64Binary",
+                    "li": "int[]",
+                    "ls": "string[]",
+                },
+                "reply": {
+                    "s": "{s}",
+                    "i": "{i}",
+                    "l": "{l}",
+                    "b": "{b}",
+                    "d": "{d}",
+                    "f": "{f}",
+                    "t": "{t}",
+                    "bin": "{bin}",
+                    "li": "{li}",
+                    "ls": "{ls}",
+                },
+            },
+            {
+                "name": "Canned",
+                "input": {},
+                "output": {"n": "int", "words": "string[]"},
+                "reply": {"n": 7, "words": ["a", "b"]},
+            },
+        ],
+    },
 }
 
 
@@ -43,9 +86,19 @@ def test_typed_operations_round_trip_through_zeep(mockwcf_server):
         warnings.simplefilter("error")
         client = zeep.Client(mockwcf_server.wsdl_url)
     assert client.service.Echo(text="hi") == "you said hi"
-    when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
-    res = client.service.AllTypes(s="x", i=5, l=2**40, b=True, d=decimal.Decimal("1.25"), f=2.5, t=when,
-                                  bin=b"\x00\x01", li={"int": [1, 2]}, ls={"string": ["p", "q"]})
+    when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    res = client.service.AllTypes(
+        s="x",
+        i=5,
+        l=2**40,
+        b=True,
+        d=decimal.Decimal("1.25"),
+        f=2.5,
+        t=when,
+        bin=b"\x00\x01",
+        li={"int": [1, 2]},
+        ls={"string": ["p", "q"]},
+    )
     assert (res.s, res.i, res.l, res.b, res.d, res.f) == ("x", 5, 2**40, True, decimal.Decimal("1.25"), 2.5)
     assert res.t == when and res.bin == b"\x00\x01"
     assert res.li.int == [1, 2] and res.ls.string == ["p", "q"]
@@ -59,7 +112,9 @@ def test_wsdl_uses_wcf_actions_and_single_wsdl(mockwcf_server):
         resp = requests.get(f"{mockwcf_server.url}?{query}", timeout=5)
         assert resp.status_code == 200
         root = etree.fromstring(resp.content)
-        actions = {op.get("soapAction") for op in root.iter("{http://schemas.xmlsoap.org/wsdl/soap/}operation")}
+        actions = {
+            op.get("soapAction") for op in root.iter("{http://schemas.xmlsoap.org/wsdl/soap/}operation")
+        }
         assert "http://tempuri.org/ITypesService/Echo" in actions
         addr = root.find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address")
         assert addr.get("location") == mockwcf_server.url
@@ -74,9 +129,12 @@ def test_soap12_wshttp_with_addressing_and_relates_to(mockwcf_server):
     entry = mockwcf_server.assert_accepted()
     assert entry.action == "http://tempuri.org/IEchoService/Echo"
     msg_id = f"urn:uuid:{uuid.uuid4()}"
-    body = wss.envelope(wss.security(wss.username_token(), soap12=True)
-                        + f'<a:Action xmlns:a="{ns.WSA10}">http://tempuri.org/IEchoService/Echo</a:Action>'
-                        + f'<a:MessageID xmlns:a="{ns.WSA10}">{msg_id}</a:MessageID>', soap12=True)
+    body = wss.envelope(
+        wss.security(wss.username_token(), soap12=True)
+        + f'<a:Action xmlns:a="{ns.WSA10}">http://tempuri.org/IEchoService/Echo</a:Action>'
+        + f'<a:MessageID xmlns:a="{ns.WSA10}">{msg_id}</a:MessageID>',
+        soap12=True,
+    )
     resp = wss.post(mockwcf_server.url, body, soap12=True)
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == ns.CONTENT_TYPE_12
@@ -91,9 +149,12 @@ def test_soap12_wshttp_with_addressing_and_relates_to(mockwcf_server):
 @pytest.mark.mockwcf_scenario(SCENARIOS / "wshttp-username-transport.yaml")
 def test_wrong_action_gets_action_not_supported_with_relates_to(mockwcf_server):
     msg_id = f"urn:uuid:{uuid.uuid4()}"
-    body = wss.envelope(wss.security(wss.username_token(), soap12=True)
-                        + f'<a:Action xmlns:a="{ns.WSA10}">http://tempuri.org/IEchoService/Nope</a:Action>'
-                        + f'<a:MessageID xmlns:a="{ns.WSA10}">{msg_id}</a:MessageID>', soap12=True)
+    body = wss.envelope(
+        wss.security(wss.username_token(), soap12=True)
+        + f'<a:Action xmlns:a="{ns.WSA10}">http://tempuri.org/IEchoService/Nope</a:Action>'
+        + f'<a:MessageID xmlns:a="{ns.WSA10}">{msg_id}</a:MessageID>',
+        soap12=True,
+    )
     resp = wss.post(mockwcf_server.url, body, soap12=True, action="http://tempuri.org/IEchoService/Nope")
     assert resp.status_code == 500
     root = etree.fromstring(resp.content)
@@ -113,16 +174,19 @@ def test_soap11_wrong_soapaction(mockwcf_server):
 
 
 @pytest.mark.mockwcf_scenario(SCENARIOS / "unsecured.yaml")
-@pytest.mark.parametrize("body,content_type,status,code", [
-    (b"<s:Envelope", None, 400, "MalformedMessage"),
-    (b"<notsoap/>", None, 400, "MalformedMessage"),
-    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', None, 400, "MalformedMessage"),
-    (b'<!DOCTYPE x SYSTEM "file:///etc/passwd"><x/>', None, 400, "MalformedMessage"),
-    (wss.envelope(soap12=True).encode(), None, 400, "EncoderEnvelopeVersionMismatch"),
-    (wss.envelope().encode(), "application/soap+xml; charset=utf-8", 415, "ContentTypeMismatch"),
-    (wss.envelope().encode(), "application/json", 415, "ContentTypeMismatch"),
-    (wss.envelope(text="x" * 70000).encode(), None, 413, "MaxReceivedMessageSizeExceeded"),
-])
+@pytest.mark.parametrize(
+    "body,content_type,status,code",
+    [
+        (b"<s:Envelope", None, 400, "MalformedMessage"),
+        (b"<notsoap/>", None, 400, "MalformedMessage"),
+        (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', None, 400, "MalformedMessage"),
+        (b'<!DOCTYPE x SYSTEM "file:///etc/passwd"><x/>', None, 400, "MalformedMessage"),
+        (wss.envelope(soap12=True).encode(), None, 400, "EncoderEnvelopeVersionMismatch"),
+        (wss.envelope().encode(), "application/soap+xml; charset=utf-8", 415, "ContentTypeMismatch"),
+        (wss.envelope().encode(), "application/json", 415, "ContentTypeMismatch"),
+        (wss.envelope(text="x" * 70000).encode(), None, 413, "MaxReceivedMessageSizeExceeded"),
+    ],
+)
 def test_hostile_input_is_answered_like_wcf(mockwcf_server, body, content_type, status, code):
     resp = wss.post(mockwcf_server.url, body, content_type=content_type)
     assert resp.status_code == status
@@ -133,12 +197,18 @@ def test_hostile_input_is_answered_like_wcf(mockwcf_server, body, content_type, 
 
 @pytest.mark.mockwcf_scenario(SCENARIOS / "unsecured.yaml")
 def test_unknown_operation_and_bad_values(mockwcf_server):
-    resp = wss.post(mockwcf_server.url, wss.envelope(body='<Nope xmlns="http://tempuri.org/"/>'),
-                    action="http://tempuri.org/IEchoService/Nope")
+    resp = wss.post(
+        mockwcf_server.url,
+        wss.envelope(body='<Nope xmlns="http://tempuri.org/"/>'),
+        action="http://tempuri.org/IEchoService/Nope",
+    )
     assert resp.status_code == 500
     mockwcf_server.assert_fault("ActionNotSupported")
-    resp = wss.post(mockwcf_server.url, wss.envelope(body='<Add xmlns="http://tempuri.org/"><a>one</a></Add>'),
-                    action="http://tempuri.org/IEchoService/Add")
+    resp = wss.post(
+        mockwcf_server.url,
+        wss.envelope(body='<Add xmlns="http://tempuri.org/"><a>one</a></Add>'),
+        action="http://tempuri.org/IEchoService/Add",
+    )
     assert resp.status_code == 500 and "DeserializationFailed" in resp.text
     mockwcf_server.assert_fault("DeserializationFailed")
 
@@ -152,17 +222,22 @@ def test_admin_api_round_trip(mockwcf_server):
     one = mockwcf_server.admin("GET", f"exchanges/{exchanges[-1]['id']}")
     assert "journal me" in one["request"] and "journal me" in one["response"]
     assert mockwcf_server.admin("POST", "clock", json.dumps({"offset": "+00:07:00"}).encode()) == {
-        "offset": "+00:07:00"}
+        "offset": "+00:07:00"
+    }
     assert mockwcf_server.admin("GET", "clock") == {"offset": "+00:07:00"}
     frozen = mockwcf_server.admin("POST", "clock", json.dumps({"frozenAt": "2026-01-01T00:00:00Z"}).encode())
     assert frozen == {"frozenAt": "2026-01-01T00:00:00Z"}
     assert mockwcf_server.admin("POST", "reset") == {"status": "reset"}
     assert mockwcf_server.admin("GET", "exchanges") == []
     yaml_text = (SCENARIOS / "username-over-http.yaml").read_text()
-    assert mockwcf_server.admin("PUT", "scenario", yaml_text.encode()) == {"status": "ok",
-                                                                           "scenario": "username-over-http"}
+    assert mockwcf_server.admin("PUT", "scenario", yaml_text.encode()) == {
+        "status": "ok",
+        "scenario": "username-over-http",
+    }
     assert mockwcf_server.admin("GET", "health")["scenario"] == "username-over-http"
-    resp = requests.put(f"{mockwcf_server.base_url}/_mockwcf/scenario", data=b"binding: {type: nope}", timeout=5)
+    resp = requests.put(
+        f"{mockwcf_server.base_url}/_mockwcf/scenario", data=b"binding: {type: nope}", timeout=5
+    )
     assert resp.status_code == 400
     assert resp.json()["problems"][0].startswith("<PUT /_mockwcf/scenario>:1: binding.type:")
     assert requests.get(f"{mockwcf_server.base_url}/_mockwcf/exchanges/999999", timeout=5).status_code == 404

@@ -67,23 +67,36 @@ def test_seed001_issuer_serial_without_bst_cannot_resolve_keyinfo(mockwcf_server
     body = signed(keyinfo="issuer_serial", items=[wss.timestamp(), wss.username_token()])
     assert _code(mockwcf_server, body) == "UnableToResolveKeyInfoForVerifyingSignature"
     entry = mockwcf_server.last()
-    assert "X509IssuerSerial(Issuer = 'CN=mockwcf Test CA, O=mockwcf test', Serial = '665497663279805416273')" in entry.reason
+    assert (
+        "X509IssuerSerial(Issuer = 'CN=mockwcf Test CA, O=mockwcf test', Serial = '665497663279805416273')"
+        in entry.reason
+    )
     assert "UserName 'alice'" not in entry.reason  # the UsernameToken is only in the universal resolver
     assert "primary resolver: none" in entry.reason
 
 
 @pytest.mark.mockwcf_scenario(SEED001)
-@pytest.mark.parametrize("keyinfo,cert,code", [
-    ("issuer_serial", "client.pem", None),             # resolves to the BST in the header
-    ("ski", "client.pem", None),
-    ("ski", "client-noski.pem", "UnableToResolveKeyInfoForVerifyingSignature"),  # WCF never computes an SKI
-    ("thumbprint", "client.pem", "CannotReadKeyIdentifierClause"),               # WSS 1.1 only
-    ("x509data", "client.pem", None),  # raw certificate data matches the BST token (Internal style)
-    ("none", "client.pem", "NoKeyInfoInSignatureToFindVerificationToken"),
-])
+@pytest.mark.parametrize(
+    "keyinfo,cert,code",
+    [
+        ("issuer_serial", "client.pem", None),  # resolves to the BST in the header
+        ("ski", "client.pem", None),
+        (
+            "ski",
+            "client-noski.pem",
+            "UnableToResolveKeyInfoForVerifyingSignature",
+        ),  # WCF never computes an SKI
+        ("thumbprint", "client.pem", "CannotReadKeyIdentifierClause"),  # WSS 1.1 only
+        ("x509data", "client.pem", None),  # raw certificate data matches the BST token (Internal style)
+        ("none", "client.pem", "NoKeyInfoInSignatureToFindVerificationToken"),
+    ],
+)
 def test_keyinfo_clauses_on_wss10(mockwcf_server, keyinfo, cert, code):
-    body = signed(keyinfo=keyinfo, cert=CERTS / cert,
-                  items=[wss.timestamp(), wss.bst(CERTS / cert), wss.username_token()])
+    body = signed(
+        keyinfo=keyinfo,
+        cert=CERTS / cert,
+        items=[wss.timestamp(), wss.bst(CERTS / cert), wss.username_token()],
+    )
     assert _code(mockwcf_server, body) == code
 
 
@@ -95,8 +108,12 @@ def test_raw_certificate_in_keyinfo_without_bst(mockwcf_server):
 
 
 def test_thumbprint_resolves_on_wss11_and_response_confirms_signature(mockwcf_server):
-    _load(mockwcf_server, messageSecurityVersion=(
-        "WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11"))
+    _load(
+        mockwcf_server,
+        messageSecurityVersion=(
+            "WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11"
+        ),
+    )
     body = signed(keyinfo="thumbprint")
     resp = wss.post(mockwcf_server.url, body)
     assert resp.status_code == 200, resp.text
@@ -106,11 +123,14 @@ def test_thumbprint_resolves_on_wss11_and_response_confirms_signature(mockwcf_se
 
 
 @pytest.mark.mockwcf_scenario(SEED001)
-@pytest.mark.parametrize("sig_alg,digest,code", [
-    ("rsa-sha1", "sha1", None),
-    ("rsa-sha256", "sha1", "SuiteDoesNotAcceptAlgorithm"),
-    ("rsa-sha1", "sha256", "SuiteDoesNotAcceptAlgorithm"),
-])
+@pytest.mark.parametrize(
+    "sig_alg,digest,code",
+    [
+        ("rsa-sha1", "sha1", None),
+        ("rsa-sha256", "sha1", "SuiteDoesNotAcceptAlgorithm"),
+        ("rsa-sha1", "sha256", "SuiteDoesNotAcceptAlgorithm"),
+    ],
+)
 def test_basic256_accepts_only_sha1(mockwcf_server, sig_alg, digest, code):
     assert _code(mockwcf_server, signed(sig_alg=sig_alg, digest=digest)) == code
 
@@ -130,8 +150,10 @@ def test_only_exclusive_c14n_transforms(mockwcf_server, transform):
 @pytest.mark.mockwcf_scenario(SEED001)
 def test_tampering(mockwcf_server):
     good = signed()
-    assert _code(mockwcf_server, good.replace("<text>hi</text>", "<text>HI</text>")) == \
-        "DigestVerificationFailedForReference"
+    assert (
+        _code(mockwcf_server, good.replace("<text>hi</text>", "<text>HI</text>"))
+        == "DigestVerificationFailedForReference"
+    )
     root = etree.fromstring(signed().encode())
     exp = root.find(f".//{{{ns.WSU}}}Expires")
     exp.text = wss.iso(datetime.fromisoformat(exp.text.replace("Z", "+00:00")) + timedelta(seconds=30))
@@ -155,10 +177,14 @@ def test_signature_wrapping_fails(mockwcf_server):
     # the same with the forged Body keeping the signed id: the digest no longer matches
     root2 = etree.fromstring(signed().encode())
     body2 = root2.find(f"{{{ns.SOAP11}}}Body")
-    etree.SubElement(root2.find(f"{{{ns.SOAP11}}}Header"), "{urn:attacker}Wrapper").append(copy.deepcopy(body2))
+    etree.SubElement(root2.find(f"{{{ns.SOAP11}}}Header"), "{urn:attacker}Wrapper").append(
+        copy.deepcopy(body2)
+    )
     body2[0].find("{http://tempuri.org/}text").text = "forged"
-    assert _code(mockwcf_server, etree.tostring(root2)) in ("DuplicateIdInMessageToBeVerified",
-                                                            "DigestVerificationFailedForReference")
+    assert _code(mockwcf_server, etree.tostring(root2)) in (
+        "DuplicateIdInMessageToBeVerified",
+        "DigestVerificationFailedForReference",
+    )
 
 
 @pytest.mark.mockwcf_scenario(SEED001)
@@ -171,8 +197,12 @@ def test_duplicate_ids_are_refused(mockwcf_server):
 
 @pytest.mark.mockwcf_scenario(SEED001)
 def test_reference_to_missing_id(mockwcf_server):
-    items = [wss.timestamp(), wss.bst(CERT), wss.username_token(),
-             f'<x:Gone xmlns:x="urn:x" wsu:Id="gone" xmlns:wsu="{ns.WSU}"/>']
+    items = [
+        wss.timestamp(),
+        wss.bst(CERT),
+        wss.username_token(),
+        f'<x:Gone xmlns:x="urn:x" wsu:Id="gone" xmlns:wsu="{ns.WSU}"/>',
+    ]
     root = etree.fromstring(signed(refs=("TS-1", "Body-1", "UT-1", "gone"), items=items).encode())
     gone = root.find(".//{urn:x}Gone")
     gone.getparent().remove(gone)  # SignedInfo is untouched, so the SignatureValue still verifies
@@ -180,13 +210,20 @@ def test_reference_to_missing_id(mockwcf_server):
 
 
 @pytest.mark.mockwcf_scenario(SEED001)
-@pytest.mark.parametrize("refs,items,code", [
-    (("Body-1", "UT-1"), None, "RequiredSecurityHeaderElementNotSigned"),
-    (("TS-1", "UT-1"), None, "RequiredMessagePartNotSignedNs"),
-    (("TS-1", "Body-1"), None, "SupportingTokenIsNotSigned"),
-    (("TS-1", "Body-1"), [wss.timestamp(), wss.bst(CERT)], "SupportingTokenNotProvided"),
-    (("Body-1", "UT-1"), [wss.bst(CERT), wss.username_token()], "NoTimestampAvailableInSecurityHeaderToDoReplayDetection"),
-])
+@pytest.mark.parametrize(
+    "refs,items,code",
+    [
+        (("Body-1", "UT-1"), None, "RequiredSecurityHeaderElementNotSigned"),
+        (("TS-1", "UT-1"), None, "RequiredMessagePartNotSignedNs"),
+        (("TS-1", "Body-1"), None, "SupportingTokenIsNotSigned"),
+        (("TS-1", "Body-1"), [wss.timestamp(), wss.bst(CERT)], "SupportingTokenNotProvided"),
+        (
+            ("Body-1", "UT-1"),
+            [wss.bst(CERT), wss.username_token()],
+            "NoTimestampAvailableInSecurityHeaderToDoReplayDetection",
+        ),
+    ],
+)
 def test_required_parts(mockwcf_server, refs, items, code):
     assert _code(mockwcf_server, signed(refs=refs, items=items)) == code
 
@@ -201,10 +238,20 @@ def test_no_signature_at_all(mockwcf_server):
 
 def test_strict_and_lax_token_order(mockwcf_server):
     # Timestamp after the Signature: Strict verifies the signature before reading the Timestamp.
-    ts_last = wss.sign(wss.envelope(wss.security(wss.bst(CERT), wss.username_token(), wss.timestamp())), KEY, CERT,
-                       ["TS-1", "Body-1", "UT-1"], position=2)
-    bst_last = wss.sign(wss.envelope(wss.security(wss.timestamp(), wss.username_token(), wss.bst(CERT))), KEY, CERT,
-                        ["TS-1", "Body-1", "UT-1"], position=2)
+    ts_last = wss.sign(
+        wss.envelope(wss.security(wss.bst(CERT), wss.username_token(), wss.timestamp())),
+        KEY,
+        CERT,
+        ["TS-1", "Body-1", "UT-1"],
+        position=2,
+    )
+    bst_last = wss.sign(
+        wss.envelope(wss.security(wss.timestamp(), wss.username_token(), wss.bst(CERT))),
+        KEY,
+        CERT,
+        ["TS-1", "Body-1", "UT-1"],
+        position=2,
+    )
     _load(mockwcf_server, securityHeaderLayout="Strict")
     assert _code(mockwcf_server, ts_last) == "RequiredSecurityHeaderElementNotSigned"
     assert _code(mockwcf_server, bst_last) == "UnableToResolveKeyInfoForVerifyingSignature"
@@ -234,8 +281,8 @@ def test_replay_detection_per_node(mockwcf_server):
     data["farm"] = {"nodes": 2}
     mockwcf_server.load(data, base_dir=SCENARIOS)
     body = signed()
-    assert _code(mockwcf_server, body) is None      # node 1
-    assert _code(mockwcf_server, body) is None      # node 2 has its own cache, as each WCF server does
+    assert _code(mockwcf_server, body) is None  # node 1
+    assert _code(mockwcf_server, body) is None  # node 2 has its own cache, as each WCF server does
     assert _code(mockwcf_server, body) == "InvalidOrReplayedNonce"  # node 1 again
     assert [e.node for e in mockwcf_server.journal] == [1, 2, 1]
 

@@ -35,7 +35,9 @@ def test_binary_signature_accepted_on_lax_and_response_verified(mockwcf_server):
 
 @pytest.mark.mockwcf_scenario(SCENARIOS / "mutual-certificate-strict.yaml")
 def test_binary_signature_on_strict_fails_token_order(mockwcf_server):
-    client = _client(mockwcf_server.wsdl_url, BinarySignature(str(CERTS / "client.key"), str(CERTS / "client.pem")))
+    client = _client(
+        mockwcf_server.wsdl_url, BinarySignature(str(CERTS / "client.key"), str(CERTS / "client.pem"))
+    )
     with pytest.raises(zeep.exceptions.Fault) as err:
         client.service.Echo(text="x")
     assert err.value.code == "a:InvalidSecurity"

@@ -28,16 +28,22 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
-def timestamp(created: datetime | None = None, ttl: int | None = 300, id: str | None = "TS-1",
-              shift: float = 0) -> str:
+def timestamp(
+    created: datetime | None = None, ttl: int | None = 300, id: str | None = "TS-1", shift: float = 0
+) -> str:
     created = (created or datetime.now(UTC)) + timedelta(seconds=shift)
     ident = f' wsu:Id="{id}"' if id else ""
     exp = f"<wsu:Expires>{iso(created + timedelta(seconds=ttl))}</wsu:Expires>" if ttl is not None else ""
     return f'<wsu:Timestamp{ident} xmlns:wsu="{ns.WSU}"><wsu:Created>{iso(created)}</wsu:Created>{exp}</wsu:Timestamp>'
 
 
-def username_token(user: str = "alice", password: str | None = "p@ssw0rd", ptype: str | None = ns.PASSWORD_TEXT,
-                   id: str | None = "UT-1", extra: str = "") -> str:
+def username_token(
+    user: str = "alice",
+    password: str | None = "p@ssw0rd",
+    ptype: str | None = ns.PASSWORD_TEXT,
+    id: str | None = "UT-1",
+    extra: str = "",
+) -> str:
     ident = f' wsu:Id="{id}" xmlns:wsu="{ns.WSU}"' if id else ""
     pw = ""
     if password is not None:
@@ -47,40 +53,59 @@ def username_token(user: str = "alice", password: str | None = "p@ssw0rd", ptype
 
 
 def cert_der(cert_path: Path) -> bytes:
-    return x509.load_pem_x509_certificate(Path(cert_path).read_bytes()).public_bytes(serialization.Encoding.DER)
+    return x509.load_pem_x509_certificate(Path(cert_path).read_bytes()).public_bytes(
+        serialization.Encoding.DER
+    )
 
 
-def bst(cert_path: Path, id: str = "X509-1", value_type: str = ns.X509V3, encoding: str | None = ns.BASE64_ENCODING,
-        hexed: bool = False, text: str | None = None) -> str:
+def bst(
+    cert_path: Path,
+    id: str = "X509-1",
+    value_type: str = ns.X509V3,
+    encoding: str | None = ns.BASE64_ENCODING,
+    hexed: bool = False,
+    text: str | None = None,
+) -> str:
     der = cert_der(cert_path)
     value = text if text is not None else (der.hex() if hexed else base64.b64encode(der).decode())
     enc = f' EncodingType="{encoding}"' if encoding else ""
-    return (f'<wsse:BinarySecurityToken wsu:Id="{id}" xmlns:wsu="{ns.WSU}" xmlns:wsse="{ns.WSSE}" '
-            f'ValueType="{value_type}"{enc}>{value}</wsse:BinarySecurityToken>')
+    return (
+        f'<wsse:BinarySecurityToken wsu:Id="{id}" xmlns:wsu="{ns.WSU}" xmlns:wsse="{ns.WSSE}" '
+        f'ValueType="{value_type}"{enc}>{value}</wsse:BinarySecurityToken>'
+    )
 
 
 def security(*items: str, must_understand: bool = True, soap12: bool = False) -> str:
     env = ns.SOAP12 if soap12 else ns.SOAP11
-    mu = f' s:mustUnderstand="1"' if must_understand else ""
+    mu = ' s:mustUnderstand="1"' if must_understand else ""
     return f'<wsse:Security xmlns:wsse="{ns.WSSE}" xmlns:s="{env}"{mu}>{"".join(items)}</wsse:Security>'
 
 
-def envelope(headers: str = "", body: str | None = None, soap12: bool = False, body_id: str | None = "Body-1",
-             text: str = "hi") -> str:
+def envelope(
+    headers: str = "",
+    body: str | None = None,
+    soap12: bool = False,
+    body_id: str | None = "Body-1",
+    text: str = "hi",
+) -> str:
     env = ns.SOAP12 if soap12 else ns.SOAP11
     bid = f' wsu:Id="{body_id}"' if body_id else ""
     content = body if body is not None else ECHO.format(text=text)
-    return (f'<s:Envelope xmlns:s="{env}" xmlns:wsu="{ns.WSU}"><s:Header>{headers}</s:Header>'
-            f"<s:Body{bid}>{content}</s:Body></s:Envelope>")
+    return (
+        f'<s:Envelope xmlns:s="{env}" xmlns:wsu="{ns.WSU}"><s:Header>{headers}</s:Header>'
+        f"<s:Body{bid}>{content}</s:Body></s:Envelope>"
+    )
 
 
 def addressing(action: str = ACTION, to: str = "http://127.0.0.1/EchoService.svc", ids: bool = True) -> str:
     def i(n: str) -> str:
         return f' wsu:Id="{n}"' if ids else ""
 
-    return (f'<a:Action xmlns:a="{ns.WSA10}" s:mustUnderstand="1"{i("A-1")}>{action}</a:Action>'
-            f'<a:MessageID xmlns:a="{ns.WSA10}"{i("A-2")}>urn:uuid:{uuid.uuid4()}</a:MessageID>'
-            f'<a:To xmlns:a="{ns.WSA10}" s:mustUnderstand="1"{i("A-3")}>{to}</a:To>')
+    return (
+        f'<a:Action xmlns:a="{ns.WSA10}" s:mustUnderstand="1"{i("A-1")}>{action}</a:Action>'
+        f'<a:MessageID xmlns:a="{ns.WSA10}"{i("A-2")}>urn:uuid:{uuid.uuid4()}</a:MessageID>'
+        f'<a:To xmlns:a="{ns.WSA10}" s:mustUnderstand="1"{i("A-3")}>{to}</a:To>'
+    )
 
 
 KEYINFO = {
@@ -93,9 +118,18 @@ KEYINFO = {
 }
 
 
-def sign(doc: str, key_path: Path, cert_path: Path, refs: list[str], keyinfo: str = "bst", bst_id: str = "X509-1",
-         sig_alg: str = "rsa-sha1", digest: str = "sha1", position: int | None = None,
-         transform: str = "exc") -> str:
+def sign(
+    doc: str,
+    key_path: Path,
+    cert_path: Path,
+    refs: list[str],
+    keyinfo: str = "bst",
+    bst_id: str = "X509-1",
+    sig_alg: str = "rsa-sha1",
+    digest: str = "sha1",
+    position: int | None = None,
+    transform: str = "exc",
+) -> str:
     """Sign `doc` with python-xmlsec; the Signature goes into wsse:Security (at `position`, default last)."""
     root = etree.fromstring(doc.encode())
     xmlsec.tree.add_ids(root, ["Id"])
@@ -131,16 +165,24 @@ def keyinfo_xml(kind: str, cert_path: Path, bst_id: str = "X509-1") -> str:
     cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
     ski = x.subject_key_identifier(cert) or b""
     return KEYINFO[kind].format(
-        wsse=ns.WSSE, ds=ns.DS, bst_id=bst_id, vt=ns.X509V3, issuer=x.dotnet_name(cert.issuer),
-        serial=cert.serial_number, skivt=ns.SKI_VALUE_TYPE, b64=ns.BASE64_ENCODING,
-        ski=base64.b64encode(ski).decode(), tpvt=ns.THUMBPRINT_VALUE_TYPE,
+        wsse=ns.WSSE,
+        ds=ns.DS,
+        bst_id=bst_id,
+        vt=ns.X509V3,
+        issuer=x.dotnet_name(cert.issuer),
+        serial=cert.serial_number,
+        skivt=ns.SKI_VALUE_TYPE,
+        b64=ns.BASE64_ENCODING,
+        ski=base64.b64encode(ski).decode(),
+        tpvt=ns.THUMBPRINT_VALUE_TYPE,
         thumb=base64.b64encode(hashlib.sha1(cert_der(cert_path)).digest()).decode(),
         certb64=base64.b64encode(cert_der(cert_path)).decode(),
     )
 
 
-def post(url: str, body: str | bytes, soap12: bool = False, action: str = ACTION,
-         content_type: str | None = None) -> requests.Response:
+def post(
+    url: str, body: str | bytes, soap12: bool = False, action: str = ACTION, content_type: str | None = None
+) -> requests.Response:
     data = body.encode() if isinstance(body, str) else body
     if soap12:
         headers = {"Content-Type": content_type or f'application/soap+xml; charset=utf-8; action="{action}"'}

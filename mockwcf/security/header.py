@@ -16,8 +16,12 @@ from mockwcf.security.context import ReceiveContext
 
 STEP = "header"
 _TIMESTAMP = ns.q(ns.WSU, "Timestamp")
-_MODE_NAMES = {"twmc": "TransportWithMessageCredential", "message": "Message", "transport": "Transport",
-               "none": "None"}
+_MODE_NAMES = {
+    "twmc": "TransportWithMessageCredential",
+    "message": "Message",
+    "transport": "Transport",
+    "none": "None",
+}
 
 
 def locate(ctx: ReceiveContext) -> list[etree._Element]:
@@ -27,17 +31,24 @@ def locate(ctx: ReceiveContext) -> list[etree._Element]:
     if sec is None:
         elsewhere = ""
         if ctx.env.other_security:
-            elsewhere = " A wsse:Security header is present but addressed to another actor/role, so WCF ignores it."
+            elsewhere = (
+                " A wsse:Security header is present but addressed to another actor/role, so WCF ignores it."
+            )
         raise Rejection(
             "UnableToFindSecurityHeaderInMessage",
             "Security processor was unable to find a security header in the message; this endpoint is "
             f"{_MODE_NAMES[security.kind]} with {security.credential} credentials.{elsewhere}",
             step=STEP,
-            hint=(f"Binding mismatch: the service expects {_MODE_NAMES[security.kind]} security with "
-                  f"{security.credential} credentials; add a wsse:Security header carrying "
-                  + ("a UsernameToken" if security.credential == "UserName"
-                     else "a BinarySecurityToken and a Signature")
-                  + " (and a Timestamp), or point the client at an unsecured endpoint."),
+            hint=(
+                f"Binding mismatch: the service expects {_MODE_NAMES[security.kind]} security with "
+                f"{security.credential} credentials; add a wsse:Security header carrying "
+                + (
+                    "a UsernameToken"
+                    if security.credential == "UserName"
+                    else "a BinarySecurityToken and a Signature"
+                )
+                + " (and a Timestamp), or point the client at an unsecured endpoint."
+            ),
         )
     children = elements(sec)
     if not children:
@@ -52,11 +63,17 @@ def check_layout(ctx: ReceiveContext, children: list[etree._Element]) -> None:
     if not stamps:
         return
     if layout == "LaxTimestampFirst" and stamps[0] != 0:
-        raise Rejection("TimestampMustOccurFirstInSecurityHeaderLayout",
-                        "The timestamp must occur first in this security header layout.", step=STEP)
+        raise Rejection(
+            "TimestampMustOccurFirstInSecurityHeaderLayout",
+            "The timestamp must occur first in this security header layout.",
+            step=STEP,
+        )
     if layout == "LaxTimestampLast" and stamps[-1] != len(children) - 1:
-        raise Rejection("TimestampMustOccurLastInSecurityHeaderLayout",
-                        "The timestamp must occur last in this security header layout.", step=STEP)
+        raise Rejection(
+            "TimestampMustOccurLastInSecurityHeaderLayout",
+            "The timestamp must occur last in this security header layout.",
+            step=STEP,
+        )
 
 
 def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None:
@@ -74,12 +91,16 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
             continue
         hint = None
         if qn.namespace == ns.WSSE and qn.localname == "Security":
-            hint = (f"Binding mismatch: this endpoint's security mode is "
-                    f"{_MODE_NAMES[ctx.scenario.security.kind]}, so it does not process wsse:Security. Remove "
-                    "WS-Security from the client, or configure the service with the security the client sends.")
+            hint = (
+                f"Binding mismatch: this endpoint's security mode is "
+                f"{_MODE_NAMES[ctx.scenario.security.kind]}, so it does not process wsse:Security. Remove "
+                "WS-Security from the client, or configure the service with the security the client sends."
+            )
         elif qn.namespace == ns.WSA10:
-            hint = ("This binding does not use WS-Addressing (basicHttpBinding is SOAP 1.1 without it): "
-                    "drop the wsa: headers or their mustUnderstand.")
+            hint = (
+                "This binding does not use WS-Addressing (basicHttpBinding is SOAP 1.1 without it): "
+                "drop the wsa: headers or their mustUnderstand."
+            )
         raise Rejection(
             "MustUnderstandHeaderNotUnderstood",
             f"The header '{qn.localname}' from the namespace '{qn.namespace}' was not understood by the "

@@ -31,7 +31,9 @@ _ISSUER_NAME = ns.q(ns.DS, "X509IssuerName")
 _SERIAL = ns.q(ns.DS, "X509SerialNumber")
 _X509CERT = ns.q(ns.DS, "X509Certificate")
 _X509SKI = ns.q(ns.DS, "X509SKI")
-_USERNAME_TOKEN_TYPE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#UsernameToken"
+_USERNAME_TOKEN_TYPE = (
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#UsernameToken"
+)
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
                     "cannot read it.",
                     step=STEP,
                     hint="On a WSS 1.0 binding reference the certificate's BinarySecurityToken with "
-                    "wsse:Reference URI=\"#id\" (or use an X509SubjectKeyIdentifier).",
+                    'wsse:Reference URI="#id" (or use an X509SubjectKeyIdentifier).',
                 )
             return Clause("thumbprint", raw, vt, shape=f"KeyIdentifier ThumbprintSHA1 {raw.hex()}")
         raise Rejection(
@@ -128,7 +130,7 @@ def _read_x509data(x509data: etree._Element, direct: bool) -> list[Clause]:
                 "resolves only to a certificate sent in a BinarySecurityToken.",
                 step=STEP,
                 hint="Send the certificate in a wsse:BinarySecurityToken before the Signature and reference it "
-                "with wsse:Reference URI=\"#id\" (zeep: BinarySignature).",
+                'with wsse:Reference URI="#id" (zeep: BinarySignature).',
             )
     clauses = []
     for k in kids:
@@ -143,14 +145,19 @@ def _read_x509data(x509data: etree._Element, direct: bool) -> list[Clause]:
                 )
             issuer, number = (name.text or "").strip(), (serial.text or "").strip()
             clauses.append(
-                Clause("issuer_serial", (issuer, number),
-                       shape=f"X509IssuerSerial(Issuer = '{issuer}', Serial = '{number}')")
+                Clause(
+                    "issuer_serial",
+                    (issuer, number),
+                    shape=f"X509IssuerSerial(Issuer = '{issuer}', Serial = '{number}')",
+                )
             )
         elif k.tag == _X509CERT:
             try:
                 cert = x509mod.certificate_from_der(base64.b64decode("".join((k.text or "").split())))
             except (ValueError, binascii.Error):
-                raise Rejection("InvalidX509RawData", "ds:X509Certificate is not a certificate.", step=STEP) from None
+                raise Rejection(
+                    "InvalidX509RawData", "ds:X509Certificate is not a certificate.", step=STEP
+                ) from None
             clauses.append(Clause("raw", cert, shape="ds:X509Certificate (raw certificate data)"))
         elif k.tag == _X509SKI:
             raw = _decode(k.text or "", None)
@@ -167,8 +174,9 @@ def _decode(text: str, encoding: str | None) -> bytes:
             return binascii.unhexlify(value)
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise Rejection("CannotReadKeyIdentifier", f"KeyIdentifier value {value!r} does not decode.",
-                        step=STEP) from None
+        raise Rejection(
+            "CannotReadKeyIdentifier", f"KeyIdentifier value {value!r} does not decode.", step=STEP
+        ) from None
 
 
 def matches(clause: Clause, token: Token) -> bool:
@@ -220,15 +228,19 @@ def resolve(ctx: ReceiveContext, clauses: list[Clause], tokens: list[Token], whi
             f"KeyInfo carries the certificate itself ({keyinfo}); WCF may build a key from it but the token was "
             "never authenticated from the security header, so processing fails with a generic error.",
             step=STEP,
-            hint="Put the certificate in a wsse:BinarySecurityToken and reference it with wsse:Reference URI=\"#id\".",
+            hint='Put the certificate in a wsse:BinarySecurityToken and reference it with wsse:Reference URI="#id".',
         )
     later = [t for t in _later_tokens(ctx) if any(_clause_names(c, t) for c in clauses)]
     if later:
-        hint = ("The referenced token appears after the Signature; this binding's layout is Strict, so tokens must "
-                "precede the signature that uses them. Move the BinarySecurityToken before ds:Signature.")
+        hint = (
+            "The referenced token appears after the Signature; this binding's layout is Strict, so tokens must "
+            "precede the signature that uses them. Move the BinarySecurityToken before ds:Signature."
+        )
     elif any(c.kind in ("issuer_serial", "ski", "thumbprint") for c in clauses):
-        hint = ("WCF resolves the primary signature only against tokens in the security header: send the "
-                "certificate in a wsse:BinarySecurityToken and point KeyInfo at it with wsse:Reference URI=\"#id\".")
+        hint = (
+            "WCF resolves the primary signature only against tokens in the security header: send the "
+            'certificate in a wsse:BinarySecurityToken and point KeyInfo at it with wsse:Reference URI="#id".'
+        )
     raise Rejection(
         "UnableToResolveKeyInfoForVerifyingSignature",
         f"Cannot resolve KeyInfo for verifying signature: KeyInfo '{keyinfo}', available tokens "
@@ -267,8 +279,12 @@ def _out_of_band(ctx: ReceiveContext, clauses: list[Clause]) -> Token | None:
         probe = Token("X509", ctx.env.root, None, "primary", cert=cert)
         for clause in clauses:
             if clause.kind != "local" and matches(clause, probe):
-                ctx.record(STEP, "ok", f"{clause} resolved OUT OF BAND to '{cert.subject.rfc4514_string()}' "
-                           "(deviation from WCF: resolveSigningCertificateOutOfBand)")
+                ctx.record(
+                    STEP,
+                    "ok",
+                    f"{clause} resolved OUT OF BAND to '{cert.subject.rfc4514_string()}' "
+                    "(deviation from WCF: resolveSigningCertificateOutOfBand)",
+                )
                 ctx.tokens.append(probe)
                 return probe
     return None

@@ -29,8 +29,10 @@ def check_header_targets(ctx: ReceiveContext) -> None:
         strict_note = ""
         sig = ctx.primary_signature
         if sig is not None and ts.id and any(r.target_id == ts.id for r in sig.references):
-            strict_note = (" The signature does reference it, but in Strict layout a signed header element must "
-                           "come before the Signature.")
+            strict_note = (
+                " The signature does reference it, but in Strict layout a signed header element must "
+                "come before the Signature."
+            )
         elif ts.element.get("Id") and not ts.id:
             strict_note = " It has a plain Id attribute; WCF finds the Timestamp by wsu:Id only."
         raise Rejection(
@@ -103,7 +105,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
             f"The 'Body', '{env.env_ns}' required message part was not signed.{why}",
             step=STEP,
         )
-    for sig, ref in ctx.pending_references:
+    for _sig, ref in ctx.pending_references:
         if not ref.verified:
             raise Rejection(
                 "UnableToResolveReferenceUriForSignature",

@@ -42,16 +42,20 @@ def receive(ctx: ReceiveContext) -> None:
         parts.check_header_targets(ctx)
         parts.protection_pass(ctx)
         if ctx.primary_signature is None:
-            raise Rejection("RequiredSignatureMissing", "The signature must be in the security header.",
-                            step="signature")
+            raise Rejection(
+                "RequiredSignatureMissing", "The signature must be in the security header.", step="signature"
+            )
     elif ctx.pending_references:
         parts.check_transport_to(ctx)
     tokens.verify_supporting(ctx)
     if ctx.scenario.settings.detect_replays:
         _replay(ctx)
     if security.kind == "message" and security.include_timestamp and ctx.timestamp is None:
-        raise Rejection("RequiredTimestampMissingInSecurityHeader", "Required timestamp missing in security header.",
-                        step="timestamp")
+        raise Rejection(
+            "RequiredTimestampMissingInSecurityHeader",
+            "Required timestamp missing in security header.",
+            step="timestamp",
+        )
 
 
 def _read_element(ctx: ReceiveContext, el: etree._Element) -> None:
@@ -60,17 +64,25 @@ def _read_element(ctx: ReceiveContext, el: etree._Element) -> None:
     if tag == _TIMESTAMP:
         timestamp.read(ctx, el)
     elif tag in _ENCRYPTED:
-        raise Rejection("MessageSecurityVerificationFailed",
-                        "Encryption is not expected by this binding (protectionLevel Sign): EncryptionNotExpected.",
-                        step="encryption")
+        raise Rejection(
+            "MessageSecurityVerificationFailed",
+            "Encryption is not expected by this binding (protectionLevel Sign): EncryptionNotExpected.",
+            step="encryption",
+        )
     elif tag == _ENCRYPTED_KEY:
-        raise Rejection("MessageSecurityVerificationFailed",
-                        "Cannot resolve KeyInfo for unwrapping key: this Sign-only binding has no wrapping token "
-                        "(UnableToResolveKeyInfoForUnwrappingToken).", step="encryption")
+        raise Rejection(
+            "MessageSecurityVerificationFailed",
+            "Cannot resolve KeyInfo for unwrapping key: this Sign-only binding has no wrapping token "
+            "(UnableToResolveKeyInfoForUnwrappingToken).",
+            step="encryption",
+        )
     elif tag == _SIGCONF:
-        raise Rejection("MessageSecurityVerificationFailed",
-                        "A service does not expect wsse11:SignatureConfirmation in a request "
-                        "(SignatureConfirmationsNotExpected).", step="header")
+        raise Rejection(
+            "MessageSecurityVerificationFailed",
+            "A service does not expect wsse11:SignatureConfirmation in a request "
+            "(SignatureConfirmationsNotExpected).",
+            step="header",
+        )
     elif tag != _STR:
         tokens.read(ctx, el)
     ctx.mark_read(el)
@@ -107,9 +119,11 @@ def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
     sig_ids = {s.element.get("Id") for s in sigs if s.element.get("Id")}
     primaries = [s for s in sigs if not (len(s.references) == 1 and s.references[0].target_id in sig_ids)]
     if len(primaries) > 1:
-        raise Rejection("AtMostOnePrimarySignatureInReceiveSecurityHeader",
-                        f"Only one primary signature is allowed in a security header; found {len(primaries)}.",
-                        step="signature")
+        raise Rejection(
+            "AtMostOnePrimarySignatureInReceiveSecurityHeader",
+            f"Only one primary signature is allowed in a security header; found {len(primaries)}.",
+            step="signature",
+        )
     for sig in primaries:
         signature.process_primary(ctx, sig)
     for sig in sigs:
@@ -119,12 +133,17 @@ def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
 
 def _replay(ctx: ReceiveContext) -> None:
     if ctx.timestamp is None:
-        raise Rejection("NoTimestampAvailableInSecurityHeaderToDoReplayDetection",
-                        "No timestamp is available in the security header to do replay detection.", step="replay")
+        raise Rejection(
+            "NoTimestampAvailableInSecurityHeaderToDoReplayDetection",
+            "No timestamp is available in the security header to do replay detection.",
+            step="replay",
+        )
     if ctx.primary_signature_value is None:
-        raise Rejection("NoSignatureAvailableInSecurityHeaderToDoReplayDetection",
-                        "No signature is available in the security header to provide the nonce for replay detection.",
-                        step="replay")
+        raise Rejection(
+            "NoSignatureAvailableInSecurityHeaderToDoReplayDetection",
+            "No signature is available in the security header to provide the nonce for replay detection.",
+            step="replay",
+        )
     ctx.runtime.replay_cache(ctx.node).add(ctx.primary_signature_value, ctx.now)
     timestamp.validate(ctx, ctx.timestamp)
     ctx.record("replay", "ok", "primary SignatureValue recorded")

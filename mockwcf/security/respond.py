@@ -49,20 +49,28 @@ class ResponseSecurity:
         inner = ""
         bst = ""
         if style == "IssuerSerial":
-            inner = (f"<X509Data><X509IssuerSerial><X509IssuerName>{escape(x509mod.dotnet_name(cert.issuer))}"
-                     f"</X509IssuerName><X509SerialNumber>{cert.serial_number}</X509SerialNumber>"
-                     "</X509IssuerSerial></X509Data>")
+            inner = (
+                f"<X509Data><X509IssuerSerial><X509IssuerName>{escape(x509mod.dotnet_name(cert.issuer))}"
+                f"</X509IssuerName><X509SerialNumber>{cert.serial_number}</X509SerialNumber>"
+                "</X509IssuerSerial></X509Data>"
+            )
         elif style == "SubjectKeyIdentifier":
             ski = x509mod.subject_key_identifier(cert) or b""
-            inner = (f'<o:KeyIdentifier ValueType="{ns.SKI_VALUE_TYPE}" EncodingType="{ns.BASE64_ENCODING}">'
-                     f"{base64.b64encode(ski).decode()}</o:KeyIdentifier>")
+            inner = (
+                f'<o:KeyIdentifier ValueType="{ns.SKI_VALUE_TYPE}" EncodingType="{ns.BASE64_ENCODING}">'
+                f"{base64.b64encode(ski).decode()}</o:KeyIdentifier>"
+            )
         elif style == "Thumbprint":
-            inner = (f'<o:KeyIdentifier ValueType="{ns.THUMBPRINT_VALUE_TYPE}" EncodingType="{ns.BASE64_ENCODING}">'
-                     f"{base64.b64encode(x509mod.thumbprint(cert)).decode()}</o:KeyIdentifier>")
+            inner = (
+                f'<o:KeyIdentifier ValueType="{ns.THUMBPRINT_VALUE_TYPE}" EncodingType="{ns.BASE64_ENCODING}">'
+                f"{base64.b64encode(x509mod.thumbprint(cert)).decode()}</o:KeyIdentifier>"
+            )
         else:
             der = cert.public_bytes(serialization.Encoding.DER)
-            bst = (f'<o:BinarySecurityToken u:Id="uuid-service-token" ValueType="{ns.X509V3}" '
-                   f'EncodingType="{ns.BASE64_ENCODING}">{base64.b64encode(der).decode()}</o:BinarySecurityToken>')
+            bst = (
+                f'<o:BinarySecurityToken u:Id="uuid-service-token" ValueType="{ns.X509V3}" '
+                f'EncodingType="{ns.BASE64_ENCODING}">{base64.b64encode(der).decode()}</o:BinarySecurityToken>'
+            )
             inner = f'<o:Reference URI="#uuid-service-token" ValueType="{ns.X509V3}"/>'
         return f"<KeyInfo><o:SecurityTokenReference>{inner}</o:SecurityTokenReference></KeyInfo>", bst
 
@@ -93,15 +101,19 @@ class ResponseSecurity:
         if kind in ("twmc", "message"):
             created = now
             expires = now + sc.settings.timestamp_validity
-            ts = (f'<u:Timestamp u:Id="_0"><u:Created>{format_wcf_time(created)}</u:Created>'
-                  f"<u:Expires>{format_wcf_time(expires)}</u:Expires></u:Timestamp>")
+            ts = (
+                f'<u:Timestamp u:Id="_0"><u:Created>{format_wcf_time(created)}</u:Created>'
+                f"<u:Expires>{format_wcf_time(expires)}</u:Expires></u:Timestamp>"
+            )
             confirmations = ""
             if signing and sc.security.require_signature_confirmation:
                 for i, value in enumerate(signature_values or [b""]):
                     attr = f' Value="{base64.b64encode(value).decode()}"' if value else ""
                     confirmations += f'<k:SignatureConfirmation u:Id="_sc{i}"{attr} xmlns:k="{ns.WSSE11}"/>'
-            headers += (f'<o:Security s:mustUnderstand="1" xmlns:o="{ns.WSSE}">{ts}{self.bst}{confirmations}'
-                        "</o:Security>")
+            headers += (
+                f'<o:Security s:mustUnderstand="1" xmlns:o="{ns.WSSE}">{ts}{self.bst}{confirmations}'
+                "</o:Security>"
+            )
         body_id = ' u:Id="_1"' if signing else ""
         head = f"<s:Header>{headers}</s:Header>" if headers else ""
         text = f"<s:Envelope {xmlns}>{head}<s:Body{body_id}>".encode() + payload + b"</s:Body></s:Envelope>"
@@ -113,7 +125,9 @@ class ResponseSecurity:
         root = etree.fromstring(text)
         sig_alg, digest_alg = SUITES[self.scenario.security.suite]
         wsu_id = ns.q(ns.WSU, "Id")
-        targets = [el for el in root.iter() if el.get(wsu_id) and el.tag != ns.q(ns.WSSE, "BinarySecurityToken")]
+        targets = [
+            el for el in root.iter() if el.get(wsu_id) and el.tag != ns.q(ns.WSSE, "BinarySecurityToken")
+        ]
         refs = []
         for el in targets:
             digest = base64.b64encode(_DIGEST[digest_alg](c14n(el)).digest()).decode()
@@ -134,6 +148,5 @@ class ResponseSecurity:
         value = self.key.sign(c14n(signed_info), padding.PKCS1v15(), _HASH[sig_alg]())  # type: ignore[union-attr]
         sv = etree.SubElement(sig, ns.q(ns.DS, "SignatureValue"))
         sv.text = base64.b64encode(value).decode()
-        sig.append(etree.fromstring(
-            f'<wrap xmlns="{ns.DS}" xmlns:o="{ns.WSSE}">{self.keyinfo}</wrap>')[0])
+        sig.append(etree.fromstring(f'<wrap xmlns="{ns.DS}" xmlns:o="{ns.WSSE}">{self.keyinfo}</wrap>')[0])
         return etree.tostring(root)

@@ -96,8 +96,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
     if c14n_method not in _ALLOWED_TRANSFORMS:
         raise Rejection(
             "UnsupportedTransformAlgorithm",
-            f"CanonicalizationMethod {c14n_method!r} is not exclusive c14n; WCF supports only "
-            f"{ns.EXC_C14N}.",
+            f"CanonicalizationMethod {c14n_method!r} is not exclusive c14n; WCF supports only {ns.EXC_C14N}.",
             step=STEP,
         )
     sm = si.find(ns.q(ns.DS, "SignatureMethod"))
@@ -117,7 +116,11 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
             for t in tlist:
                 alg = t.get("Algorithm", "")
                 if alg not in _ALLOWED_TRANSFORMS:
-                    what = "the STR-Transform (not emulated by mockwcf)" if alg == ns.STR_TRANSFORM else repr(alg)
+                    what = (
+                        "the STR-Transform (not emulated by mockwcf)"
+                        if alg == ns.STR_TRANSFORM
+                        else repr(alg)
+                    )
                     raise Rejection(
                         "UnsupportedTransformAlgorithm",
                         f"Reference {ref.get('URI')!r} uses transform {what}; WCF accepts exclusive c14n "
@@ -130,7 +133,9 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
         try:
             digest_value = base64.b64decode("".join((dv.text or "").split()) if dv is not None else "")
         except (binascii.Error, ValueError):
-            raise Rejection("MessageSecurityVerificationFailed", "A DigestValue is not base64.", step=STEP) from None
+            raise Rejection(
+                "MessageSecurityVerificationFailed", "A DigestValue is not base64.", step=STEP
+            ) from None
         uri = ref.get("URI", "")
         refs.append(
             Reference(
@@ -144,7 +149,9 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
     try:
         value = base64.b64decode("".join((sv.text or "").split()), validate=True)
     except (binascii.Error, ValueError):
-        raise Rejection("MessageSecurityVerificationFailed", "SignatureValue is not base64.", step=STEP) from None
+        raise Rejection(
+            "MessageSecurityVerificationFailed", "SignatureValue is not base64.", step=STEP
+        ) from None
     clauses = keyinfo.read(element.find(ns.q(ns.DS, "KeyInfo")), ctx.scenario.security.wss11)
     return ParsedSignature(
         element=element,
@@ -203,7 +210,9 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
                 step=STEP,
             )
     _verify_header_references(ctx, sig)
-    ctx.record(STEP, "ok", f"{which} signature verified with {token.label()}, {len(sig.references)} reference(s)")
+    ctx.record(
+        STEP, "ok", f"{which} signature verified with {token.label()}, {len(sig.references)} reference(s)"
+    )
     return token
 
 
@@ -270,8 +279,11 @@ def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
         raise Rejection(
             "SupportingTokenSignaturesNotExpected",
             "The header carries a supporting (endorsing) ds:Signature but this binding expects none"
-            + (" (TransportWithMessageCredential UserName: the UsernameToken alone authenticates)."
-               if security.kind == "twmc" else "."),
+            + (
+                " (TransportWithMessageCredential UserName: the UsernameToken alone authenticates)."
+                if security.kind == "twmc"
+                else "."
+            ),
             step=STEP,
         )
     if security.kind == "twmc" and ctx.timestamp is None:

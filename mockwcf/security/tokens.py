@@ -47,7 +47,10 @@ def _role_for(ctx: ReceiveContext, kind: str) -> str:
     security = ctx.scenario.security
     if security.kind == "message" and security.credential == "Certificate" and kind == "X509":
         return "primary"
-    if security.kind == "twmc" and kind == {"UserName": "UserName", "Certificate": "X509"}[security.credential]:
+    if (
+        security.kind == "twmc"
+        and kind == {"UserName": "UserName", "Certificate": "X509"}[security.credential]
+    ):
         return "supporting"
     if security.kind == "message" and kind == "UserName" and "UserName" in security.signed_supporting:
         return "supporting"
@@ -65,22 +68,27 @@ def verify_supporting(ctx: ReceiveContext) -> None:
     security = ctx.scenario.security
     required: list[tuple[str, str]] = []  # (token kind, attachment)
     if security.kind == "twmc":
-        required.append(("UserName", "signedEncrypted") if security.credential == "UserName"
-                        else ("X509", "endorsing"))
+        required.append(
+            ("UserName", "signedEncrypted") if security.credential == "UserName" else ("X509", "endorsing")
+        )
     for kind in security.signed_supporting:
         required.append(({"UserName": "UserName"}[kind], "signed"))
     for kind, attachment in required:
         found = [t for t in ctx.tokens if t.kind == kind and t.role == "supporting"]
         if not found:
-            what = {"UserName": "UserNameSecurityTokenParameters", "X509": "X509SecurityTokenParameters"}[kind]
+            what = {"UserName": "UserNameSecurityTokenParameters", "X509": "X509SecurityTokenParameters"}[
+                kind
+            ]
             raise Rejection(
                 "SupportingTokenNotProvided",
                 f"A supporting token that satisfies parameters '{what}' and attachment mode '{attachment}' was not "
                 "provided.",
                 step=STEP,
-                hint=("Add a wsse:UsernameToken with the user name and PasswordText password."
-                      if kind == "UserName" else
-                      "Add the client certificate as a wsse:BinarySecurityToken and sign the Timestamp with it."),
+                hint=(
+                    "Add a wsse:UsernameToken with the user name and PasswordText password."
+                    if kind == "UserName"
+                    else "Add the client certificate as a wsse:BinarySecurityToken and sign the Timestamp with it."
+                ),
             )
         token = found[0]
         if attachment == "signed" and security.kind == "message" and not token.signed:

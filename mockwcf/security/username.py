@@ -58,7 +58,9 @@ def read(ctx: ReceiveContext, element: etree._Element, role: str) -> Token:
         )
     expected = ctx.scenario.users.get(username)
     if expected is None or password is None or not hmac.compare_digest(expected.encode(), password.encode()):
-        why = "unknown user" if expected is None else ("no password" if password is None else "wrong password")
+        why = (
+            "unknown user" if expected is None else ("no password" if password is None else "wrong password")
+        )
         raise Rejection(
             "UserNameAuthenticationFailed",
             f"The credentials for user '{username}' were not accepted ({why}).",

@@ -88,9 +88,7 @@ def thumbprint(cert: x509.Certificate) -> bytes:
 
 def dotnet_name(name: x509.Name) -> str:
     """X509Certificate2.Subject/Issuer form: most specific RDN first, joined by ', '."""
-    return ", ".join(
-        "+".join(f"{_short(a.oid)}={a.value}" for a in rdn) for rdn in reversed(list(name.rdns))
-    )
+    return ", ".join("+".join(f"{_short(a.oid)}={a.value}" for a in rdn) for rdn in reversed(list(name.rdns)))
 
 
 _SHORT = {
@@ -152,7 +150,9 @@ def validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> Non
             try:
                 _chain(cert, trust, now)
             except Rejection as chain_err:
-                raise Rejection(chain_err.code, f"{peer_err.message} {chain_err.message}", step=STEP) from None
+                raise Rejection(
+                    chain_err.code, f"{peer_err.message} {chain_err.message}", step=STEP
+                ) from None
 
 
 def _peer(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
@@ -182,13 +182,19 @@ def _chain(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
         if any(current == r for r in trust.roots):
             anchored = True
             break
-        issuer = next((r for r in trust.roots if r.subject == current.issuer and _signed_by(current, r)), None)
+        issuer = next(
+            (r for r in trust.roots if r.subject == current.issuer and _signed_by(current, r)), None
+        )
         if issuer is None:
             if current.issuer == current.subject:
-                problems.append("A certificate chain processed, but terminated in a root certificate which is "
-                                "not trusted by the trust provider.")
+                problems.append(
+                    "A certificate chain processed, but terminated in a root certificate which is "
+                    "not trusted by the trust provider."
+                )
             else:
-                problems.append("The issuer of the certificate could not be found among the trusted certificates.")
+                problems.append(
+                    "The issuer of the certificate could not be found among the trusted certificates."
+                )
             break
         chain.append(issuer)
         current = issuer
@@ -201,8 +207,10 @@ def _chain(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
             )
     eku = _eku(cert)
     if eku is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
-        problems.append("The certificate is not valid for the requested usage (Client Authentication, "
-                        "1.3.6.1.5.5.7.3.2, is missing from its extended key usage).")
+        problems.append(
+            "The certificate is not valid for the requested usage (Client Authentication, "
+            "1.3.6.1.5.5.7.3.2, is missing from its extended key usage)."
+        )
     if problems or not anchored:
         raise Rejection(
             "X509ChainBuildFail",
@@ -223,8 +231,9 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     key = issuer.public_key()
     try:
         if isinstance(key, rsa.RSAPublicKey):
-            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
-                       cert.signature_hash_algorithm)  # type: ignore[arg-type]
+            key.verify(
+                cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm
+            )  # type: ignore[arg-type]
         elif isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))  # type: ignore[arg-type]
         else:
