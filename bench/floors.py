@@ -1,0 +1,72 @@
+"""Floor servers measured in the same run as mockwcf (performance-floors.md, section 4):
+
+  bare      a Twisted resource answering a fixed 500-byte reply;
+  lxml_rsa  Twisted + one lxml parse + exclusive c14n + SHA-1 digests + RSA verify of the signed message,
+            written directly with the key cached: the least Python can do for a verified request.
+
+`python bench/floors.py MODE PORT` prints "listening PORT" when ready.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import sys
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from lxml import etree
+from twisted.internet import reactor
+from twisted.web import resource, server
+
+WSU_ID = "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd}Id"
+DS = "{http://www.w3.org/2000/09/xmldsig#}"
+REPLY = (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><EchoResponse '
+         b'xmlns="http://tempuri.org/"><EchoResult>' + b"x" * 360 + b"</EchoResult></EchoResponse></s:Body></s:Envelope>")
+REPLY = REPLY[:500].ljust(500, b" ")
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+_keys: dict[str, object] = {}
+
+
+class Bare(resource.Resource):
+    isLeaf = True
+
+    def render_POST(self, request):
+        request.setHeader("Content-Type", "text/xml; charset=utf-8")
+        return REPLY
+
+
+class LxmlRsa(Bare):
+    def render_POST(self, request):
+        root = etree.fromstring(request.content.read(), PARSER)
+        sec = root[0][0]
+        sig = sec.find(f"{DS}Signature")
+        ids = {el.get(WSU_ID): el for el in (*sec, root[1])}
+        si = sig.find(f"{DS}SignedInfo")
+        for ref in si.iter(f"{DS}Reference"):
+            target = ids[ref.get("URI")[1:]]
+            digest = hashlib.sha1(etree.tostring(target, method="c14n", exclusive=True)).digest()
+            if base64.b64decode(ref.find(f"{DS}DigestValue").text) != digest:
+                request.setResponseCode(500)
+                return b"digest"
+        bst = sec.find("{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd}BinarySecurityToken").text
+        key = _keys.get(bst)
+        if key is None:
+            key = _keys[bst] = x509.load_der_x509_certificate(base64.b64decode(bst)).public_key()
+        key.verify(base64.b64decode(sig.find(f"{DS}SignatureValue").text),
+                   etree.tostring(si, method="c14n", exclusive=True), padding.PKCS1v15(), hashes.SHA1())
+        return super().render_POST(request)
+
+
+def main() -> None:
+    mode, port = sys.argv[1], int(sys.argv[2])
+    site = server.Site({"bare": Bare, "lxml_rsa": LxmlRsa}[mode]())
+    site.noisy = False
+    listening = reactor.listenTCP(port, site, interface="127.0.0.1")
+    print(f"listening {listening.getHost().port}", flush=True)
+    reactor.run()
+
+
+if __name__ == "__main__":
+    main()
