@@ -8,6 +8,7 @@ IssuerSerial KeyInfo fails when no BinarySecurityToken was sent.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -36,8 +37,13 @@ class Token:
     endorsing: bool = False  # signed something with its key
 
     def label(self) -> str:
-        what = f"X509 '{self.cert.subject.rfc4514_string()}'" if self.cert else f"UserName '{self.username}'"
+        what = f"X509 '{_subject(self.cert)}'" if self.cert else f"UserName '{self.username}'"
         return f"{what} (id {self.id or '-'})"
+
+
+@functools.lru_cache(maxsize=1024)
+def _subject(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string()
 
 
 @dataclass

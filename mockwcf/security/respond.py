@@ -25,6 +25,8 @@ from mockwcf.security import x509 as x509mod
 from mockwcf.security.signature import SUITES, c14n
 
 _HASH = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
+_WSU_ID = ns.q(ns.WSU, "Id")
+_BST = ns.q(ns.WSSE, "BinarySecurityToken")
 _DIGEST = {ns.SHA1: hashlib.sha1, ns.SHA256: hashlib.sha256}
 
 
@@ -122,31 +124,31 @@ class ResponseSecurity:
         return self._sign(text)
 
     def _sign(self, text: bytes) -> bytes:
+        """Sign our own envelope. SignedInfo is written directly in exclusive-c14n form, so it is signed as
+        written and inserted as text; only the targets (Timestamp, confirmations, addressing headers, Body)
+        are canonicalized from the one parse of the response."""
         root = etree.fromstring(text)
         sig_alg, digest_alg = SUITES[self.scenario.security.suite]
-        wsu_id = ns.q(ns.WSU, "Id")
-        targets = [
-            el for el in root.iter() if el.get(wsu_id) and el.tag != ns.q(ns.WSSE, "BinarySecurityToken")
-        ]
-        refs = []
-        for el in targets:
-            digest = base64.b64encode(_DIGEST[digest_alg](c14n(el)).digest()).decode()
-            refs.append(
-                f'<Reference URI="#{el.get(wsu_id)}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"/>'
-                f'</Transforms><DigestMethod Algorithm="{digest_alg}"/><DigestValue>{digest}</DigestValue>'
-                "</Reference>"
-            )
-        signed_info_xml = (
-            f'<SignedInfo xmlns="{ns.DS}"><CanonicalizationMethod Algorithm="{ns.EXC_C14N}"/>'
-            f'<SignatureMethod Algorithm="{sig_alg}"/>' + "".join(refs) + "</SignedInfo>"
+        digest = _DIGEST[digest_alg]
+        header, body = root[0], root[-1]
+        security = header[-1]
+        targets = [h for h in header if h is not security and h.get(_WSU_ID)]
+        targets += [el for el in security if el.get(_WSU_ID) and el.tag != _BST]
+        targets.append(body)
+        refs = "".join(
+            f'<Reference URI="#{el.get(_WSU_ID)}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"></Transform>'
+            f'</Transforms><DigestMethod Algorithm="{digest_alg}"></DigestMethod><DigestValue>'
+            f"{base64.b64encode(digest(c14n(el)).digest()).decode()}</DigestValue></Reference>"
+            for el in targets
         )
-        security = root.find(f"{{{root.tag.split('}')[0][1:]}}}Header/{{{ns.WSSE}}}Security")
-        assert security is not None
-        sig = etree.SubElement(security, ns.q(ns.DS, "Signature"), nsmap={None: ns.DS})
-        signed_info = etree.fromstring(signed_info_xml)
-        sig.append(signed_info)
-        value = self.key.sign(c14n(signed_info), padding.PKCS1v15(), _HASH[sig_alg]())  # type: ignore[union-attr]
-        sv = etree.SubElement(sig, ns.q(ns.DS, "SignatureValue"))
-        sv.text = base64.b64encode(value).decode()
-        sig.append(etree.fromstring(f'<wrap xmlns="{ns.DS}" xmlns:o="{ns.WSSE}">{self.keyinfo}</wrap>')[0])
-        return etree.tostring(root)
+        signed_info = (
+            f'<SignedInfo xmlns="{ns.DS}"><CanonicalizationMethod Algorithm="{ns.EXC_C14N}"></CanonicalizationMethod>'
+            f'<SignatureMethod Algorithm="{sig_alg}"></SignatureMethod>{refs}</SignedInfo>'
+        )
+        value = self.key.sign(signed_info.encode(), padding.PKCS1v15(), _HASH[sig_alg]())  # type: ignore[union-attr]
+        signature = (
+            f'<Signature xmlns="{ns.DS}">{signed_info}<SignatureValue>{base64.b64encode(value).decode()}'
+            f"</SignatureValue>{self.keyinfo}</Signature>"
+        )
+        end = text.rindex(b"</o:Security>")
+        return text[:end] + signature.encode() + text[end:]

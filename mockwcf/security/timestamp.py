@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from lxml import etree
 
 from mockwcf import ns
-from mockwcf.clock import format_timespan
+from mockwcf.clock import format_timespan, format_wcf_time
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
 from mockwcf.security.context import ReceiveContext, TimestampInfo
@@ -114,9 +114,7 @@ def _parse_time(text: str | None, what: str) -> datetime:
 
 
 def _fmt(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return "-" if value is None else format_wcf_time(value)
 
 
 def _ahead(delta: timedelta) -> str:

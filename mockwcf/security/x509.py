@@ -77,6 +77,7 @@ def read_bst_value(value_type: str | None, encoding: str | None, text: str) -> x
         ) from None
 
 
+@functools.lru_cache(maxsize=1024)
 def describe(cert: x509.Certificate) -> str:
     """The way WCF names a certificate in its messages: subject and thumbprint."""
     return f"'{dotnet_name(cert.subject)}; {thumbprint(cert).hex().upper()}'"
@@ -134,11 +135,42 @@ class TrustSettings:
     people: tuple[x509.Certificate, ...]
 
 
+# (trust, certificate) -> the time window in which validation passed; only time can change the outcome
+_passed: dict[tuple[TrustSettings, x509.Certificate], tuple[datetime, datetime]] = {}
+
+
 def validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
-    """Raise the FailedAuthentication-class rejection WCF's validator would raise."""
+    """Raise the FailedAuthentication-class rejection WCF's validator would raise.
+
+    A pass is remembered with the chain's validity window, so the same client certificate costs no RSA
+    check on the next request; failures are always recomputed (they are the cold path).
+    """
     mode = trust.mode
     if mode == "None":
         return
+    window = _passed.get((trust, cert))
+    if window is not None and window[0] <= now <= window[1]:
+        return
+    _validate(cert, trust, now)
+    chain = [cert, *_issuers(cert, trust)] if mode != "PeerTrust" else [cert]
+    if len(_passed) > 4096:
+        _passed.clear()
+    _passed[(trust, cert)] = (max(c.not_valid_before_utc for c in chain), min(c.not_valid_after_utc for c in chain))
+
+
+def _issuers(cert: x509.Certificate, trust: TrustSettings) -> list[x509.Certificate]:
+    out, current = [], cert
+    for _ in range(8):
+        issuer = next((r for r in trust.roots if r.subject == current.issuer and r != current), None)
+        if issuer is None:
+            break
+        out.append(issuer)
+        current = issuer
+    return out
+
+
+def _validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
+    mode = trust.mode
     if mode == "PeerTrust":
         _peer(cert, trust, now)
     elif mode == "ChainTrust":
