@@ -22,8 +22,12 @@ from twisted.web import resource, server
 
 WSU_ID = "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd}Id"
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
-REPLY = (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><EchoResponse '
-         b'xmlns="http://tempuri.org/"><EchoResult>' + b"x" * 360 + b"</EchoResult></EchoResponse></s:Body></s:Envelope>")
+REPLY = (
+    b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><EchoResponse '
+    b'xmlns="http://tempuri.org/"><EchoResult>'
+    + b"x" * 360
+    + b"</EchoResult></EchoResponse></s:Body></s:Envelope>"
+)
 REPLY = REPLY[:500].ljust(500, b" ")
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _keys: dict[str, object] = {}
@@ -50,12 +54,18 @@ class LxmlRsa(Bare):
             if base64.b64decode(ref.find(f"{DS}DigestValue").text) != digest:
                 request.setResponseCode(500)
                 return b"digest"
-        bst = sec.find("{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd}BinarySecurityToken").text
+        bst = sec.find(
+            "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd}BinarySecurityToken"
+        ).text
         key = _keys.get(bst)
         if key is None:
             key = _keys[bst] = x509.load_der_x509_certificate(base64.b64decode(bst)).public_key()
-        key.verify(base64.b64decode(sig.find(f"{DS}SignatureValue").text),
-                   etree.tostring(si, method="c14n", exclusive=True), padding.PKCS1v15(), hashes.SHA1())
+        key.verify(
+            base64.b64decode(sig.find(f"{DS}SignatureValue").text),
+            etree.tostring(si, method="c14n", exclusive=True),
+            padding.PKCS1v15(),
+            hashes.SHA1(),
+        )
         return super().render_POST(request)
 
 

@@ -48,30 +48,43 @@ class Signer:
         root = etree.fromstring(doc.encode())
         refs = ""
         for el in (root[0][0][0], root[1]):
-            digest = base64.b64encode(hashlib.sha1(etree.tostring(el, method="c14n", exclusive=True)).digest())
-            refs += (f'<Reference URI="#{el.get(f"{{{WSU}}}Id")}"><Transforms><Transform Algorithm="{EXC}"/></Transforms>'
-                     f'<DigestMethod Algorithm="{DS}sha1"/><DigestValue>{digest.decode()}</DigestValue></Reference>')
+            digest = base64.b64encode(
+                hashlib.sha1(etree.tostring(el, method="c14n", exclusive=True)).digest()
+            )
+            refs += (
+                f'<Reference URI="#{el.get(f"{{{WSU}}}Id")}"><Transforms><Transform Algorithm="{EXC}"/></Transforms>'
+                f'<DigestMethod Algorithm="{DS}sha1"/><DigestValue>{digest.decode()}</DigestValue></Reference>'
+            )
         signed_info = etree.fromstring(
             f'<SignedInfo xmlns="{DS}"><CanonicalizationMethod Algorithm="{EXC}"/>'
-            f'<SignatureMethod Algorithm="{DS}rsa-sha1"/>{refs}</SignedInfo>'.encode())
-        value = self.key.sign(etree.tostring(signed_info, method="c14n", exclusive=True), padding.PKCS1v15(),
-                              hashes.SHA1())
+            f'<SignatureMethod Algorithm="{DS}rsa-sha1"/>{refs}</SignedInfo>'.encode()
+        )
+        value = self.key.sign(
+            etree.tostring(signed_info, method="c14n", exclusive=True), padding.PKCS1v15(), hashes.SHA1()
+        )
         sig = etree.SubElement(root[0][0], f"{{{DS}}}Signature", nsmap={None: DS})
         sig.append(signed_info)
         etree.SubElement(sig, f"{{{DS}}}SignatureValue").text = base64.b64encode(value).decode()
-        sig.append(etree.fromstring(
-            f'<KeyInfo xmlns="{DS}"><o:SecurityTokenReference xmlns:o="{WSSE}"><o:Reference URI="#X509-{u}" '
-            f'ValueType="{X509V3}"/></o:SecurityTokenReference></KeyInfo>'.encode()))
+        sig.append(
+            etree.fromstring(
+                f'<KeyInfo xmlns="{DS}"><o:SecurityTokenReference xmlns:o="{WSSE}"><o:Reference URI="#X509-{u}" '
+                f'ValueType="{X509V3}"/></o:SecurityTokenReference></KeyInfo>'.encode()
+            )
+        )
         return etree.tostring(root)
 
 
 def unsigned(text: str = "hello mockwcf") -> bytes:
-    return (f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
-            f'<Echo xmlns="http://tempuri.org/"><text>{text}</text></Echo></s:Body></s:Envelope>').encode()
+    return (
+        f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+        f'<Echo xmlns="http://tempuri.org/"><text>{text}</text></Echo></s:Body></s:Envelope>'
+    ).encode()
 
 
 def username(text: str = "hello mockwcf") -> bytes:
-    return (f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>'
-            f'<o:Security s:mustUnderstand="1" xmlns:o="{WSSE}"><o:UsernameToken><o:Username>alice</o:Username>'
-            f"<o:Password>p@ssw0rd</o:Password></o:UsernameToken></o:Security></s:Header><s:Body>"
-            f'<Echo xmlns="http://tempuri.org/"><text>{text}</text></Echo></s:Body></s:Envelope>').encode()
+    return (
+        f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>'
+        f'<o:Security s:mustUnderstand="1" xmlns:o="{WSSE}"><o:UsernameToken><o:Username>alice</o:Username>'
+        f"<o:Password>p@ssw0rd</o:Password></o:UsernameToken></o:Security></s:Header><s:Body>"
+        f'<Echo xmlns="http://tempuri.org/"><text>{text}</text></Echo></s:Body></s:Envelope>'
+    ).encode()

@@ -62,8 +62,9 @@ def rss_mb(pid: int, key: str = "VmRSS") -> float:
 
 class Server:
     def __init__(self, argv: list[str], ready: str) -> None:
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                     preexec_fn=pinned(0), cwd=REPO)
+        self.proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=pinned(0), cwd=REPO
+        )
         start = time.monotonic()
         line = self.proc.stdout.readline()
         self.startup = time.monotonic() - start
@@ -82,8 +83,8 @@ class Server:
 
 
 def mockwcf_server(scenario: str) -> Server:
-    return Server([*MOCKWCF, "serve", str(REPO / "scenarios" / scenario), "--port", "0", "--quiet"],
-                  "mockwcf listening on")
+    path = HERE / scenario if (HERE / scenario).exists() else REPO / "scenarios" / scenario
+    return Server([*MOCKWCF, "serve", str(path), "--port", "0", "--quiet"], "mockwcf listening on")
 
 
 def floor_server(mode: str) -> Server:
@@ -98,9 +99,25 @@ def write_messages(path: Path, msgs: list[bytes]) -> None:
 
 def wrk(port: int, path: str, conc: int, duration: float, msg_file: Path) -> dict:
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{conc}", f"-d{max(1, round(duration))}s", "--timeout", "5s", "-s", str(HERE / "post.lua"),
-         f"http://127.0.0.1:{port}{path}", "--", str(msg_file), ACTION],
-        capture_output=True, text=True, preexec_fn=pinned(1), timeout=duration + 60)
+        [
+            "wrk",
+            "-t1",
+            f"-c{conc}",
+            f"-d{max(1, round(duration))}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(HERE / "post.lua"),
+            f"http://127.0.0.1:{port}{path}",
+            "--",
+            str(msg_file),
+            ACTION,
+        ],
+        capture_output=True,
+        text=True,
+        preexec_fn=pinned(1),
+        timeout=duration + 60,
+    )
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed: {out.stdout} {out.stderr}")
@@ -108,12 +125,21 @@ def wrk(port: int, path: str, conc: int, duration: float, msg_file: Path) -> dic
 
 
 def reset(port: int) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/_mockwcf/reset", method="POST"),
-                           timeout=10).read()
+    urllib.request.urlopen(
+        urllib.request.Request(f"http://127.0.0.1:{port}/_mockwcf/reset", method="POST"), timeout=10
+    ).read()
 
 
-def measure(server: Server, path: str, conc: int, duration: float, rounds: int, msg_file: Path,
-            is_mockwcf: bool, pool: int) -> dict:
+def measure(
+    server: Server,
+    path: str,
+    conc: int,
+    duration: float,
+    rounds: int,
+    msg_file: Path,
+    is_mockwcf: bool,
+    pool: int,
+) -> dict:
     results = []
     for _ in range(rounds):
         if is_mockwcf:
@@ -124,16 +150,20 @@ def measure(server: Server, path: str, conc: int, duration: float, rounds: int, 
         if is_mockwcf and msg_file.name == "signed.msgs" and r["requests"] > pool:
             raise RuntimeError("the message pool is smaller than one round's requests; raise --pool")
         ok = r["requests"] - r["non2xx"]
-        results.append({
-            "rps": r["requests"] / (r["duration_us"] / 1e6),
-            "p50_ms": r["p50_us"] / 1000,
-            "p99_ms": r["p99_us"] / 1000,
-            "cpu_us_per_req": cpu * 1e6 / max(r["requests"], 1),
-            "errors": r["non2xx"] + r["errors"],
-            "ok": ok,
-        })
-    med = {k: round(statistics.median(x[k] for x in results), 3) for k in ("rps", "p50_ms", "p99_ms",
-                                                                          "cpu_us_per_req")}
+        results.append(
+            {
+                "rps": r["requests"] / (r["duration_us"] / 1e6),
+                "p50_ms": r["p50_us"] / 1000,
+                "p99_ms": r["p99_us"] / 1000,
+                "cpu_us_per_req": cpu * 1e6 / max(r["requests"], 1),
+                "errors": r["non2xx"] + r["errors"],
+                "ok": ok,
+            }
+        )
+    med = {
+        k: round(statistics.median(x[k] for x in results), 3)
+        for k in ("rps", "p50_ms", "p99_ms", "cpu_us_per_req")
+    }
     med["rps"] = round(med["rps"], 1)
     med["errors"] = sum(x["errors"] for x in results)
     med["rounds"] = rounds
@@ -148,9 +178,12 @@ def xmlsec_floor(msg: bytes, seconds: float) -> dict:
     from lxml import etree
 
     root = etree.fromstring(msg)
-    bst = root.find(".//{%s}BinarySecurityToken" % messages.WSSE).text
-    pub = cx.load_der_x509_certificate(__import__("base64").b64decode(bst)).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    bst = root.find(f".//{{{messages.WSSE}}}BinarySecurityToken").text
+    pub = (
+        cx.load_der_x509_certificate(__import__("base64").b64decode(bst))
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     key = xmlsec.Key.from_memory(pub, xmlsec.KeyFormat.PEM)
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -178,8 +211,9 @@ def scenario_switch_ms(port: int, runs: int) -> float:
     times = []
     for i in range(runs):
         start = time.perf_counter()
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/_mockwcf/scenario", data=yaml_docs[i % 2],
-                                     method="PUT")
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/_mockwcf/scenario", data=yaml_docs[i % 2], method="PUT"
+        )
         urllib.request.urlopen(req, timeout=10).read()
         times.append((time.perf_counter() - start) * 1000)
     return round(statistics.median(times), 2)
@@ -193,8 +227,12 @@ def drive(port: int, count: int, threads: int = 4) -> None:
     def work() -> None:
         conn = HTTPConnection("127.0.0.1", port, timeout=10)
         for _ in range(per):
-            conn.request("POST", "/EchoService.svc", body, {"Content-Type": "text/xml; charset=utf-8",
-                                                           "SOAPAction": f'"{ACTION}"'})
+            conn.request(
+                "POST",
+                "/EchoService.svc",
+                body,
+                {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{ACTION}"'},
+            )
             conn.getresponse().read()
         conn.close()
 
@@ -206,8 +244,14 @@ def drive(port: int, count: int, threads: int = 4) -> None:
 
 
 def machine() -> dict:
-    model = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                  if ln.startswith("model name")), platform.processor())
+    model = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
     return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version()}
 
 
@@ -230,15 +274,19 @@ def main() -> int:
     signer = messages.Signer(REPO / "certs")
     t0 = time.perf_counter()
     signed = [signer.message() for _ in range(args.pool)]
-    print(f"built {len(signed)} signed messages ({len(signed[0])} bytes) in {time.perf_counter() - t0:.1f} s",
-          flush=True)
+    print(
+        f"built {len(signed)} signed messages ({len(signed[0])} bytes) in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
     files = {"signed": tmp / "signed.msgs", "plain": tmp / "plain.msgs", "username": tmp / "username.msgs"}
     write_messages(files["signed"], signed)
     write_messages(files["plain"], [messages.unsigned()])
     write_messages(files["username"], [messages.username()])
     r, d = args.rounds, args.duration
-    results: dict = {"machine": machine(), "method": {"rounds": r, "duration_s": d, "load": "wrk -t1, pinned CPU 1",
-                                                      "server": "pinned CPU 0"}}
+    results: dict = {
+        "machine": machine(),
+        "method": {"rounds": r, "duration_s": d, "load": "wrk -t1, pinned CPU 1", "server": "pinned CPU 0"},
+    }
 
     def run(name: str, server: Server, path: str, concs: list[int], msg_file: Path, is_mockwcf: bool) -> None:
         try:
@@ -250,10 +298,31 @@ def main() -> int:
 
     run("twisted_bare", floor_server("bare"), "/", [8], files["plain"], False)
     run("floor_lxml_rsa", floor_server("lxml_rsa"), "/", [8], files["signed"], False)
-    run("signed", mockwcf_server("mutual-certificate-strict.yaml"), "/EchoService.svc", [1, 8, 32],
-        files["signed"], True)
+    run(
+        "signed",
+        mockwcf_server("mutual-certificate-strict.yaml"),
+        "/EchoService.svc",
+        [1, 8, 32],
+        files["signed"],
+        True,
+    )
+    run(
+        "signed_unsigned_response",
+        mockwcf_server("mutual-certificate-unsigned-response.yaml"),
+        "/EchoService.svc",
+        [8],
+        files["signed"],
+        True,
+    )
     run("unsecured", mockwcf_server("unsecured.yaml"), "/EchoService.svc", [8], files["plain"], True)
-    run("username", mockwcf_server("username-over-http.yaml"), "/EchoService.svc", [8], files["username"], True)
+    run(
+        "username",
+        mockwcf_server("username-over-http.yaml"),
+        "/EchoService.svc",
+        [8],
+        files["username"],
+        True,
+    )
     results["floor_xmlsec_inprocess"] = xmlsec_floor(signed[0], 1.0 if not args.smoke else 0.2)
     results["startup_s"] = startup_seconds(5 if not args.smoke else 1)
     srv = mockwcf_server("unsecured.yaml")
@@ -265,14 +334,21 @@ def main() -> int:
         rss_10 = rss_mb(srv.proc.pid)
         drive(srv.port, args.memory - first)
         rss_100 = rss_mb(srv.proc.pid)
-        results["rss_mb"] = {f"after_{first}": round(rss_10, 1), f"after_{args.memory}": round(rss_100, 1),
-                             "peak": round(rss_mb(srv.proc.pid, "VmHWM"), 1),
-                             "growth_ratio": round(rss_100 / rss_10, 3)}
+        results["rss_mb"] = {
+            f"after_{first}": round(rss_10, 1),
+            f"after_{args.memory}": round(rss_100, 1),
+            "peak": round(rss_mb(srv.proc.pid, "VmHWM"), 1),
+            "growth_ratio": round(rss_100 / rss_10, 3),
+        }
     finally:
         srv.stop()
     results["ratios"] = {
         "signed_vs_floor": round(results["signed_c8"]["rps"] / results["floor_lxml_rsa_c8"]["rps"], 3),
         "unsecured_vs_twisted": round(results["unsecured_c8"]["rps"] / results["twisted_bare_c8"]["rps"], 3),
+        # the floor signs nothing: this is the verified request path alone, response left unsigned
+        "signed_unsigned_response_vs_floor": round(
+            results["signed_unsigned_response_c8"]["rps"] / results["floor_lxml_rsa_c8"]["rps"], 3
+        ),
     }
     shutil.rmtree(tmp, ignore_errors=True)
     print_table(results)
@@ -288,12 +364,16 @@ def print_table(results: dict) -> None:
     print(f"{'case':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>12}{'errors':>8}")
     for k, v in results.items():
         if isinstance(v, dict) and "rps" in v:
-            print(f"{k:<22}{v['rps']:>10.0f}{v['p50_ms']:>9.2f}{v['p99_ms']:>9.2f}{v['cpu_us_per_req']:>12.0f}"
-                  f"{v['errors']:>8}")
+            print(
+                f"{k:<22}{v['rps']:>10.0f}{v['p50_ms']:>9.2f}{v['p99_ms']:>9.2f}{v['cpu_us_per_req']:>12.0f}"
+                f"{v['errors']:>8}"
+            )
     print(f"xmlsec in-process verify: {results['floor_xmlsec_inprocess']}")
     print(f"ratios: {results['ratios']}  (targets: signed_vs_floor >= 0.6, unsecured_vs_twisted >= 0.5)")
-    print(f"start-up {results['startup_s']} s, scenario switch {results['scenario_switch_ms']} ms, "
-          f"RSS {results['rss_mb']}")
+    print(
+        f"start-up {results['startup_s']} s, scenario switch {results['scenario_switch_ms']} ms, "
+        f"RSS {results['rss_mb']}"
+    )
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ import decimal
 import logging
 import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 from typing import Any
+from xml.sax.saxutils import escape
 
 from lxml import etree
 from spyne import Application, ServiceBase, rpc
@@ -92,7 +92,9 @@ class Contract:
         self.bound: dict[str, BoundOperation] = {}
         for op in svc.operations:
             descriptor = self.app.interface.service_method_map[f"{{{svc.namespace}}}{op.name}"][0]
-            flat = all(not t.is_list and t.name in _FLAT_TYPES for t in (*op.inputs.values(), *op.outputs.values()))
+            flat = all(
+                not t.is_list and t.name in _FLAT_TYPES for t in (*op.inputs.values(), *op.outputs.values())
+            )
             self.bound[op.name] = BoundOperation(op, descriptor.in_message, descriptor.out_message, flat)
 
     def dispatch(self, op: Operation, payload: etree._Element | None) -> bytes:
@@ -106,21 +108,13 @@ class Contract:
             return self._dispatch_flat(op, payload)
         values: dict[str, Any] = {}
         if payload is not None and op.inputs:
-            try:
-                obj = get_xml_as_object(payload, bound.in_message)
-            except (ValidationError, ValueError, TypeError) as exc:
-                raise Rejection(
-                    "DeserializationFailed",
-                    f"The formatter threw an exception while trying to deserialize the message: {exc}",
-                    step="dispatch",
-                ) from None
+            obj = _deserialize(get_xml_as_object, payload, bound.in_message)
             values = {name: getattr(obj, name, None) for name in op.inputs}
         out = bound.out_message()
         for name, ft in op.outputs.items():
             setattr(out, name, _reply_value(op.reply.get(name), ft, values))
         element = get_object_as_xml(out, bound.out_message)
         return etree.tostring(element)
-
 
     def _dispatch_flat(self, op: Operation, payload: etree._Element | None) -> bytes:
         ns = self.scenario.service.namespace
@@ -131,14 +125,7 @@ class Contract:
                 if el is None or el.get(XSI_NIL) in ("true", "1"):
                     values[name] = None
                     continue
-                try:
-                    values[name] = _PROTOCOL.from_unicode(SPYNE_TYPES[ft.name], el.text or "")
-                except (ValidationError, ValueError, TypeError) as exc:
-                    raise Rejection(
-                        "DeserializationFailed",
-                        f"The formatter threw an exception while trying to deserialize the message: {exc}",
-                        step="dispatch",
-                    ) from None
+                values[name] = _deserialize(_PROTOCOL.from_unicode, SPYNE_TYPES[ft.name], el.text or "")
         parts = [f'<{op.name}Response xmlns="{escape(ns)}">']
         for name, ft in op.outputs.items():
             value = _reply_value(op.reply.get(name), ft, values)
@@ -148,6 +135,18 @@ class Contract:
                 parts.append(f"<{name}>{escape(_PROTOCOL.to_unicode(SPYNE_TYPES[ft.name], value))}</{name}>")
         parts.append(f"</{op.name}Response>")
         return "".join(parts).encode()
+
+
+def _deserialize(fn: Any, *args: Any) -> Any:
+    """Run a Spyne reader; its validation errors become WCF's DeserializationFailed fault."""
+    try:
+        return fn(*args)
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise Rejection(
+            "DeserializationFailed",
+            f"The formatter threw an exception while trying to deserialize the message: {exc}",
+            step="dispatch",
+        ) from None
 
 
 def _stub(name: str) -> Any:

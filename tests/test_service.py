@@ -18,6 +18,18 @@ from mockwcf import ns
 from tests import wss
 from tests.conftest import SCENARIOS
 
+ALL_TYPES = {
+    "s": "string",
+    "i": "int",
+    "l": "long",
+    "b": "boolean",
+    "d": "decimal",
+    "f": "double",
+    "t": "dateTime",
+    "bin": "base64Binary",
+    "li": "int[]",
+    "ls": "string[]",
+}
 TYPED = {
     "name": "typed",
     "binding": {"type": "basicHttpBinding"},
@@ -32,30 +44,8 @@ TYPED = {
             },
             {
                 "name": "AllTypes",
-                "input": {
-                    "s": "string",
-                    "i": "int",
-                    "l": "long",
-                    "b": "boolean",
-                    "d": "decimal",
-                    "f": "double",
-                    "t": "dateTime",
-                    "bin": "base64Binary",
-                    "li": "int[]",
-                    "ls": "string[]",
-                },
-                "output": {
-                    "s": "string",
-                    "i": "int",
-                    "l": "long",
-                    "b": "boolean",
-                    "d": "decimal",
-                    "f": "double",
-                    "t": "dateTime",
-                    "bin": "base64Binary",
-                    "li": "int[]",
-                    "ls": "string[]",
-                },
+                "input": ALL_TYPES,
+                "output": ALL_TYPES,
                 "reply": {
                     "s": "{s}",
                     "i": "{i}",

@@ -12,7 +12,6 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from cryptography import x509
 from lxml import etree
 
 from mockwcf import ns
@@ -230,7 +229,7 @@ def resolve(ctx: ReceiveContext, clauses: list[Clause], tokens: list[Token], whi
             step=STEP,
             hint='Put the certificate in a wsse:BinarySecurityToken and reference it with wsse:Reference URI="#id".',
         )
-    later = [t for t in _later_tokens(ctx) if any(_clause_names(c, t) for c in clauses)]
+    later = [t for t in _later_tokens(ctx) if any(matches(c, t) for c in clauses)]
     if later:
         hint = (
             "The referenced token appears after the Signature; this binding's layout is Strict, so tokens must "
@@ -267,10 +266,6 @@ def _later_tokens(ctx: ReceiveContext) -> list[Token]:
     return out
 
 
-def _clause_names(clause: Clause, token: Token) -> bool:
-    return matches(clause, token)
-
-
 def _out_of_band(ctx: ReceiveContext, clauses: list[Clause]) -> Token | None:
     """deviations.resolveSigningCertificateOutOfBand: NOT WCF; resolve against trustedPeople."""
     if not ctx.scenario.out_of_band_signing:
@@ -288,8 +283,3 @@ def _out_of_band(ctx: ReceiveContext, clauses: list[Clause]) -> Token | None:
                 ctx.tokens.append(probe)
                 return probe
     return None
-
-
-def certificate_of(token: Token) -> x509.Certificate:
-    assert token.cert is not None
-    return token.cert

@@ -90,7 +90,7 @@ def _ds_children(element: etree._Element) -> dict[str, list[etree._Element]]:
     for child in element:
         tag = child.tag
         if isinstance(tag, str) and tag.startswith(_DS_PREFIX):
-            out.setdefault(tag[len(_DS_PREFIX):], []).append(child)
+            out.setdefault(tag[len(_DS_PREFIX) :], []).append(child)
     return out
 
 

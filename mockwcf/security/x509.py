@@ -155,7 +155,10 @@ def validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> Non
     chain = [cert, *_issuers(cert, trust)] if mode != "PeerTrust" else [cert]
     if len(_passed) > 4096:
         _passed.clear()
-    _passed[(trust, cert)] = (max(c.not_valid_before_utc for c in chain), min(c.not_valid_after_utc for c in chain))
+    _passed[(trust, cert)] = (
+        max(c.not_valid_before_utc for c in chain),
+        min(c.not_valid_after_utc for c in chain),
+    )
 
 
 def _issuers(cert: x509.Certificate, trust: TrustSettings) -> list[x509.Certificate]:
