@@ -74,3 +74,13 @@ def test_catalog_command_json():
     assert entry["origin"] == "seed"
     assert entry["wire"]["subcode"].endswith("}InvalidSecurity")
     assert entry["wire"]["reason"] == "An error occurred when verifying security for the message."
+
+
+def test_receive_path_codes_are_really_raised_by_the_code():
+    """A code marked receivePath must be raised somewhere in mockwcf's own processing, not only by rules."""
+    from tests.conftest import REPO
+
+    source = "".join(p.read_text() for p in (REPO / "mockwcf").rglob("*.py"))
+    for e in catalog.entries():
+        raised = f'"{e.code}"' in source
+        assert raised == e.receive_path, f"{e.code}: receivePath={e.receive_path} but raised in code: {raised}"

@@ -188,3 +188,15 @@ def test_delay_and_dropped_connection(mockwcf_server):
     with pytest.raises(requests.exceptions.ConnectionError):
         client.service.Echo(text="drop")
     assert mockwcf_server.journal[-1].rule == 1
+
+
+def test_rule_matching_by_node(mockwcf_server):
+    data = _scenario([{"match": {"node": 2}, "fault": "BadContextTokenFaultReason"}])
+    data["farm"] = {"nodes": 2}
+    mockwcf_server.load(data)
+    codes = [wss.post(mockwcf_server.url, wss.envelope(text=str(i))).status_code for i in range(4)]
+    assert codes == [200, 500, 200, 500]
+    assert [(e.node, e.resource_code) for e in mockwcf_server.journal] == [
+        (1, None), (2, "BadContextTokenFaultReason"), (1, None), (2, "BadContextTokenFaultReason")]
+    body = mockwcf_server.journal[1].response
+    assert b"a:BadContextToken" in body and ns.WSC.encode() in body
