@@ -240,7 +240,12 @@ SCHEMA = F(
                             "IssuerSerial",
                             TOKEN_REFERENCES,
                         ),
-                        "signResponses": F("bool", "Message mode: sign responses as WCF does.", True),
+                        "signResponses": F(
+                            "bool",
+                            "mockwcf switch, not a WCF setting: false leaves Message-mode responses unsigned "
+                            "(WCF always signs them).",
+                            True,
+                        ),
                     },
                 ),
             },

@@ -45,7 +45,7 @@ def receive(ctx: ReceiveContext) -> None:
             raise Rejection(
                 "RequiredSignatureMissing", "The signature must be in the security header.", step="signature"
             )
-    elif ctx.pending_references:
+    elif security.credential == "Certificate":
         parts.check_transport_to(ctx)
     tokens.verify_supporting(ctx)
     if ctx.scenario.settings.detect_replays:
