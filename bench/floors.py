@@ -3,6 +3,8 @@
   bare      a Twisted resource answering a fixed 500-byte reply;
   lxml_rsa  Twisted + one lxml parse + exclusive c14n + SHA-1 digests + RSA verify of the signed message,
             written directly with the key cached: the least Python can do for a verified request.
+  lxml_rsa_sign  the same plus one RSA-2048 signature over a canonical SignedInfo-sized block, the least a
+            server can add to sign its response as WCF does (a fair floor for a signed-response scenario).
 
 `python bench/floors.py MODE PORT` prints "listening PORT" when ready.
 """
@@ -69,9 +71,25 @@ class LxmlRsa(Bare):
         return super().render_POST(request)
 
 
+class LxmlRsaSign(LxmlRsa):
+    key = None
+
+    def render_POST(self, request):
+        reply = super().render_POST(request)
+        if LxmlRsaSign.key is None:
+            from pathlib import Path
+
+            from cryptography.hazmat.primitives import serialization
+
+            pem = (Path(__file__).resolve().parent.parent / "certs" / "service.key").read_bytes()
+            LxmlRsaSign.key = serialization.load_pem_private_key(pem, password=None)
+        LxmlRsaSign.key.sign(reply[:760].ljust(760), padding.PKCS1v15(), hashes.SHA1())
+        return reply
+
+
 def main() -> None:
     mode, port = sys.argv[1], int(sys.argv[2])
-    site = server.Site({"bare": Bare, "lxml_rsa": LxmlRsa}[mode]())
+    site = server.Site({"bare": Bare, "lxml_rsa": LxmlRsa, "lxml_rsa_sign": LxmlRsaSign}[mode]())
     site.noisy = False
     listening = reactor.listenTCP(port, site, interface="127.0.0.1")
     print(f"listening {listening.getHost().port}", flush=True)
