@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check mockwcf tests bench
 
 bench: $(STAMP) certs/ca.pem
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python bench/run.py
 
 clean:
