@@ -167,6 +167,7 @@ class Runtime:
             soap12=scenario.soap12, addressing=scenario.addressing, diagnostics=scenario.diagnostics
         )
         ctx: ReceiveContext | None = None
+        delay = 0.0  # a delay-only rule delays whatever answer follows, fault or not
         try:
             env = self._accept_http(req, scenario)
             relates = env.message_id if scenario.addressing else None
@@ -177,7 +178,6 @@ class Runtime:
             fs = FaultSettings(
                 scenario.soap12, scenario.addressing, scenario.diagnostics, relates, action or ""
             )
-            delay = 0.0
             hit = active.rules.match("receive", entry.operation, action, node, env.root)
             if hit is not None:
                 if hit.answers:
@@ -219,7 +219,9 @@ class Runtime:
                 entry.steps = [
                     {"step": rej.step or "http", "outcome": "failed", "detail": f"{rej.code}: {rej.message}"}
                 ]
-            return self._finish(entry, render(rej, fs), rejection=rej)
+            reply = render(rej, fs)
+            reply.delay = delay
+            return self._finish(entry, reply, rejection=rej)
         except Exception as exc:  # noqa: BLE001 - the client gets WCF's internal fault, never a traceback
             log.error("internal error handling exchange %s:\n%s", entry.id, traceback.format_exc())
             entry.error = f"{type(exc).__name__}: {exc}"

@@ -87,8 +87,8 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
         qn = etree.QName(h)
         if qn.namespace == ns.WSA10 and ctx.scenario.addressing:
             continue
-        if h is env.security and security_processed:
-            continue
+        if (h is env.security and security_processed) or h in env.other_security:
+            continue  # a Security header for another actor is not this node's to understand
         hint = None
         if qn.namespace == ns.WSSE and qn.localname == "Security":
             hint = (
