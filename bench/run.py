@@ -374,7 +374,9 @@ def print_table(results: dict) -> None:
                 f"{v['errors']:>8}"
             )
     print(f"xmlsec in-process verify: {results['floor_xmlsec_inprocess']}")
-    print(f"ratios: {results['ratios']}  (targets: signed_vs_floor >= 0.6, unsecured_vs_twisted >= 0.5; see bench/README.md)")
+    print(
+        f"ratios: {results['ratios']}  (targets: signed_vs_floor >= 0.6, unsecured_vs_twisted >= 0.5; see bench/README.md)"
+    )
     print(
         f"start-up {results['startup_s']} s, scenario switch {results['scenario_switch_ms']} ms, "
         f"RSS {results['rss_mb']}"

@@ -83,4 +83,6 @@ def test_receive_path_codes_are_really_raised_by_the_code():
     source = "".join(p.read_text() for p in (REPO / "mockwcf").rglob("*.py"))
     for e in catalog.entries():
         raised = f'"{e.code}"' in source
-        assert raised == e.receive_path, f"{e.code}: receivePath={e.receive_path} but raised in code: {raised}"
+        assert raised == e.receive_path, (
+            f"{e.code}: receivePath={e.receive_path} but raised in code: {raised}"
+        )

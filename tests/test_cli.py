@@ -176,3 +176,43 @@ def test_container_entrypoint_serves_scenario_from_environment(fresh_install, tm
         assert client.service.Echo(text="from the image") == "from the image"
     finally:
         assert _stop(proc) == 0
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_plugin_from_the_fresh_install_in_a_throwaway_project(fresh_install, pytester):
+    pytester.makepyfile(
+        test_one="""
+import zeep
+from zeep.wsse.username import UsernameToken
+
+def test_echo(mockwcf_server):
+    client = zeep.Client(mockwcf_server.wsdl_url, wsse=UsernameToken("alice", "p@ssw0rd"))
+    assert client.service.Echo(text="fresh") == "fresh"
+    mockwcf_server.assert_accepted()
+"""
+    )
+    python = str(fresh_install / "bin" / "python")
+    result = pytester.run(
+        python,
+        "-m",
+        "pytest",
+        "-p",
+        "mockwcf",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-W",
+        "ignore::DeprecationWarning",
+        timeout=120,
+    )
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(["*1 passed*"])
+    where = subprocess.run(
+        [python, "-c", "import mockwcf.pytest_plugin as p; print(p.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=pytester.path,
+    )
+    assert str(REPO) not in where.stdout

@@ -197,6 +197,10 @@ def test_rule_matching_by_node(mockwcf_server):
     codes = [wss.post(mockwcf_server.url, wss.envelope(text=str(i))).status_code for i in range(4)]
     assert codes == [200, 500, 200, 500]
     assert [(e.node, e.resource_code) for e in mockwcf_server.journal] == [
-        (1, None), (2, "BadContextTokenFaultReason"), (1, None), (2, "BadContextTokenFaultReason")]
+        (1, None),
+        (2, "BadContextTokenFaultReason"),
+        (1, None),
+        (2, "BadContextTokenFaultReason"),
+    ]
     body = mockwcf_server.journal[1].response
     assert b"a:BadContextToken" in body and ns.WSC.encode() in body

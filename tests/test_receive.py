@@ -342,3 +342,47 @@ def test_endorsing_certificate_must_sign_the_timestamp(mockwcf_server):
     doc = wss.envelope(wss.security(wss.bst(CERTS / "client.pem")))
     wss.post(mockwcf_server.url, wss.sign(doc, CERTS / "client.key", CERTS / "client.pem", ["Body-1"]))
     mockwcf_server.assert_fault("SigningWithoutPrimarySignatureRequiresTimestamp")
+
+
+def test_wshttp_certificate_over_transport_requires_signed_to(mockwcf_server):
+    """wsHttpBinding TransportWithMessageCredential + Certificate: the endorsing signature must cover the
+    Timestamp and wsa:To (RS WSSecurityOneDotZeroReceiveSecurityHeader, "unsigned 'To' header")."""
+    mockwcf_server.load(
+        {
+            "binding": {
+                "type": "wsHttpBinding",
+                "security": {
+                    "mode": "TransportWithMessageCredential",
+                    "clientCredentialType": "Certificate",
+                    "establishSecurityContext": False,
+                    "allowInsecureTransport": True,
+                },
+            },
+            "credentials": {"clientCertificate": {"trustedCertificates": [str(CERTS / "ca.pem")]}},
+        }
+    )
+
+    def request(refs):
+        doc = wss.envelope(
+            wss.addressing() + wss.security(wss.timestamp(), wss.bst(CERTS / "client.pem"), soap12=True),
+            soap12=True,
+        )
+        return wss.sign(doc, CERTS / "client.key", CERTS / "client.pem", refs)
+
+    assert wss.post(mockwcf_server.url, request(["TS-1", "A-3"]), soap12=True).status_code == 200
+    mockwcf_server.assert_accepted()
+    wss.post(mockwcf_server.url, request(["TS-1"]), soap12=True)
+    assert "unsigned 'To' header" in mockwcf_server.assert_fault("MessageSecurityVerificationFailed").reason
+
+
+@pytest.mark.mockwcf_scenario({"binding": {"type": "wsHttpBinding", "security": {"mode": "None"}}})
+def test_soap12_must_understand_fault_names_the_header(mockwcf_server):
+    body = wss.envelope(
+        wss.addressing(ids=False) + wss.security(wss.username_token(), soap12=True), soap12=True
+    )
+    resp = wss.post(mockwcf_server.url, body, soap12=True)
+    root = etree.fromstring(resp.content)
+    assert root.find(f".//{{{ns.SOAP12}}}Code/{{{ns.SOAP12}}}Value").text == "s:MustUnderstand"
+    nu = root.find(f".//{{{ns.SOAP12}}}NotUnderstood")
+    assert nu is not None and nu.get("qname") == "h:Security" and nu.nsmap["h"] == ns.WSSE
+    mockwcf_server.assert_fault("MustUnderstandHeaderNotUnderstood")
