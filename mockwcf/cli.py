@@ -46,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("request", help="file with the request envelope")
     p.add_argument("--action", help="SOAPAction (default: the operation named by the Body element)")
     p.add_argument("--at", help="server time to use, e.g. 2026-01-01T00:00:00Z (default: now)")
+    p.add_argument(
+        "--signxml",
+        action="store_true",
+        help="also let signxml (an independent XML-DSig implementation) check the primary signature",
+    )
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("catalog", help="every resource code, its string and wire fault")
@@ -142,6 +147,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if scenario is None:
         return 2
     runtime = Runtime(scenario)
+    runtime.second_opinion = args.signxml
     if args.at:
         runtime.clock = Clock(frozen_at=parse_instant(args.at))
     body = Path(args.request).read_bytes()

@@ -67,6 +67,7 @@ class Runtime:
         self.clock = Clock()
         self.journal = Journal(scenario.journal_size)
         self.listeners: list = []  # callables(entry) for the console view
+        self.second_opinion = False  # `mockwcf verify --signxml`: signxml re-checks accepted signatures too
         self._round_robin = itertools.count()
         self.active = self._build(scenario)
         self._replay: dict[int, ReplayCache] = {}

@@ -16,7 +16,7 @@ import zeep
 from zeep.wsse.username import UsernameToken
 
 from tests import wss
-from tests.conftest import REPO, SCENARIOS
+from tests.conftest import CERTS, REPO, SCENARIOS
 
 BIN = Path(sys.executable).parent
 
@@ -89,6 +89,23 @@ def test_verify_offline_and_journal_command(tmp_path):
     assert res.returncode == 1
     assert "resource code: UserNameAuthenticationFailed" in res.stdout
     assert "[     ok] timestamp" in res.stdout
+    signed = tmp_path / "signed.xml"
+    doc = wss.envelope(wss.security(wss.timestamp(), wss.bst(CERTS / "client.pem")))
+    signed.write_text(wss.sign(doc, CERTS / "client.key", CERTS / "client.pem", ["TS-1", "Body-1"]))
+    res = subprocess.run(
+        [
+            str(BIN / "mockwcf"),
+            "verify",
+            str(SCENARIOS / "mutual-certificate-strict.yaml"),
+            str(signed),
+            "--signxml",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert res.returncode == 0, res.stdout
+    assert "signxml (independent check) verifies the cryptography of: Timestamp, Body" in res.stdout
     proc, base, _ = _serve([str(SCENARIOS / "unsecured.yaml"), "--port", "0", "--quiet"])
     try:
         wss.post(base + "EchoService.svc", wss.envelope(text="journal"))

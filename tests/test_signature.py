@@ -13,6 +13,7 @@ import yaml
 from lxml import etree
 
 from mockwcf import ns
+from mockwcf.security import crosscheck
 from tests import wss
 from tests.conftest import CERTS, SCENARIOS
 
@@ -60,6 +61,12 @@ def test_seed001_bst_reference_accepted_and_response_signed_like_wcf(mockwcf_ser
     assert uris == ["#_0", "#_1"]  # Timestamp and Body
     assert sig.find(f".//{{{ns.DS}}}X509IssuerSerial/{{{ns.DS}}}X509SerialNumber").text == "1001"
     assert root.find(f".//{{{ns.WSSE11}}}SignatureConfirmation") is None  # WSS 1.0: none
+    # and a third implementation, signxml, agrees on the response's cryptography
+    from cryptography import x509
+
+    service = x509.load_pem_x509_certificate((CERTS / "service.pem").read_bytes())
+    verdict = crosscheck.second_opinion(etree.fromstring(resp.content), service, 2)
+    assert verdict.endswith("verifies the cryptography of: Timestamp, Body"), verdict
 
 
 @pytest.mark.mockwcf_scenario(SEED001)
@@ -154,6 +161,7 @@ def test_tampering(mockwcf_server):
         _code(mockwcf_server, good.replace("<text>hi</text>", "<text>HI</text>"))
         == "DigestVerificationFailedForReference"
     )
+    assert "signxml (independent check) also rejects it: InvalidDigest" in mockwcf_server.last().reason
     root = etree.fromstring(signed().encode())
     exp = root.find(f".//{{{ns.WSU}}}Expires")
     exp.text = wss.iso(datetime.fromisoformat(exp.text.replace("Z", "+00:00")) + timedelta(seconds=30))

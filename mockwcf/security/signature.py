@@ -26,7 +26,7 @@ from lxml import etree
 from mockwcf import ns
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
-from mockwcf.security import keyinfo
+from mockwcf.security import crosscheck, keyinfo
 from mockwcf.security.context import ReceiveContext, Token
 
 STEP = "signature"
@@ -219,7 +219,7 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
         raise Rejection(
             "SignatureVerificationFailed",
             f"The SignatureValue does not verify with the key of {token.label()} over the exclusive-c14n "
-            "SignedInfo.",
+            f"SignedInfo. {crosscheck.second_opinion(sig.element, token.cert, len(sig.references))}",
             step=STEP,
         ) from None
     for ref in sig.references:
@@ -272,10 +272,11 @@ def check_digest(sig: ParsedSignature, ref: Reference, target: etree._Element) -
     digest = _DIGESTS.get(ref.digest_method)
     if digest is None or digest(digest_input).digest() != ref.digest_value:
         local = etree.QName(target).localname
+        cert = sig.token.cert if sig.token is not None else None
         raise Rejection(
             "DigestVerificationFailedForReference",
             f"Digest verification failed for Reference '{ref.uri}' ({local}): the element was changed after "
-            "signing or canonicalized differently.",
+            f"signing or canonicalized differently. {crosscheck.second_opinion(sig.element, cert, len(sig.references))}",
             step=STEP,
         )
     ref.verified = True
@@ -287,8 +288,10 @@ def process_primary(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     ctx.primary_signature_value = sig.value
     if ctx.scenario.settings.detect_replays:
         ctx.runtime.replay_cache(ctx.node).check(sig.value, ctx.now)
-    verify(ctx, sig, ctx.primary_tokens, "primary")
+    token = verify(ctx, sig, ctx.primary_tokens, "primary")
     ctx.primary_signature = sig
+    if ctx.runtime.second_opinion:
+        ctx.record("signxml", "ok", crosscheck.second_opinion(sig.element, token.cert, len(sig.references)))
     ctx.signature_values.append(sig.value)
 
 
