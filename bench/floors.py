@@ -6,7 +6,9 @@
   lxml_rsa_sign  the same plus one RSA-2048 signature over a canonical SignedInfo-sized block, the least a
             server can add to sign its response as WCF does (a fair floor for a signed-response scenario).
 
-`python bench/floors.py MODE PORT` prints "listening PORT" when ready.
+`python bench/floors.py MODE PORT [--tuned]` prints "listening PORT" when ready. Without --tuned the Site
+is Twisted's default (form parsing of POST bodies and an access log, as in performance-floors.md);
+with it, the Site is tuned as mockwcf's is.
 """
 
 from __future__ import annotations
@@ -87,9 +89,18 @@ class LxmlRsaSign(LxmlRsa):
         return reply
 
 
+class _Site(server.Site):
+    def log(self, request):
+        pass
+
+
 def main() -> None:
     mode, port = sys.argv[1], int(sys.argv[2])
-    site = server.Site({"bare": Bare, "lxml_rsa": LxmlRsa, "lxml_rsa_sign": LxmlRsaSign}[mode]())
+    handler = {"bare": Bare, "lxml_rsa": LxmlRsa, "lxml_rsa_sign": LxmlRsaSign}[mode]()
+    # --tuned: the Site tuning mockwcf uses (no form parsing, no access log), the true minimum;
+    # otherwise a default Twisted Site, as the floors of performance-floors.md were measured
+    tuned = "--tuned" in sys.argv
+    site = _Site(handler, parsePOSTFormSubmission=False) if tuned else server.Site(handler)
     site.noisy = False
     listening = reactor.listenTCP(port, site, interface="127.0.0.1")
     print(f"listening {listening.getHost().port}", flush=True)

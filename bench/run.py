@@ -87,8 +87,8 @@ def mockwcf_server(scenario: str) -> Server:
     return Server([*MOCKWCF, "serve", str(path), "--port", "0", "--quiet"], "mockwcf listening on")
 
 
-def floor_server(mode: str) -> Server:
-    return Server([PY, str(HERE / "floors.py"), mode, "0"], "listening")
+def floor_server(mode: str, tuned: bool = False) -> Server:
+    return Server([PY, str(HERE / "floors.py"), mode, "0", *(["--tuned"] if tuned else [])], "listening")
 
 
 def write_messages(path: Path, msgs: list[bytes]) -> None:
@@ -299,6 +299,16 @@ def main() -> int:
     run("twisted_bare", floor_server("bare"), "/", [8], files["plain"], False)
     run("floor_lxml_rsa", floor_server("lxml_rsa"), "/", [8], files["signed"], False)
     run("floor_lxml_rsa_sign", floor_server("lxml_rsa_sign"), "/", [8], files["signed"], False)
+    run("twisted_tuned", floor_server("bare", tuned=True), "/", [8], files["plain"], False)
+    run("floor_lxml_rsa_tuned", floor_server("lxml_rsa", tuned=True), "/", [8], files["signed"], False)
+    run(
+        "floor_lxml_rsa_sign_tuned",
+        floor_server("lxml_rsa_sign", tuned=True),
+        "/",
+        [8],
+        files["signed"],
+        False,
+    )
     run(
         "signed",
         mockwcf_server("mutual-certificate-strict.yaml"),
@@ -349,6 +359,16 @@ def main() -> int:
         # the same signed-response scenario against a floor that also signs once per request
         "signed_vs_signing_floor": round(
             results["signed_c8"]["rps"] / results["floor_lxml_rsa_sign_c8"]["rps"], 3
+        ),
+        # against floors whose Twisted Site is tuned like mockwcf's (no form parsing, no access log)
+        "unsecured_vs_twisted_tuned": round(
+            results["unsecured_c8"]["rps"] / results["twisted_tuned_c8"]["rps"], 3
+        ),
+        "signed_vs_signing_floor_tuned": round(
+            results["signed_c8"]["rps"] / results["floor_lxml_rsa_sign_tuned_c8"]["rps"], 3
+        ),
+        "signed_unsigned_response_vs_floor_tuned": round(
+            results["signed_unsigned_response_c8"]["rps"] / results["floor_lxml_rsa_tuned_c8"]["rps"], 3
         ),
         # the floor signs nothing: this is the verified request path alone, response left unsigned
         "signed_unsigned_response_vs_floor": round(
