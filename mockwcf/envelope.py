@@ -42,7 +42,6 @@ class Envelope:
     action: str | None = None  # wsa:Action text
     message_id: str | None = None
     to: str | None = None
-    wsa_headers: list[etree._Element] = field(default_factory=list)
 
     @property
     def env_ns(self) -> str:
@@ -111,7 +110,6 @@ def _index_headers(env: Envelope, header: etree._Element) -> None:
             else:
                 env.other_security.append(h)
         elif qn.namespace == ns.WSA10:
-            env.wsa_headers.append(h)
             text = (h.text or "").strip()
             if qn.localname == "Action":
                 env.action = text

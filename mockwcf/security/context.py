@@ -80,7 +80,6 @@ class ReceiveContext:
     read_header_elements: dict[int, etree._Element] = field(default_factory=dict)  # id(el) -> el read so far
     verified_ids: set[str] = field(default_factory=set)  # ids whose digest the primary signature proved
     pending_references: list[Any] = field(default_factory=list)  # references to Body/headers, checked later
-    endorsed_ids: set[str] = field(default_factory=set)
 
     def record(self, step: str, outcome: str, detail: str = "") -> None:
         self.steps.append(StepRecord(step, outcome, detail))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -61,7 +61,6 @@ class ParsedSignature:
     references: list[Reference]
     clauses: list[keyinfo.Clause]
     token: Token | None = None
-    covered: list[etree._Element] = field(default_factory=list)
 
 
 def c14n(element: etree._Element, algorithm: str = ns.EXC_C14N, prefixes: list[str] | None = None) -> bytes:
@@ -280,7 +279,6 @@ def check_digest(sig: ParsedSignature, ref: Reference, target: etree._Element) -
             step=STEP,
         )
     ref.verified = True
-    sig.covered.append(target)
 
 
 def process_primary(ctx: ReceiveContext, sig: ParsedSignature) -> None:
