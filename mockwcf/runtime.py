@@ -181,9 +181,10 @@ class Runtime:
             )
             hit = active.rules.match("receive", entry.operation, action, node, env.root)
             if hit is not None:
-                if hit.answers:
-                    return self._finish(entry, self._rule_reply(hit, fs, entry), hit)
-                delay, entry.rule = hit.delay, hit.rule.index
+                delay = hit.delay
+                answer = self._apply_rule(hit, entry, fs, None)
+                if answer is not None:
+                    return self._finish(entry, answer)
             ctx = ReceiveContext(scenario=scenario, runtime=self, env=env, now=now, node=node)
             pipeline.receive(ctx)
             if op is None:
@@ -196,10 +197,10 @@ class Runtime:
             header_step.check_must_understand(ctx, security_processed=scenario.security.secured)
             hit = active.rules.match("dispatch", op.name, action, node, env.root)
             if hit is not None:
-                entry.steps = [s.as_dict() for s in ctx.steps]
-                if hit.answers:
-                    return self._finish(entry, self._rule_reply(hit, fs, entry), hit)
-                delay, entry.rule = hit.delay, hit.rule.index
+                delay = hit.delay
+                answer = self._apply_rule(hit, entry, fs, ctx)
+                if answer is not None:
+                    return self._finish(entry, answer)
             payload = active.contract.dispatch(op, env.payload)
             body = active.responder.envelope(
                 payload,
@@ -287,16 +288,23 @@ class Runtime:
         soap_action = req.headers.get("soapaction")
         return soap_action.strip().strip('"') if soap_action is not None else None
 
-    def _rule_reply(self, hit: RuleHit, fs: FaultSettings, entry: Entry) -> Reply:
+    def _apply_rule(
+        self, hit: RuleHit, entry: Entry, fs: FaultSettings, ctx: ReceiveContext | None
+    ) -> Reply | None:
+        """A matched rule. A catalog fault is raised like every other rejection, so it is rendered and
+        journaled the same way; a custom fault, status or dropped connection is returned; a delay-only
+        rule returns None and the request carries on."""
         r = hit.rule
+        entry.rule = r.index
         rej = hit.rejection()
         if rej is not None:
-            entry.steps.append(
-                {"step": f"rule[{r.index}]", "outcome": "failed", "detail": f"{rej.code} injected"}
-            )
-            entry.resource_code = rej.code
-            reply = render(rej, fs)
-        elif r.custom_fault:
+            raise rej
+        if not hit.answers:
+            return None
+        if ctx is not None:
+            entry.steps = [s.as_dict() for s in ctx.steps]
+        entry.steps.append({"step": f"rule[{r.index}]", "outcome": "matched", "detail": "phase " + r.phase})
+        if r.custom_fault:
             cf = r.custom_fault
             sub = None
             if cf["subcode"]:
@@ -305,22 +313,16 @@ class Runtime:
             body = soap_fault(
                 fs, code=cf["code"], subcode=sub, reason=cf["reason"], detail=cf["detail"] or None
             )
-            reply = Reply(500, body, [("Content-Type", content_type(fs.soap12))])
             entry.reason = cf["reason"]
-        elif r.http_status:
+            return Reply(500, body, [("Content-Type", content_type(fs.soap12))], delay=hit.delay)
+        if r.http_status:
             hs = r.http_status
-            reply = Reply(hs["status"], hs["body"].encode(), [("Content-Type", hs["contentType"])])
-        else:
-            reply = Reply(0, b"", [], drop=True)
-        reply.delay = hit.delay
-        entry.steps.append({"step": f"rule[{r.index}]", "outcome": "matched", "detail": "phase " + r.phase})
-        return reply
+            return Reply(
+                hs["status"], hs["body"].encode(), [("Content-Type", hs["contentType"])], delay=hit.delay
+            )
+        return Reply(0, b"", [], delay=hit.delay, drop=True)
 
-    def _finish(
-        self, entry: Entry, reply: Reply, hit: RuleHit | None = None, rejection: Rejection | None = None
-    ) -> Reply:
-        if hit is not None:
-            entry.rule = hit.rule.index
+    def _finish(self, entry: Entry, reply: Reply, rejection: Rejection | None = None) -> Reply:
         if rejection is not None or reply.status >= 400 or reply.drop:
             entry.verdict = "rejected"
         if rejection is not None:

@@ -84,6 +84,7 @@ def test_every_seed_code_through_a_rule_reaches_zeep_as_wcf_fault(mockwcf_server
         assert detail.find(f".//{{{ns.DIAG}}}ResourceString").text == catalog.get(code).string
         entry = mockwcf_server.assert_fault(code)
         assert entry.rule == SEED_CODES.index(code)
+        assert entry.wire_code == wire.subcode and entry.reason == f"rule for {code}"
 
 
 def test_diagnostics_header_names_the_code(mockwcf_server):
