@@ -189,7 +189,7 @@ class Runtime:
             pipeline.receive(ctx)
             if op is None:
                 raise Rejection(
-                    "ActionNotSupported",
+                    "SFxNoEndpointMatchingContract",
                     f"No operation of contract {scenario.service.contract} has the action {action!r}; known: "
                     + ", ".join(sorted(active.by_action)),
                     step="dispatch",
@@ -228,7 +228,9 @@ class Runtime:
             log.error("internal error handling exchange %s:\n%s", entry.id, traceback.format_exc())
             entry.error = f"{type(exc).__name__}: {exc}"
             rej = Rejection(
-                "InternalServiceFault", f"mockwcf internal error: {type(exc).__name__}: {exc}", step="server"
+                "SFxInternalServerError",
+                f"mockwcf internal error: {type(exc).__name__}: {exc}",
+                step="server",
             )
             return self._finish(entry, render(rej, fs), rejection=rej)
 

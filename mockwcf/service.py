@@ -143,7 +143,7 @@ def _deserialize(fn: Any, *args: Any) -> Any:
         return fn(*args)
     except (ValidationError, ValueError, TypeError) as exc:
         raise Rejection(
-            "DeserializationFailed",
+            "SFxDeserializationFailed1",
             f"The formatter threw an exception while trying to deserialize the message: {exc}",
             step="dispatch",
         ) from None
@@ -222,7 +222,7 @@ def _scalar(value: Any, name: str) -> Any:
             return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except (ValueError, decimal.InvalidOperation):
         raise Rejection(
-            "DeserializationFailed",
+            "SFxDeserializationFailed1",
             f"The reply value {value!r} cannot be written as {name}.",
             step="dispatch",
         ) from None

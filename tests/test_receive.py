@@ -223,7 +223,7 @@ def test_security_header_to_unsecured_endpoint_gets_must_understand(mockwcf_serv
     assert root.find(".//faultstring").text.startswith(
         f"The header 'Security' from the namespace '{ns.WSSE}' was not understood by the recipient"
     )
-    entry = mockwcf_server.assert_fault("MustUnderstandHeaderNotUnderstood")
+    entry = mockwcf_server.assert_fault("SFxHeaderNotUnderstood")
     assert entry.wire_code == "MustUnderstand"
     resp = wss.post(
         mockwcf_server.url, wss.envelope(wss.security(wss.username_token(), must_understand=False))
@@ -337,7 +337,7 @@ def test_bst_value_and_encoding_rules(mockwcf_server, kwargs, code):
 @pytest.mark.mockwcf_scenario(SCENARIOS / "certificate-expired.yaml")
 def test_endorsing_certificate_must_sign_the_timestamp(mockwcf_server):
     wss.post(mockwcf_server.url, wss.envelope(wss.security(wss.timestamp(), wss.bst(CERTS / "client.pem"))))
-    entry = mockwcf_server.assert_fault("MessageSecurityVerificationFailed")
+    entry = mockwcf_server.assert_fault("SupportingTokenIsNotEndorsing")
     assert "SupportingTokenIsNotEndorsing" in entry.reason
     doc = wss.envelope(wss.security(wss.bst(CERTS / "client.pem")))
     wss.post(mockwcf_server.url, wss.sign(doc, CERTS / "client.key", CERTS / "client.pem", ["Body-1"]))
@@ -372,7 +372,10 @@ def test_wshttp_certificate_over_transport_requires_signed_to(mockwcf_server):
     assert wss.post(mockwcf_server.url, request(["TS-1", "A-3"]), soap12=True).status_code == 200
     mockwcf_server.assert_accepted()
     wss.post(mockwcf_server.url, request(["TS-1"]), soap12=True)
-    assert "unsigned 'To' header" in mockwcf_server.assert_fault("MessageSecurityVerificationFailed").reason
+    assert (
+        "unsigned 'To' header"
+        in mockwcf_server.assert_fault("UnsignedToHeaderInTransportSecuredMessage").reason
+    )
 
 
 @pytest.mark.mockwcf_scenario({"binding": {"type": "wsHttpBinding", "security": {"mode": "None"}}})
@@ -385,4 +388,4 @@ def test_soap12_must_understand_fault_names_the_header(mockwcf_server):
     assert root.find(f".//{{{ns.SOAP12}}}Code/{{{ns.SOAP12}}}Value").text == "s:MustUnderstand"
     nu = root.find(f".//{{{ns.SOAP12}}}NotUnderstood")
     assert nu is not None and nu.get("qname") == "h:Security" and nu.nsmap["h"] == ns.WSSE
-    mockwcf_server.assert_fault("MustUnderstandHeaderNotUnderstood")
+    mockwcf_server.assert_fault("SFxHeaderNotUnderstood")

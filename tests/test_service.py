@@ -152,7 +152,7 @@ def test_wrong_action_gets_action_not_supported_with_relates_to(mockwcf_server):
     assert "ContractFilter mismatch" in root.find(f".//{{{ns.SOAP12}}}Text").text
     assert root.find(f".//{{{ns.WSA10}}}Action").text == "http://www.w3.org/2005/08/addressing/fault"
     assert root.find(f".//{{{ns.WSA10}}}RelatesTo").text == msg_id
-    mockwcf_server.assert_fault("ActionNotSupported")
+    mockwcf_server.assert_fault("SFxNoEndpointMatchingContract")
 
 
 @pytest.mark.mockwcf_scenario(SCENARIOS / "unsecured.yaml")
@@ -193,14 +193,14 @@ def test_unknown_operation_and_bad_values(mockwcf_server):
         action="http://tempuri.org/IEchoService/Nope",
     )
     assert resp.status_code == 500
-    mockwcf_server.assert_fault("ActionNotSupported")
+    mockwcf_server.assert_fault("SFxNoEndpointMatchingContract")
     resp = wss.post(
         mockwcf_server.url,
         wss.envelope(body='<Add xmlns="http://tempuri.org/"><a>one</a></Add>'),
         action="http://tempuri.org/IEchoService/Add",
     )
     assert resp.status_code == 500 and "DeserializationFailed" in resp.text
-    mockwcf_server.assert_fault("DeserializationFailed")
+    mockwcf_server.assert_fault("SFxDeserializationFailed1")
 
 
 def test_admin_api_round_trip(mockwcf_server):

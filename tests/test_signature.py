@@ -303,3 +303,20 @@ def test_out_of_band_deviation_switch(mockwcf_server):
     body = signed(keyinfo="issuer_serial", items=[wss.timestamp(), wss.username_token()])
     assert _code(mockwcf_server, body) is None
     assert any("OUT OF BAND" in s["detail"] for s in mockwcf_server.last().steps)
+
+
+@pytest.mark.mockwcf_scenario(SEED001)
+@pytest.mark.parametrize(
+    "element,code",
+    [
+        (f'<xenc:EncryptedKey xmlns:xenc="{ns.XENC}"/>', "UnableToResolveKeyInfoForUnwrappingToken"),
+        (f'<xenc:ReferenceList xmlns:xenc="{ns.XENC}"/>', "EncryptionNotExpected"),
+        (
+            f'<k:SignatureConfirmation xmlns:k="{ns.WSSE11}" Value="AAAA"/>',
+            "SignatureConfirmationsNotExpected",
+        ),
+    ],
+)
+def test_elements_a_sign_only_request_must_not_carry(mockwcf_server, element, code):
+    body = wss.envelope(wss.security(wss.timestamp(), element, wss.bst(CERT), wss.username_token()))
+    assert _code(mockwcf_server, body) == code

@@ -102,7 +102,7 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
                 "drop the wsa: headers or their mustUnderstand."
             )
         raise Rejection(
-            "MustUnderstandHeaderNotUnderstood",
+            "SFxHeaderNotUnderstood",
             f"The header '{qn.localname}' from the namespace '{qn.namespace}' was not understood by the "
             "recipient of this message.",
             step=STEP,

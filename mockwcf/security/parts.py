@@ -130,7 +130,7 @@ def check_transport_to(ctx: ReceiveContext) -> None:
             check_digest(sig, ref, to)
             return
     raise Rejection(
-        "MessageSecurityVerificationFailed",
+        "UnsignedToHeaderInTransportSecuredMessage",
         "The message received over Transport security has unsigned 'To' header.",
         step=STEP,
     )

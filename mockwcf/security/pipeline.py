@@ -65,22 +65,20 @@ def _read_element(ctx: ReceiveContext, el: etree._Element) -> None:
         timestamp.read(ctx, el)
     elif tag in _ENCRYPTED:
         raise Rejection(
-            "MessageSecurityVerificationFailed",
-            "Encryption is not expected by this binding (protectionLevel Sign): EncryptionNotExpected.",
+            "EncryptionNotExpected",
+            "Encryption not expected for this message: the binding's protectionLevel is Sign.",
             step="encryption",
         )
     elif tag == _ENCRYPTED_KEY:
         raise Rejection(
-            "MessageSecurityVerificationFailed",
-            "Cannot resolve KeyInfo for unwrapping key: this Sign-only binding has no wrapping token "
-            "(UnableToResolveKeyInfoForUnwrappingToken).",
+            "UnableToResolveKeyInfoForUnwrappingToken",
+            "Cannot resolve KeyInfo for unwrapping key: this Sign-only binding has no wrapping token.",
             step="encryption",
         )
     elif tag == _SIGCONF:
         raise Rejection(
-            "MessageSecurityVerificationFailed",
-            "A service does not expect wsse11:SignatureConfirmation in a request "
-            "(SignatureConfirmationsNotExpected).",
+            "SignatureConfirmationsNotExpected",
+            "Signature confirmation is not expected in the security header of a request.",
             step="header",
         )
     elif tag != _STR:

@@ -99,9 +99,9 @@ def verify_supporting(ctx: ReceiveContext) -> None:
             )
         if attachment == "endorsing" and not token.endorsing:
             raise Rejection(
-                "MessageSecurityVerificationFailed",
-                f"The supporting token {token.label()} did not endorse the message: sign the Timestamp with it "
-                "(SupportingTokenIsNotEndorsing).",
+                "SupportingTokenIsNotEndorsing",
+                f"The supporting token {token.label()} did not endorse the primary signature "
+                "(SupportingTokenIsNotEndorsing): nothing in the header was signed with its key.",
                 step=STEP,
             )
     if required:
