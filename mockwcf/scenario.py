@@ -288,7 +288,6 @@ class Rule:
     every: int | None
     node: int | None
     xpath: etree.XPath | None
-    xpath_text: str | None
     fault: str | None
     message: str
     custom_fault: dict[str, Any] | None
@@ -303,7 +302,6 @@ class Scenario:
     description: str
     source: str
     base_dir: Path
-    data: dict[str, Any]
     service: Service
     soap12: bool
     addressing: bool
@@ -491,7 +489,6 @@ class _Builder:
             description=d["description"],
             source=self.source,
             base_dir=self.base_dir,
-            data=d,
             service=service,
             soap12=soap12,
             addressing=addressing,
@@ -743,7 +740,6 @@ class _Builder:
             every=m["every"],
             node=m["node"],
             xpath=compiled,
-            xpath_text=m["xpath"],
             fault=r["fault"],
             message=r["message"],
             custom_fault=cf,

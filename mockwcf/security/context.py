@@ -77,7 +77,9 @@ class ReceiveContext:
     primary_signature: Any = None  # signature.ParsedSignature once verified
     primary_signature_value: bytes | None = None
     signature_values: list[bytes] = field(default_factory=list)  # for SignatureConfirmation
-    read_header_elements: dict[int, etree._Element] = field(default_factory=dict)  # id(el) -> el read so far
+    # header children read so far (Strict: what a signature may refer to). lxml elements hash by identity,
+    # and holding them keeps their proxies alive, so membership is reliable.
+    read_header_elements: set[etree._Element] = field(default_factory=set)
     verified_ids: set[str] = field(default_factory=set)  # ids whose digest the primary signature proved
     pending_references: list[Any] = field(default_factory=list)  # references to Body/headers, checked later
 
@@ -88,9 +90,5 @@ class ReceiveContext:
     def primary_tokens(self) -> list[Token]:
         return [t for t in self.tokens if t.role == "primary"]
 
-    @property
-    def universal_tokens(self) -> list[Token]:
-        return list(self.tokens)
-
     def mark_read(self, element: etree._Element) -> None:
-        self.read_header_elements[id(element)] = element
+        self.read_header_elements.add(element)

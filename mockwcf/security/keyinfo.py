@@ -256,7 +256,7 @@ def _later_tokens(ctx: ReceiveContext) -> list[Token]:
         return []
     out = []
     for el in sec.iter(ns.q(ns.WSSE, "BinarySecurityToken")):
-        if id(el) in ctx.read_header_elements:
+        if el in ctx.read_header_elements:
             continue
         try:
             cert = x509mod.read_bst_value(el.get("ValueType"), el.get("EncodingType"), el.text or "")

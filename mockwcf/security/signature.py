@@ -247,7 +247,7 @@ def _verify_header_references(ctx: ReceiveContext, sig: ParsedSignature) -> None
         if target is None:
             ctx.pending_references.append((sig, ref))
             continue
-        if strict and id(target) not in ctx.read_header_elements:
+        if strict and target not in ctx.read_header_elements:
             continue  # marks nothing: the element, read later, stays unsigned (signature-details, Strict)
         check_digest(sig, ref, target)
         ctx.verified_ids.add(ref.target_id)
@@ -315,7 +315,7 @@ def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
             "before it.",
             step=STEP,
         )
-    token = verify(ctx, sig, ctx.universal_tokens, "universal")
+    token = verify(ctx, sig, ctx.tokens, "universal")
     if ctx.timestamp is not None and ctx.timestamp.id and ctx.timestamp.id not in ctx.verified_ids:
         raise Rejection(
             "RequiredSecurityHeaderElementNotSigned",

@@ -72,7 +72,7 @@ def verify_supporting(ctx: ReceiveContext) -> None:
             ("UserName", "signedEncrypted") if security.credential == "UserName" else ("X509", "endorsing")
         )
     for kind in security.signed_supporting:
-        required.append(({"UserName": "UserName"}[kind], "signed"))
+        required.append((kind, "signed"))  # the schema allows only UserName here
     for kind, attachment in required:
         found = [t for t in ctx.tokens if t.kind == kind and t.role == "supporting"]
         if not found:

@@ -151,8 +151,7 @@ def validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> Non
     window = _passed.get((trust, cert))
     if window is not None and window[0] <= now <= window[1]:
         return
-    _validate(cert, trust, now)
-    chain = [cert, *_issuers(cert, trust)] if mode != "PeerTrust" else [cert]
+    chain = _validate(cert, trust, now)
     if len(_passed) > 4096:
         _passed.clear()
     _passed[(trust, cert)] = (
@@ -161,36 +160,23 @@ def validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> Non
     )
 
 
-def _issuers(cert: x509.Certificate, trust: TrustSettings) -> list[x509.Certificate]:
-    out, current = [], cert
-    for _ in range(8):
-        issuer = next((r for r in trust.roots if r.subject == current.issuer and r != current), None)
-        if issuer is None:
-            break
-        out.append(issuer)
-        current = issuer
-    return out
-
-
-def _validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
+def _validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> list[x509.Certificate]:
+    """Validate; return the certificates whose validity periods bound the pass."""
     mode = trust.mode
     if mode == "PeerTrust":
-        _peer(cert, trust, now)
-    elif mode == "ChainTrust":
-        _chain(cert, trust, now)
-    else:  # PeerOrChainTrust: peer first, then chain, messages concatenated
+        return _peer(cert, trust, now)
+    if mode == "ChainTrust":
+        return _chain(cert, trust, now)
+    try:  # PeerOrChainTrust: peer first, then chain, messages concatenated
+        return _peer(cert, trust, now)
+    except Rejection as peer_err:
         try:
-            _peer(cert, trust, now)
-        except Rejection as peer_err:
-            try:
-                _chain(cert, trust, now)
-            except Rejection as chain_err:
-                raise Rejection(
-                    chain_err.code, f"{peer_err.message} {chain_err.message}", step=STEP
-                ) from None
+            return _chain(cert, trust, now)
+        except Rejection as chain_err:
+            raise Rejection(chain_err.code, f"{peer_err.message} {chain_err.message}", step=STEP) from None
 
 
-def _peer(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
+def _peer(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> list[x509.Certificate]:
     if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
         raise Rejection(
             "X509InvalidUsageTime",
@@ -206,9 +192,10 @@ def _peer(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
             "(credentials.clientCertificate.trustedPeople).",
             step=STEP,
         )
+    return [cert]
 
 
-def _chain(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
+def _chain(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> list[x509.Certificate]:
     problems: list[str] = []
     chain = [cert]
     current = cert
@@ -253,6 +240,7 @@ def _chain(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
             "trust chain that cannot be verified. " + " ".join(problems),
             step=STEP,
         )
+    return chain
 
 
 def _eku(cert: x509.Certificate) -> list[x509.ObjectIdentifier] | None:
