@@ -17,7 +17,7 @@ from mockwcf import envelope as envmod
 from mockwcf.clock import Clock, format_wcf_time
 from mockwcf.faults import FaultSettings, Rejection, Reply, content_type, render, soap_fault
 from mockwcf.journal import Entry, Journal
-from mockwcf.rules import RuleBook, RuleHit
+from mockwcf.rules import RuleBook
 from mockwcf.scenario import Operation, Scenario
 from mockwcf.security import header as header_step
 from mockwcf.security import pipeline
@@ -179,12 +179,9 @@ class Runtime:
             fs = FaultSettings(
                 scenario.soap12, scenario.addressing, scenario.diagnostics, relates, action or ""
             )
-            hit = active.rules.match("receive", entry.operation, action, node, env.root)
-            if hit is not None:
-                delay = hit.delay
-                answer = self._apply_rule(hit, entry, fs, None)
-                if answer is not None:
-                    return self._finish(entry, answer)
+            answer, delay = self._apply_rules("receive", entry, fs, env, node, None)
+            if answer is not None:
+                return self._finish(entry, answer)
             ctx = ReceiveContext(scenario=scenario, runtime=self, env=env, now=now, node=node)
             pipeline.receive(ctx)
             if op is None:
@@ -195,12 +192,10 @@ class Runtime:
                     step="dispatch",
                 )
             header_step.check_must_understand(ctx, security_processed=scenario.security.secured)
-            hit = active.rules.match("dispatch", op.name, action, node, env.root)
-            if hit is not None:
-                delay = hit.delay
-                answer = self._apply_rule(hit, entry, fs, ctx)
-                if answer is not None:
-                    return self._finish(entry, answer)
+            answer, more = self._apply_rules("dispatch", entry, fs, env, node, ctx)
+            delay += more
+            if answer is not None:
+                return self._finish(entry, answer)
             payload = active.contract.dispatch(op, env.payload)
             body = active.responder.envelope(
                 payload,
@@ -222,6 +217,9 @@ class Runtime:
                     {"step": rej.step or "http", "outcome": "failed", "detail": f"{rej.code}: {rej.message}"}
                 ]
             reply = render(rej, fs)
+            if entry.rule is not None:  # a rule's injected fault keeps the rule's delay
+                rule_delay = self.active.rules.rules[entry.rule].delay
+                delay = max(delay, rule_delay.total_seconds() if rule_delay else 0.0)
             reply.delay = delay
             return self._finish(entry, reply, rejection=rej)
         except Exception as exc:  # noqa: BLE001 - the client gets WCF's internal fault, never a traceback
@@ -290,19 +288,28 @@ class Runtime:
         soap_action = req.headers.get("soapaction")
         return soap_action.strip().strip('"') if soap_action is not None else None
 
-    def _apply_rule(
-        self, hit: RuleHit, entry: Entry, fs: FaultSettings, ctx: ReceiveContext | None
-    ) -> Reply | None:
-        """A matched rule. A catalog fault is raised like every other rejection, so it is rendered and
-        journaled the same way; a custom fault, status or dropped connection is returned; a delay-only
-        rule returns None and the request carries on."""
+    def _apply_rules(
+        self,
+        phase: str,
+        entry: Entry,
+        fs: FaultSettings,
+        env: envmod.Envelope,
+        node: int,
+        ctx: ReceiveContext | None,
+    ) -> tuple[Reply | None, float]:
+        """The first rule of `phase` that matches, and the delay it adds. A catalog fault is raised like
+        every other rejection, so it is rendered and journaled the same way; a custom fault, status or
+        dropped connection is returned; a delay-only rule returns no answer and the request carries on."""
+        hit = self.active.rules.match(phase, entry.operation, entry.action, node, env.root)
+        if hit is None:
+            return None, 0.0
         r = hit.rule
         entry.rule = r.index
         rej = hit.rejection()
         if rej is not None:
             raise rej
         if not hit.answers:
-            return None
+            return None, hit.delay
         if ctx is not None:
             entry.steps = [s.as_dict() for s in ctx.steps]
         entry.steps.append({"step": f"rule[{r.index}]", "outcome": "matched", "detail": "phase " + r.phase})
@@ -316,13 +323,14 @@ class Runtime:
                 fs, code=cf["code"], subcode=sub, reason=cf["reason"], detail=cf["detail"] or None
             )
             entry.reason = cf["reason"]
-            return Reply(500, body, [("Content-Type", content_type(fs.soap12))], delay=hit.delay)
+            return Reply(500, body, [("Content-Type", content_type(fs.soap12))], delay=hit.delay), hit.delay
         if r.http_status:
             hs = r.http_status
-            return Reply(
+            answer = Reply(
                 hs["status"], hs["body"].encode(), [("Content-Type", hs["contentType"])], delay=hit.delay
             )
-        return Reply(0, b"", [], delay=hit.delay, drop=True)
+            return answer, hit.delay
+        return Reply(0, b"", [], delay=hit.delay, drop=True), hit.delay
 
     def _finish(self, entry: Entry, reply: Reply, rejection: Rejection | None = None) -> Reply:
         if rejection is not None or reply.status >= 400 or reply.drop:

@@ -205,3 +205,15 @@ def test_rule_matching_by_node(mockwcf_server):
     ]
     body = mockwcf_server.journal[1].response
     assert b"a:BadContextToken" in body and ns.WSC.encode() in body
+
+
+def test_injected_fault_with_delay(mockwcf_server):
+    mockwcf_server.load(_scenario([{"fault": "SecuritySessionAbortedFaultReason", "delay": "00:00:00.2"}]))
+    start = time.monotonic()
+    resp = wss.post(mockwcf_server.url, wss.envelope())
+    assert time.monotonic() - start >= 0.2
+    assert (
+        resp.status_code == 500
+        and resp.headers["X-MockWcf-Resource-Code"] == "SecuritySessionAbortedFaultReason"
+    )
+    assert mockwcf_server.journal[-1].rule == 0
