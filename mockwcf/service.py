@@ -14,7 +14,6 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
 from lxml import etree
 from spyne import Application, ServiceBase, rpc
@@ -26,7 +25,9 @@ from spyne.protocol.soap import Soap11, Soap12
 from spyne.protocol.xml import XmlDocument
 from spyne.util.xml import get_object_as_xml, get_xml_as_object
 
+from mockwcf.canonical import c14n_text, canonical_start
 from mockwcf.faults import Rejection
+from mockwcf.ns import XSI
 from mockwcf.scenario import FieldType, Operation, Scenario
 
 logging.getLogger("spyne.util.appreg").setLevel(logging.ERROR)  # a scenario switch re-registers the app
@@ -54,11 +55,12 @@ class BoundOperation:
     in_message: Any
     out_message: Any
     flat: bool = False  # scalar fields only: read and write them with Spyne's value codecs directly
+    open_tag: str = ""  # the reply wrapper's start tag, in exclusive-c14n form (canonical.py)
 
 
 _FLAT_TYPES = {"string", "int", "long", "boolean", "decimal", "double", "dateTime"}
 _PROTOCOL = XmlDocument()
-XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+XSI_NIL = f"{{{XSI}}}nil"
 
 
 class Contract:
@@ -95,7 +97,10 @@ class Contract:
             flat = all(
                 not t.is_list and t.name in _FLAT_TYPES for t in (*op.inputs.values(), *op.outputs.values())
             )
-            self.bound[op.name] = BoundOperation(op, descriptor.in_message, descriptor.out_message, flat)
+            open_tag = canonical_start(f"{op.name}Response", [("", svc.namespace)], [])
+            self.bound[op.name] = BoundOperation(
+                op, descriptor.in_message, descriptor.out_message, flat, open_tag
+            )
 
     def dispatch(self, op: Operation, payload: etree._Element | None) -> bytes:
         """Deserialize the request wrapper with Spyne, compute the reply, serialize it with Spyne.
@@ -105,7 +110,7 @@ class Contract:
         """
         bound = self.bound[op.name]
         if bound.flat:
-            return self._dispatch_flat(op, payload)
+            return self._dispatch_flat(bound, payload)
         values: dict[str, Any] = {}
         if payload is not None and op.inputs:
             obj = _deserialize(get_xml_as_object, payload, bound.in_message)
@@ -114,9 +119,10 @@ class Contract:
         for name, ft in op.outputs.items():
             setattr(out, name, _reply_value(op.reply.get(name), ft, values))
         element = get_object_as_xml(out, bound.out_message)
-        return etree.tostring(element)
+        return etree.tostring(element, method="c14n", exclusive=True)  # canonical: see canonical.py
 
-    def _dispatch_flat(self, op: Operation, payload: etree._Element | None) -> bytes:
+    def _dispatch_flat(self, bound: BoundOperation, payload: etree._Element | None) -> bytes:
+        op = bound.op
         ns = self.scenario.service.namespace
         values: dict[str, Any] = {}
         if payload is not None:
@@ -126,13 +132,16 @@ class Contract:
                     values[name] = None
                     continue
                 values[name] = _deserialize(_PROTOCOL.from_unicode, SPYNE_TYPES[ft.name], el.text or "")
-        parts = [f'<{op.name}Response xmlns="{escape(ns)}">']
+        # written in exclusive-c14n form, so a signed response digests it as it is
+        parts = [bound.open_tag]
         for name, ft in op.outputs.items():
             value = _reply_value(op.reply.get(name), ft, values)
             if value is None:
-                parts.append(f'<{name} xmlns:i="http://www.w3.org/2001/XMLSchema-instance" i:nil="true"/>')
+                parts.append(f'<{name} xmlns:i="{XSI}" i:nil="true"></{name}>')
             else:
-                parts.append(f"<{name}>{escape(_PROTOCOL.to_unicode(SPYNE_TYPES[ft.name], value))}</{name}>")
+                parts.append(
+                    f"<{name}>{c14n_text(_PROTOCOL.to_unicode(SPYNE_TYPES[ft.name], value))}</{name}>"
+                )
         parts.append(f"</{op.name}Response>")
         return "".join(parts).encode()
 
@@ -163,6 +172,9 @@ _REF = re.compile(r"\{(\w+)\}")
 def _reply_value(template: Any, ft: FieldType, values: dict[str, Any]) -> Any:
     if template is None:
         return [] if ft.is_list else None
+    if isinstance(template, list) and ft.is_list:  # each item may refer to inputs, like a scalar template
+        item = FieldType(ft.name, False)
+        return [_reply_value(t, item, values) for t in template]
     if isinstance(template, str):
         whole = _REF.fullmatch(template)
         if whole:

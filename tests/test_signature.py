@@ -320,3 +320,76 @@ def test_out_of_band_deviation_switch(mockwcf_server):
 def test_elements_a_sign_only_request_must_not_carry(mockwcf_server, element, code):
     body = wss.envelope(wss.security(wss.timestamp(), element, wss.bst(CERT), wss.username_token()))
     assert _code(mockwcf_server, body) == code
+
+
+TRICKY = "a & b < c > d \" e ' f \r g \t h"  # every character c14n escapes in text, a CR included
+TRICKY_XML = "a &amp; b &lt; c &gt; d \" e ' f &#xD; g \t h"
+CANONICAL_CASES = {
+    "soap11-wss10": ({}, False),
+    "soap11-wss11-confirmation": (
+        {
+            "messageSecurityVersion": "WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11"
+        },
+        False,
+    ),
+    "soap12-addressing": ({}, True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CANONICAL_CASES))
+def test_signed_response_is_written_canonical_and_verifies(mockwcf_server, case):
+    """The reply's signed parts are written in exclusive-c14n form and digested as written (never parsed
+    back): each one must equal lxml's canonicalization of itself, and libxmlsec1 must verify the reply."""
+    security, soap12 = CANONICAL_CASES[case]
+    data = seed001(**security)
+    if soap12:
+        data["binding"]["messageVersion"] = "Soap12WSAddressing10"
+    data["service"] = {
+        "operations": [
+            {"name": "Echo", "input": {"text": "string"}, "output": {"EchoResult": "string"}},
+            {
+                "name": "Mixed",
+                "input": {"text": "string"},
+                "output": {"said": "string", "many": "string[]"},
+                "reply": {"said": "{text}", "many": ["{text}", "x>y"]},
+            },
+            {
+                "name": "Nil",
+                "input": {"text": "string"},
+                "output": {"nothing": "string"},
+                "reply": {"nothing": None},
+            },
+        ]
+    }
+    mockwcf_server.load(data, base_dir=SCENARIOS)
+    for op in ("Echo", "Mixed", "Nil"):
+        body = f'<{op} xmlns="http://tempuri.org/"><text>{TRICKY_XML}</text></{op}>'
+        headers = wss.addressing(f"http://tempuri.org/IEchoService/{op}") if soap12 else ""
+        sec = wss.security(wss.timestamp(), wss.bst(CERT), wss.username_token(), soap12=soap12)
+        refs = ["TS-1", "Body-1", "UT-1", *(["A-1", "A-2", "A-3"] if soap12 else [])]
+        doc = wss.sign(wss.envelope(headers + sec, body=body, soap12=soap12), KEY, CERT, refs)
+        resp = wss.post(
+            mockwcf_server.url, doc, soap12=soap12, action=f"http://tempuri.org/IEchoService/{op}"
+        )
+        assert resp.status_code == 200, resp.text
+        root = etree.fromstring(resp.content)
+        xmlsec.tree.add_ids(root, ["Id"])
+        sig = root.find(f".//{{{ns.DS}}}Signature")
+        ctx = xmlsec.SignatureContext()
+        ctx.key = xmlsec.Key.from_file(str(CERTS / "service.pem"), xmlsec.KeyFormat.CERT_PEM)
+        ctx.verify(sig)
+        ids = [r.get("URI")[1:] for r in sig.iter(f"{{{ns.DS}}}Reference")]
+        expected = ["_2", "_3"] if soap12 else []
+        expected += ["_0"] + (["_sc0"] if "confirmation" in case else []) + ["_1"]
+        assert ids == expected
+        text = resp.content.decode()
+        for ident in ids:
+            el = root.find(f".//*[@{{{ns.WSU}}}Id='{ident}']")
+            assert etree.tostring(el, method="c14n", exclusive=True).decode() in text, ident
+        result = root.find(f"{{{root.nsmap['s']}}}Body")[0]
+        if op == "Nil":  # no reply value: written nil, as WCF's DataContractSerializer does
+            assert result[0].get(f"{{{ns.XSI}}}nil") == "true"
+            continue
+        assert result[0].text == TRICKY
+        if op == "Mixed":  # a list: Spyne's serializer, canonicalized
+            assert [el.text for el in result[1]] == [TRICKY, "x>y"]

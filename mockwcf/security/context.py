@@ -8,7 +8,6 @@ IssuerSerial KeyInfo fails when no BinarySecurityToken was sent.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from cryptography import x509
 from lxml import etree
 
 from mockwcf.envelope import Envelope
+from mockwcf.security import x509 as x509_facts
 
 if TYPE_CHECKING:
     from mockwcf.runtime import Runtime
@@ -37,13 +37,8 @@ class Token:
     endorsing: bool = False  # signed something with its key
 
     def label(self) -> str:
-        what = f"X509 '{_subject(self.cert)}'" if self.cert else f"UserName '{self.username}'"
+        what = f"X509 '{x509_facts.subject(self.cert)}'" if self.cert else f"UserName '{self.username}'"
         return f"{what} (id {self.id or '-'})"
-
-
-@functools.lru_cache(maxsize=1024)
-def _subject(cert: x509.Certificate) -> str:
-    return cert.subject.rfc4514_string()
 
 
 @dataclass

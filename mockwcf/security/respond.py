@@ -16,17 +16,15 @@ from xml.sax.saxutils import escape
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-from lxml import etree
 
 from mockwcf import ns
+from mockwcf.canonical import c14n_text, canonical_start
 from mockwcf.clock import format_wcf_time
 from mockwcf.scenario import Scenario
 from mockwcf.security import x509 as x509mod
-from mockwcf.security.signature import SUITES, c14n
+from mockwcf.security.signature import SUITES
 
 _HASH = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
-_WSU_ID = ns.q(ns.WSU, "Id")
-_BST = ns.q(ns.WSSE, "BinarySecurityToken")
 _DIGEST = {ns.SHA1: hashlib.sha1, ns.SHA256: hashlib.sha256}
 
 
@@ -43,6 +41,33 @@ class ResponseSecurity:
             self.cert = x509mod.load_pem_certificate(scenario.service_certificate)
             self.key = serialization.load_pem_private_key(scenario.service_key.read_bytes(), password=None)
             self.keyinfo, self.bst = self._keyinfo()
+        self.tags = self._start_tags()
+
+    def _start_tags(self) -> dict[str, str]:
+        """The start tags of the reply's parts, fixed per scenario. Signed parts are written in their
+        exclusive-c14n form (they declare the prefixes they use), so the text sent is the digest input."""
+        sc = self.scenario
+        env_ns = ns.SOAP12 if sc.soap12 else ns.SOAP11
+        s, u, a = ("s", env_ns), ("u", ns.WSU), ("a", ns.WSA10)
+        must = (env_ns, "s:mustUnderstand", "1")
+        signing = self.key is not None
+        xmlns = f'xmlns:s="{env_ns}"'
+        if sc.addressing:
+            xmlns += f' xmlns:a="{ns.WSA10}"'
+        if sc.security.kind in ("twmc", "message"):
+            xmlns += f' xmlns:u="{ns.WSU}"'
+        return {
+            "envelope": f"<s:Envelope {xmlns}>",
+            "action": canonical_start("a:Action", [a, s, u], [must, (ns.WSU, "u:Id", "_2")])
+            if signing
+            else '<a:Action s:mustUnderstand="1">',
+            "relates": canonical_start("a:RelatesTo", [a, u], [(ns.WSU, "u:Id", "_3")])
+            if signing
+            else "<a:RelatesTo>",
+            "timestamp": canonical_start("u:Timestamp", [u], [(ns.WSU, "u:Id", "_0")]),
+            "security": f'<o:Security s:mustUnderstand="1" xmlns:o="{ns.WSSE}">',
+            "body": canonical_start("s:Body", [s, u], [(ns.WSU, "u:Id", "_1")]) if signing else "<s:Body>",
+        }
 
     def _keyinfo(self) -> tuple[str, str]:
         cert = self.cert
@@ -85,61 +110,56 @@ class ResponseSecurity:
         now: datetime,
         signature_values: list[bytes],
     ) -> bytes:
+        """The reply around `payload`, which the contract writes in exclusive-c14n form. The parts a
+        signature covers are written canonical too, so the response is never parsed back."""
         sc = self.scenario
-        env_ns = ns.SOAP12 if sc.soap12 else ns.SOAP11
-        kind = sc.security.kind
-        signing = self.key is not None
-        xmlns = f'xmlns:s="{env_ns}"'
-        if sc.addressing:
-            xmlns += f' xmlns:a="{ns.WSA10}"'
-        if kind in ("twmc", "message"):
-            xmlns += f' xmlns:u="{ns.WSU}"'
+        tags = self.tags
+        signed: list[tuple[str, str]] = []  # (wsu:Id, canonical text) in document order = WCF's order
         headers = ""
         if sc.addressing:
-            ids = (' u:Id="_2"', ' u:Id="_3"') if signing else ("", "")
-            headers += f'<a:Action s:mustUnderstand="1"{ids[0]}>{escape(action)}</a:Action>'
+            act = f"{tags['action']}{c14n_text(action)}</a:Action>"
+            signed.append(("_2", act))
+            headers += act
             if relates_to:
-                headers += f"<a:RelatesTo{ids[1]}>{escape(relates_to)}</a:RelatesTo>"
-        if kind in ("twmc", "message"):
-            created = now
-            expires = now + sc.settings.timestamp_validity
+                rel = f"{tags['relates']}{c14n_text(relates_to)}</a:RelatesTo>"
+                signed.append(("_3", rel))
+                headers += rel
+        if sc.security.kind in ("twmc", "message"):
             ts = (
-                f'<u:Timestamp u:Id="_0"><u:Created>{format_wcf_time(created)}</u:Created>'
-                f"<u:Expires>{format_wcf_time(expires)}</u:Expires></u:Timestamp>"
+                f"{tags['timestamp']}<u:Created>{format_wcf_time(now)}</u:Created>"
+                f"<u:Expires>{format_wcf_time(now + sc.settings.timestamp_validity)}</u:Expires></u:Timestamp>"
             )
+            signed.append(("_0", ts))
             confirmations = ""
-            if signing and sc.security.require_signature_confirmation:
+            if self.key is not None and sc.security.require_signature_confirmation:
                 for i, value in enumerate(signature_values or [b""]):
-                    attr = f' Value="{base64.b64encode(value).decode()}"' if value else ""
-                    confirmations += f'<k:SignatureConfirmation u:Id="_sc{i}"{attr} xmlns:k="{ns.WSSE11}"/>'
-            headers += (
-                f'<o:Security s:mustUnderstand="1" xmlns:o="{ns.WSSE}">{ts}{self.bst}{confirmations}'
-                "</o:Security>"
-            )
-        body_id = ' u:Id="_1"' if signing else ""
+                    attrs = [(ns.WSU, "u:Id", f"_sc{i}")]
+                    if value:
+                        attrs.append(("", "Value", base64.b64encode(value).decode()))
+                    conf = (
+                        canonical_start("k:SignatureConfirmation", [("k", ns.WSSE11), ("u", ns.WSU)], attrs)
+                        + "</k:SignatureConfirmation>"
+                    )
+                    signed.append((f"_sc{i}", conf))
+                    confirmations += conf
+            headers += f"{tags['security']}{ts}{self.bst}{confirmations}</o:Security>"
+        body = f"{tags['body']}{payload.decode()}</s:Body>"
+        signed.append(("_1", body))
         head = f"<s:Header>{headers}</s:Header>" if headers else ""
-        text = f"<s:Envelope {xmlns}>{head}<s:Body{body_id}>".encode() + payload + b"</s:Body></s:Envelope>"
-        if not signing:
-            return text
-        return self._sign(text)
+        text = f"{tags['envelope']}{head}{body}</s:Envelope>"
+        if self.key is None:
+            return text.encode()
+        return self._sign(text, signed)
 
-    def _sign(self, text: bytes) -> bytes:
-        """Sign our own envelope. SignedInfo is written directly in exclusive-c14n form, so it is signed as
-        written and inserted as text; only the targets (Timestamp, confirmations, addressing headers, Body)
-        are canonicalized from the one parse of the response."""
-        root = etree.fromstring(text)
+    def _sign(self, text: str, targets: list[tuple[str, str]]) -> bytes:
+        """SignedInfo is written in exclusive-c14n form too, so it is signed as written."""
         sig_alg, digest_alg = SUITES[self.scenario.security.suite]
         digest = _DIGEST[digest_alg]
-        header, body = root[0], root[-1]
-        security = header[-1]
-        targets = [h for h in header if h is not security and h.get(_WSU_ID)]
-        targets += [el for el in security if el.get(_WSU_ID) and el.tag != _BST]
-        targets.append(body)
         refs = "".join(
-            f'<Reference URI="#{el.get(_WSU_ID)}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"></Transform>'
+            f'<Reference URI="#{ident}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"></Transform>'
             f'</Transforms><DigestMethod Algorithm="{digest_alg}"></DigestMethod><DigestValue>'
-            f"{base64.b64encode(digest(c14n(el)).digest()).decode()}</DigestValue></Reference>"
-            for el in targets
+            f"{base64.b64encode(digest(canonical.encode()).digest()).decode()}</DigestValue></Reference>"
+            for ident, canonical in targets
         )
         signed_info = (
             f'<SignedInfo xmlns="{ns.DS}"><CanonicalizationMethod Algorithm="{ns.EXC_C14N}"></CanonicalizationMethod>'
@@ -150,5 +170,5 @@ class ResponseSecurity:
             f'<Signature xmlns="{ns.DS}">{signed_info}<SignatureValue>{base64.b64encode(value).decode()}'
             f"</SignatureValue>{self.keyinfo}</Signature>"
         )
-        end = text.rindex(b"</o:Security>")
-        return text[:end] + signature.encode() + text[end:]
+        end = text.rindex("</o:Security>")
+        return (text[:end] + signature + text[end:]).encode()

@@ -37,11 +37,27 @@ def certificate_from_der(der: bytes) -> x509.Certificate:
     return x509.load_der_x509_certificate(der)
 
 
+# (ValueType, EncodingType, text) -> certificate: a client sends the same token text on every request,
+# so the hot path skips the base64 decode too. Bounded; failures are never stored.
+_by_token_text: dict[tuple[str | None, str | None, str], x509.Certificate] = {}
+
+
 def read_bst_value(value_type: str | None, encoding: str | None, text: str) -> x509.Certificate:
     """Decode a BinarySecurityToken the way WCF's X509 token entry does.
 
     The ValueType is compared exactly: WCF knows only #X509v3 (reference 5.1).
     """
+    key = (value_type, encoding, text)
+    cert = _by_token_text.get(key)
+    if cert is None:
+        cert = _decode_bst(value_type, encoding, text)
+        if len(_by_token_text) >= 4096:
+            _by_token_text.clear()
+        _by_token_text[key] = cert
+    return cert
+
+
+def _decode_bst(value_type: str | None, encoding: str | None, text: str) -> x509.Certificate:
     if value_type != ns.X509V3:
         raise Rejection(
             "CannotReadToken",
@@ -77,10 +93,31 @@ def read_bst_value(value_type: str | None, encoding: str | None, text: str) -> x
         ) from None
 
 
-@functools.lru_cache(maxsize=1024)
+# id(certificate) -> (certificate, WCF's name for it, RFC 4514 subject). The entry holds the certificate,
+# so its id cannot be reused while cached; hashing a Certificate costs more than the lookup saves.
+_facts: dict[int, tuple[x509.Certificate, str, str]] = {}
+
+
+def _cert_facts(cert: x509.Certificate) -> tuple[x509.Certificate, str, str]:
+    facts = _facts.get(id(cert))
+    if facts is None:
+        if len(_facts) >= 4096:
+            _facts.clear()
+        facts = _facts[id(cert)] = (
+            cert,
+            f"'{dotnet_name(cert.subject)}; {thumbprint(cert).hex().upper()}'",
+            cert.subject.rfc4514_string(),
+        )
+    return facts
+
+
 def describe(cert: x509.Certificate) -> str:
     """The way WCF names a certificate in its messages: subject and thumbprint."""
-    return f"'{dotnet_name(cert.subject)}; {thumbprint(cert).hex().upper()}'"
+    return _cert_facts(cert)[1]
+
+
+def subject(cert: x509.Certificate) -> str:
+    return _cert_facts(cert)[2]
 
 
 def thumbprint(cert: x509.Certificate) -> bytes:
@@ -128,15 +165,16 @@ def issuer_matches(cert: x509.Certificate, issuer_text: str) -> bool:
     return parsed.public_bytes() == cert.issuer.public_bytes()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per loaded scenario: identity is the right equality, and cheap
 class TrustSettings:
     mode: str
     roots: tuple[x509.Certificate, ...]
     people: tuple[x509.Certificate, ...]
 
 
-# (trust, certificate) -> the time window in which validation passed; only time can change the outcome
-_passed: dict[tuple[TrustSettings, x509.Certificate], tuple[datetime, datetime]] = {}
+# (id(trust), id(certificate)) -> (trust, certificate, the time window in which validation passed): only
+# time can change the outcome. The entry holds both objects, so neither id is reused while it exists.
+_passed: dict[tuple[int, int], tuple[TrustSettings, x509.Certificate, datetime, datetime]] = {}
 
 
 def validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> None:
@@ -148,13 +186,15 @@ def validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> Non
     mode = trust.mode
     if mode == "None":
         return
-    window = _passed.get((trust, cert))
-    if window is not None and window[0] <= now <= window[1]:
+    passed = _passed.get((id(trust), id(cert)))
+    if passed is not None and passed[2] <= now <= passed[3]:
         return
     chain = _validate(cert, trust, now)
     if len(_passed) > 4096:
         _passed.clear()
-    _passed[(trust, cert)] = (
+    _passed[(id(trust), id(cert))] = (
+        trust,
+        cert,
         max(c.not_valid_before_utc for c in chain),
         min(c.not_valid_after_utc for c in chain),
     )

@@ -1,0 +1,37 @@
+"""Writing XML directly in exclusive-c14n form (W3C xml-exc-c14n, C14N 1.0 output rules).
+
+What mockwcf writes itself and then signs (reply payloads, the signed parts of a secured response)
+is produced already canonical, so a digest is taken over the very text that is sent and nothing we
+wrote is parsed back to canonicalize it. tests/test_signature.py checks these forms against lxml's
+canonicalizer.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+_TEXT_ESCAPES = {"\r": "&#xD;"}
+_ATTR_ESCAPES = {'"': "&quot;", "\t": "&#x9;", "\n": "&#xA;", "\r": "&#xD;"}
+
+
+def c14n_text(value: str) -> str:
+    """Character data as exclusive c14n writes it (& < > and carriage returns escaped)."""
+    return escape(value, _TEXT_ESCAPES)
+
+
+def c14n_attr(value: str) -> str:
+    """An attribute value as c14n writes it: like escape(), but '>' stays literal (any '&gt;' here came
+    from a '>', since '&' was escaped first)."""
+    return escape(value, _ATTR_ESCAPES).replace("&gt;", ">")
+
+
+def canonical_start(qname: str, decls: list[tuple[str, str]], attrs: list[tuple[str, str, str]]) -> str:
+    """A start tag in c14n order: namespace declarations by prefix (the default one, prefix "", first),
+    then attributes by (namespace URI, local name), unqualified ones first. `decls` must be the
+    namespaces the element itself uses that no output ancestor declares (exclusive c14n renders nothing
+    else); `attrs` holds (namespace URI, qualified name, value)."""
+    out = [f"<{qname}"]
+    out += [f' xmlns{":" if prefix else ""}{prefix}="{c14n_attr(uri)}"' for prefix, uri in sorted(decls)]
+    ordered = sorted(attrs, key=lambda a: (a[0], a[1].rpartition(":")[2]))
+    out += [f' {name}="{c14n_attr(value)}"' for _, name, value in ordered]
+    return "".join(out) + ">"
