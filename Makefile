@@ -37,6 +37,7 @@ lint: $(STAMP)
 bench: $(STAMP) certs/ca.pem
 	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/stages.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
