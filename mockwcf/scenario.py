@@ -219,6 +219,9 @@ def _suggest(name: str, options: dict[str, Any]) -> str | None:
 # The loaded scenario
 
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 @dataclass(frozen=True)
 class FieldType:
     name: str  # one of VALUE_TYPES
@@ -555,10 +558,17 @@ class _Builder:
                 first_out, first_in = next(iter(outputs)), next(iter(inputs))
                 reply = {first_out: "{" + first_in + "}"}
             for k, v in reply.items():
-                if isinstance(v, str):
-                    for ref in re.findall(r"{(\w+)}", v):
+                for item in v if isinstance(v, list) else [v]:
+                    if not isinstance(item, str):
+                        continue
+                    for ref in re.findall(r"{(\w+)}", item):
                         if ref not in inputs:
                             self.err(f"{key}.reply.{k}", f"echoes {{{ref}}}, which is not an input field")
+                    if _XML_INVALID.search(item):
+                        self.err(
+                            f"{key}.reply.{k}",
+                            "holds a control character that XML 1.0 cannot carry; no SOAP reply can contain it",
+                        )
             action = o["action"] or f"{namespace}{contract}/{o['name']}"
             ops.append(Operation(o["name"], action, action + "Response", inputs, outputs, reply))
         if not ops:

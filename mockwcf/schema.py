@@ -69,7 +69,7 @@ OPERATION = F(
         "output": F("map", "Response fields: " + _TYPE_DOC + ".", DERIVED),
         "reply": F(
             "map",
-            "Canned response values; a string may echo request fields as `{field}`. "
+            "Canned response values; a string (or each string of a list) may echo request fields as `{field}`. "
             "Default: the first output field echoes the first input field.",
             {},
         ),

@@ -128,3 +128,14 @@ def test_validate_command_exits_non_zero_and_prints_every_error(tmp_path):
     assert f"{bad}:4: binding.security.mode:" in res.stderr
     assert f"{bad}:5: binding.security.bogus: unknown key" in res.stderr
     assert "unsecured.yaml: ok" in res.stdout
+
+
+def test_reply_templates_are_checked_item_by_item():
+    lines = _errors(
+        "scenario: 1\nservice:\n  operations:\n  - name: Echo\n    input: {text: string}\n"
+        '    output: {said: string, many: "string[]"}\n'
+        '    reply: {said: "bell \\x07", many: ["{text}", "{nope}"]}\n',
+        "s.yaml",
+    )
+    assert any("service.operations[0].reply.said" in ln and "control character" in ln for ln in lines), lines
+    assert any("reply.many" in ln and "echoes {nope}" in ln for ln in lines), lines
