@@ -16,7 +16,7 @@ from cryptography import x509
 from lxml import etree
 
 from mockwcf.envelope import Envelope
-from mockwcf.security import x509 as x509_facts
+from mockwcf.security import x509 as x509mod
 
 if TYPE_CHECKING:
     from mockwcf.runtime import Runtime
@@ -37,7 +37,7 @@ class Token:
     endorsing: bool = False  # signed something with its key
 
     def label(self) -> str:
-        what = f"X509 '{x509_facts.subject(self.cert)}'" if self.cert else f"UserName '{self.username}'"
+        what = f"X509 '{x509mod.subject(self.cert)}'" if self.cert else f"UserName '{self.username}'"
         return f"{what} (id {self.id or '-'})"
 
 
