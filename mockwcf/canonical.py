@@ -1,4 +1,5 @@
-"""Writing XML directly in exclusive-c14n form (W3C xml-exc-c14n, C14N 1.0 output rules).
+"""Exclusive c14n (W3C xml-exc-c14n): lxml's canonicalizer for parsed trees, and writing XML directly
+in that form.
 
 What mockwcf writes itself and then signs (reply payloads, the signed parts of a secured response)
 is produced already canonical, so a digest is taken over the very text that is sent and nothing we
@@ -9,6 +10,21 @@ canonicalizer.
 from __future__ import annotations
 
 from xml.sax.saxutils import escape
+
+from lxml import etree
+
+from mockwcf import ns
+
+
+def c14n(element: etree._Element, algorithm: str = ns.EXC_C14N, prefixes: list[str] | None = None) -> bytes:
+    return etree.tostring(
+        element,
+        method="c14n",
+        exclusive=True,
+        with_comments=algorithm == ns.EXC_C14N_COMMENTS,
+        inclusive_ns_prefixes=prefixes or None,
+    )
+
 
 _TEXT_ESCAPES = {"\r": "&#xD;"}
 _ATTR_ESCAPES = {'"': "&quot;", "\t": "&#x9;", "\n": "&#xA;", "\r": "&#xD;"}

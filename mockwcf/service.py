@@ -25,7 +25,7 @@ from spyne.protocol.soap import Soap11, Soap12
 from spyne.protocol.xml import XmlDocument
 from spyne.util.xml import get_object_as_xml, get_xml_as_object
 
-from mockwcf.canonical import c14n_text, canonical_start
+from mockwcf.canonical import c14n, c14n_text, canonical_start
 from mockwcf.faults import Rejection
 from mockwcf.ns import XSI
 from mockwcf.scenario import FieldType, Operation, Scenario
@@ -119,7 +119,7 @@ class Contract:
         for name, ft in op.outputs.items():
             setattr(out, name, _reply_value(op.reply.get(name), ft, values))
         element = get_object_as_xml(out, bound.out_message)
-        return etree.tostring(element, method="c14n", exclusive=True)  # canonical: see canonical.py
+        return c14n(element)  # canonical, so a signed response digests it as written
 
     def _dispatch_flat(self, bound: BoundOperation, payload: etree._Element | None) -> bytes:
         op = bound.op

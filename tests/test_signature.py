@@ -36,6 +36,16 @@ def signed(refs=("TS-1", "Body-1", "UT-1"), keyinfo="bst", items=None, cert=CERT
     return wss.sign(wss.envelope(wss.security(*items)), KEY, cert, list(refs), keyinfo=keyinfo, **kw)
 
 
+def verify_reply(root: etree._Element) -> etree._Element:
+    """Independent check of a response signature: libxmlsec1 with the service certificate. Returns it."""
+    xmlsec.tree.add_ids(root, ["Id"])
+    sig = root.find(f".//{{{ns.DS}}}Signature")
+    ctx = xmlsec.SignatureContext()
+    ctx.key = xmlsec.Key.from_file(str(CERTS / "service.pem"), xmlsec.KeyFormat.CERT_PEM)
+    ctx.verify(sig)
+    return sig
+
+
 def _code(server, body) -> str | None:
     resp = wss.post(server.url, body)
     if resp.status_code == 200:
@@ -51,12 +61,7 @@ def test_seed001_bst_reference_accepted_and_response_signed_like_wcf(mockwcf_ser
     resp = wss.post(mockwcf_server.url, signed())
     assert resp.status_code == 200, resp.text
     root = etree.fromstring(resp.content)
-    sig = root.find(f".//{{{ns.DS}}}Signature")
-    # Independent check of our response signature with libxmlsec1 and the service certificate.
-    xmlsec.tree.add_ids(root, ["Id"])
-    ctx = xmlsec.SignatureContext()
-    ctx.key = xmlsec.Key.from_file(str(CERTS / "service.pem"), xmlsec.KeyFormat.CERT_PEM)
-    ctx.verify(sig)
+    sig = verify_reply(root)
     uris = [r.get("URI") for r in sig.iter(f"{{{ns.DS}}}Reference")]
     assert uris == ["#_0", "#_1"]  # Timestamp and Body
     assert sig.find(f".//{{{ns.DS}}}X509IssuerSerial/{{{ns.DS}}}X509SerialNumber").text == "1001"
@@ -373,11 +378,7 @@ def test_signed_response_is_written_canonical_and_verifies(mockwcf_server, case)
         )
         assert resp.status_code == 200, resp.text
         root = etree.fromstring(resp.content)
-        xmlsec.tree.add_ids(root, ["Id"])
-        sig = root.find(f".//{{{ns.DS}}}Signature")
-        ctx = xmlsec.SignatureContext()
-        ctx.key = xmlsec.Key.from_file(str(CERTS / "service.pem"), xmlsec.KeyFormat.CERT_PEM)
-        ctx.verify(sig)
+        sig = verify_reply(root)
         ids = [r.get("URI")[1:] for r in sig.iter(f"{{{ns.DS}}}Reference")]
         expected = ["_2", "_3"] if soap12 else []
         expected += ["_0"] + (["_sc0"] if "confirmation" in case else []) + ["_1"]

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from mockwcf import ns
+from mockwcf.canonical import c14n
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
 from mockwcf.security import crosscheck, keyinfo
@@ -61,16 +62,6 @@ class ParsedSignature:
     references: list[Reference]
     clauses: list[keyinfo.Clause]
     token: Token | None = None
-
-
-def c14n(element: etree._Element, algorithm: str = ns.EXC_C14N, prefixes: list[str] | None = None) -> bytes:
-    return etree.tostring(
-        element,
-        method="c14n",
-        exclusive=True,
-        with_comments=algorithm == ns.EXC_C14N_COMMENTS,
-        inclusive_ns_prefixes=prefixes or None,
-    )
 
 
 def _inclusive_prefixes(method_el: etree._Element) -> list[str] | None:
