@@ -64,7 +64,10 @@ class ResponseSecurity:
             "relates": canonical_start("a:RelatesTo", [a, u], [(ns.WSU, "u:Id", "_3")])
             if signing
             else "<a:RelatesTo>",
-            "timestamp": canonical_start("u:Timestamp", [u], [(ns.WSU, "u:Id", "_0")]),
+            # unsigned (TransportWithMessageCredential): WCF's own shape, the prefix declared on the Envelope
+            "timestamp": canonical_start("u:Timestamp", [u], [(ns.WSU, "u:Id", "_0")])
+            if signing
+            else '<u:Timestamp u:Id="_0">',
             "security": f'<o:Security s:mustUnderstand="1" xmlns:o="{ns.WSSE}">',
             "body": canonical_start("s:Body", [s, u], [(ns.WSU, "u:Id", "_1")]) if signing else "<s:Body>",
         }
