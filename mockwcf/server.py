@@ -14,7 +14,7 @@ from typing import Any
 from twisted.internet import reactor as _reactor
 from twisted.web import resource, server
 
-from mockwcf import admin, compat
+from mockwcf import admin, compat, http11
 from mockwcf.faults import Reply
 from mockwcf.runtime import Request, Runtime
 from mockwcf.scenario import Scenario
@@ -30,7 +30,7 @@ class _BoundedRequest(server.Request):
     overflow = 0
 
     def handleContentChunk(self, data: bytes) -> None:
-        limit = self.channel.site.resource.runtime.scenario.max_received_message_size  # type: ignore[union-attr]
+        limit = self.channel.site.resource.router.runtime.scenario.max_received_message_size  # type: ignore[union-attr]
         if self.overflow or self.content.tell() + len(data) > limit:  # type: ignore[union-attr]
             self.overflow += len(data)
             return
@@ -42,24 +42,91 @@ class _Site(server.Site):
         """No access log: the journal and the console line already record every exchange."""
 
 
-class MockResource(resource.Resource):
-    isLeaf = True
+class Router:
+    """Routes one request (admin, WSDL, help page or SOAP) to a reply; shared by both HTTP front ends.
+
+    Never raises: an unexpected error becomes a plain 500 and a log line, never a traceback on the wire.
+    """
 
     def __init__(self, runtime: Runtime, https: bool = False) -> None:
-        super().__init__()
         self.runtime = runtime
         self.https = https
 
-    def render(self, request: server.Request) -> bytes | int:
+    def reply(self, req: Request) -> Reply:
         try:
-            reply = self._route(request)
+            return self._route(req)
         except Exception:  # noqa: BLE001 - never a traceback on the wire
             log.exception("internal error")
-            reply = Reply(
+            return Reply(
                 500,
                 b"mockwcf internal error; see the server log\n",
                 [("Content-Type", "text/plain; charset=utf-8")],
             )
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+        client: str,
+        local: str,
+        size: int,
+    ) -> Request:
+        """Our Request from the HTTP parts; `local` (host:port) stands in for a missing Host header."""
+        raw_path, _, query = target.partition("?")
+        base = f"{'https' if self.https else 'http'}://{headers.get('host') or local}"
+        return Request(method, raw_path, query, headers, body, base, client, size=size)
+
+    def _route(self, req: Request) -> Reply:
+        raw_path, method = req.path, req.method
+        if raw_path.startswith(admin.PREFIX):
+            return admin.handle(self.runtime, req)
+        scenario = self.runtime.scenario
+        if raw_path.rstrip("/") != scenario.service.path.rstrip("/"):
+            return Reply(
+                404,
+                f"No endpoint at {raw_path}; the service is at {scenario.service.path}\n".encode(),
+                [("Content-Type", "text/plain; charset=utf-8")],
+            )
+        if method == "GET":
+            base = req.base_url
+            if req.query.lower() in ("wsdl", "singlewsdl"):
+                return Reply(200, self.runtime.wsdl(base), [("Content-Type", "text/xml; charset=utf-8")])
+            return Reply(200, _help_page(scenario, base), [("Content-Type", "text/html; charset=utf-8")])
+        if method != "POST":
+            return Reply(405, b"", [("Allow", "GET, POST")])
+        return self.runtime.handle_soap(req)
+
+
+class MockResource(resource.Resource):
+    """twisted.web's side: HTTPS, and any plain-HTTP request the fast front end hands over."""
+
+    isLeaf = True
+
+    def __init__(self, router: Router) -> None:
+        super().__init__()
+        self.router = router
+
+    def render(self, request: server.Request) -> bytes | int:
+        headers = {
+            k.decode("latin-1").lower(): v[-1].decode("latin-1")
+            for k, v in request.requestHeaders.getAllRawHeaders()
+        }
+        if request.content is not None:
+            request.content.seek(0)
+        body = request.content.read() if request.content is not None else b""
+        local = request.getHost()
+        req = self.router.request(
+            request.method.decode("latin-1"),
+            request.uri.decode("latin-1"),
+            headers,
+            body,
+            getattr(request.getClientAddress(), "host", ""),
+            f"{local.host}:{local.port}",
+            len(body) + getattr(request, "overflow", 0),
+        )
+        reply = self.router.reply(req)
         if reply.drop or reply.delay:
             reactor.callLater(reply.delay, self._deliver, request, reply)
             return server.NOT_DONE_YET
@@ -80,48 +147,6 @@ class MockResource(resource.Resource):
         for name, value in reply.headers:
             request.setHeader(name, value)
         return reply.body
-
-    def _route(self, request: server.Request) -> Reply:
-        raw_path = request.path.decode("latin-1")
-        method = request.method.decode("latin-1")
-        query = request.uri.decode("latin-1").partition("?")[2]
-        headers = {
-            k.decode("latin-1").lower(): v[-1].decode("latin-1")
-            for k, v in request.requestHeaders.getAllRawHeaders()
-        }
-        host = headers.get("host") or f"{request.getHost().host}:{request.getHost().port}"
-        base = f"{'https' if self.https else 'http'}://{host}"
-        if request.content is not None:
-            request.content.seek(0)
-        body = request.content.read() if request.content is not None else b""
-        client = request.getClientAddress()
-        overflow = getattr(request, "overflow", 0)
-        req = Request(
-            method,
-            raw_path,
-            query,
-            headers,
-            body,
-            base,
-            getattr(client, "host", ""),
-            size=len(body) + overflow,
-        )
-        if raw_path.startswith(admin.PREFIX):
-            return admin.handle(self.runtime, req)
-        scenario = self.runtime.scenario
-        if raw_path.rstrip("/") != scenario.service.path.rstrip("/"):
-            return Reply(
-                404,
-                f"No endpoint at {raw_path}; the service is at {scenario.service.path}\n".encode(),
-                [("Content-Type", "text/plain; charset=utf-8")],
-            )
-        if method == "GET":
-            if query.lower() in ("wsdl", "singlewsdl"):
-                return Reply(200, self.runtime.wsdl(base), [("Content-Type", "text/xml; charset=utf-8")])
-            return Reply(200, _help_page(scenario, base), [("Content-Type", "text/html; charset=utf-8")])
-        if method != "POST":
-            return Reply(405, b"", [("Allow", "GET, POST")])
-        return self.runtime.handle_soap(req)
 
 
 def _help_page(scenario: Scenario, base: str) -> bytes:
@@ -149,13 +174,12 @@ def listen(runtime: Runtime, host: str, port: int, tls: bool = False) -> Any:
     """Start listening; returns the Twisted port (its getHost().port is the real port for port 0)."""
     scenario = runtime.scenario
     use_tls = tls or scenario.security.https
+    router = Router(runtime, https=use_tls)
     # SOAP bodies are never HTML forms: no form parsing, which runs the email package's Content-Type
     # parser on every POST (about 70 µs a request).
-    site = _Site(
-        MockResource(runtime, https=use_tls), requestFactory=_BoundedRequest, parsePOSTFormSubmission=False
-    )
+    site = _Site(MockResource(router), requestFactory=_BoundedRequest, parsePOSTFormSubmission=False)
     site.displayTracebacks = False
     site.noisy = False
     if use_tls:
         return reactor.listenSSL(port, site, tls_context(scenario), interface=host)
-    return reactor.listenTCP(port, site, interface=host)
+    return reactor.listenTCP(port, http11.FastHTTPFactory(router, site, reactor), interface=host)

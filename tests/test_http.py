@@ -1,0 +1,176 @@
+"""The HTTP front end over raw sockets: the fast path's shapes (keep-alive, pipelining, split writes, held
+replies) and every shape it hands to twisted.web (chunked, Expect: 100-continue, HTTP/1.0, oversize,
+malformed), each answered as a SOAP client expects."""
+
+from __future__ import annotations
+
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests import wss
+
+SCENARIO = {
+    "name": "http-shapes",
+    "binding": {"type": "basicHttpBinding", "maxReceivedMessageSize": 4096},
+    "rules": [{"match": {"xpath": "//*[local-name()='text']='slow'"}, "delay": "00:00:00.3"}],
+}
+
+
+def _post(path: str, text: str, extra: str = "", version: str = "HTTP/1.1") -> bytes:
+    body = wss.envelope(text=text).encode()
+    return (
+        f"POST {path} {version}\r\nHost: 127.0.0.1\r\nContent-Type: text/xml; charset=utf-8\r\n"
+        f'SOAPAction: "{wss.ACTION}"\r\nContent-Length: {len(body)}\r\n{extra}\r\n'
+    ).encode() + body
+
+
+def _chunked(path: str, text: str) -> bytes:
+    body = wss.envelope(text=text).encode()
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:100], body[100:]))
+    return (
+        (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml; charset=utf-8\r\n"
+            f'SOAPAction: "{wss.ACTION}"\r\nTransfer-Encoding: chunked\r\n\r\n'
+        ).encode()
+        + chunks
+        + b"0\r\n\r\n"
+    )
+
+
+class Conn:
+    """A raw client connection that reads whole responses (status, headers, Content-Length body)."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.path = parts.path
+        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
+        self.buf = b""
+
+    def send(self, data: bytes, pieces: int = 1) -> None:
+        step = max(1, len(data) // pieces)
+        for i in range(0, len(data), step):
+            self.sock.sendall(data[i : i + step])
+            if pieces > 1:
+                time.sleep(0.002)
+
+    def _fill(self) -> bool:
+        data = self.sock.recv(65536)
+        self.buf += data
+        return bool(data)
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        while b"\r\n\r\n" not in self.buf:
+            assert self._fill(), f"connection closed mid-response: {self.buf!r}"
+        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ")[1])
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        if status == 100:
+            return self.response()
+        if "content-length" not in headers:  # twisted.web's 400 has no body and closes
+            while self._fill():
+                pass
+            body, self.buf = self.buf, b""
+            return status, headers, body
+        length = int(headers["content-length"])
+        while len(self.buf) < length:
+            assert self._fill(), "connection closed mid-body"
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return status, headers, body
+
+    def closed(self) -> bool:
+        return self.buf == b"" and not self._fill()
+
+
+@pytest.fixture
+def conn(mockwcf_server):
+    mockwcf_server.load(SCENARIO)
+    c = Conn(mockwcf_server.url)
+    yield c
+    c.sock.close()
+
+
+def _echoed(body: bytes, text: str) -> bool:
+    return f"<EchoResult>{text}</EchoResult>".encode() in body
+
+
+def test_keep_alive_pipelining_and_split_writes(conn):
+    conn.send(_post(conn.path, "one") + _post(conn.path, "two"))
+    first, second = conn.response(), conn.response()
+    assert first[0] == second[0] == 200
+    assert _echoed(first[2], "one") and _echoed(second[2], "two")
+    assert first[1]["content-type"] == "text/xml; charset=utf-8" and "date" in first[1]
+    conn.send(_post(conn.path, "three"), pieces=40)  # headers and body cut at arbitrary bytes
+    status, _, body = conn.response()
+    assert status == 200 and _echoed(body, "three")
+
+
+def test_held_reply_keeps_pipelined_answers_in_order(conn, mockwcf_server):
+    start = time.monotonic()
+    conn.send(_post(conn.path, "slow") + _post(conn.path, "fast"))
+    first, second = conn.response(), conn.response()
+    assert time.monotonic() - start >= 0.3
+    assert _echoed(first[2], "slow") and _echoed(second[2], "fast")
+    assert [e.rule for e in mockwcf_server.journal] == [0, None]
+
+
+def test_connection_close_is_honoured(conn):
+    conn.send(_post(conn.path, "bye", "Connection: close\r\n"))
+    status, headers, body = conn.response()
+    assert status == 200 and headers["connection"] == "close" and _echoed(body, "bye")
+    assert conn.closed()
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["chunked", "expect-100", "http/1.0", "oversize"],
+)
+def test_shapes_handed_to_twisted_web_are_served_on_the_same_connection(conn, mockwcf_server, shape):
+    conn.send(_post(conn.path, "before"))  # the fast path has served this connection already
+    assert _echoed(conn.response()[2], "before")
+    if shape == "chunked":
+        conn.send(_chunked(conn.path, "chunked"))
+    elif shape == "expect-100":
+        request = _post(conn.path, "expect", "Expect: 100-continue\r\n")
+        head, _, body = request.partition(b"\r\n\r\n")
+        conn.send(head + b"\r\n\r\n")
+        conn.sock.settimeout(2)
+        assert conn.sock.recv(64).startswith(b"HTTP/1.1 100 Continue")
+        conn.send(body)
+    elif shape == "http/1.0":
+        conn.send(_post(conn.path, "old", version="HTTP/1.0"))
+    else:
+        conn.send(_post(conn.path, "x" * 5000))
+    status, _, body = conn.response()
+    if shape == "oversize":
+        assert status == 413
+        assert mockwcf_server.journal[-1].resource_code == "MaxReceivedMessageSizeExceeded"
+        return
+    assert status == 200 and _echoed(
+        body, {"chunked": "chunked", "expect-100": "expect", "http/1.0": "old"}[shape]
+    )
+    if shape == "http/1.0":
+        assert conn.closed()
+        return
+    conn.send(_post(conn.path, "after"))  # twisted.web keeps serving the connection it took over
+    assert _echoed(conn.response()[2], "after")
+
+
+def test_malformed_request_gets_400_not_a_traceback(conn):
+    conn.send(b"POST /x HTTP/1.1\r\nBroken header line\r\n\r\n")
+    status, _, body = conn.response()
+    assert status == 400 and b"Traceback" not in body
+    assert conn.closed()
+
+
+def test_requests_other_than_soap_are_still_routed(conn):
+    conn.send(f"GET {conn.path}?wsdl HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    status, headers, body = conn.response()
+    assert status == 200 and body.startswith(b"<?xml") and b"wsdl:definitions" in body
+    assert f'location="http://127.0.0.1{conn.path}"'.encode() in body  # the Host header names the service
+    conn.send(f"DELETE {conn.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    status, headers, _ = conn.response()
+    assert status == 405 and headers["allow"] == "GET, POST"
