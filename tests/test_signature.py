@@ -160,6 +160,29 @@ def test_only_exclusive_c14n_transforms(mockwcf_server, transform):
 
 
 @pytest.mark.mockwcf_scenario(SEED001)
+def test_empty_transforms_fail_while_the_signature_is_read(mockwcf_server):
+    root = etree.fromstring(signed().encode())
+    transforms = next(root.iter(f"{{{ns.DS}}}Transforms"))
+    for t in list(transforms):
+        transforms.remove(t)
+    assert _code(mockwcf_server, etree.tostring(root)) == "AtLeastOneTransformRequired"
+
+
+@pytest.mark.mockwcf_scenario(SEED001)
+def test_inclusive_namespace_prefix_lists_are_honoured(mockwcf_server):
+    """WSS4J writes ec:InclusiveNamespaces on its exclusive c14n; the named prefixes (here s and wsse, in
+    scope but not used by the Timestamp or SignedInfo) change the canonical bytes, so ignoring them fails."""
+    body = signed(prefixes=["s", "wsse"])
+    assert body.count("InclusiveNamespaces") == 4  # SignedInfo and three references
+    assert _code(mockwcf_server, body) is None
+    pruned = etree.fromstring(signed(prefixes=["s", "wsse"]).encode())
+    for inc in pruned.iter(f"{{{ns.EXC_C14N}}}InclusiveNamespaces"):
+        inc.set("PrefixList", "s")  # SignedInfo no longer canonicalizes as signed
+    assert _code(mockwcf_server, etree.tostring(pruned)) == "SignatureVerificationFailed"
+    assert "signxml (independent check) could not read this signature" in mockwcf_server.last().reason
+
+
+@pytest.mark.mockwcf_scenario(SEED001)
 def test_tampering(mockwcf_server):
     good = signed()
     assert (

@@ -129,8 +129,10 @@ def sign(
     digest: str = "sha1",
     position: int | None = None,
     transform: str = "exc",
+    prefixes: list[str] | None = None,
 ) -> str:
-    """Sign `doc` with python-xmlsec; the Signature goes into wsse:Security (at `position`, default last)."""
+    """Sign `doc` with python-xmlsec; the Signature goes into wsse:Security (at `position`, default last).
+    `prefixes`: an InclusiveNamespaces PrefixList on every exclusive c14n (as WSS4J writes them)."""
     root = etree.fromstring(doc.encode())
     xmlsec.tree.add_ids(root, ["Id"])
     sig_t = {"rsa-sha1": xmlsec.Transform.RSA_SHA1, "rsa-sha256": xmlsec.Transform.RSA_SHA256}[sig_alg]
@@ -139,11 +141,16 @@ def sign(
     for rid in refs:
         ref = xmlsec.template.add_reference(signature, dig_t, uri=f"#{rid}")
         if transform == "exc":
-            xmlsec.template.add_transform(ref, xmlsec.Transform.EXCL_C14N)
+            node = xmlsec.template.add_transform(ref, xmlsec.Transform.EXCL_C14N)
+            if prefixes:
+                xmlsec.template.transform_add_c14n_inclusive_namespaces(node, prefixes)
         elif transform == "enveloped":
             xmlsec.template.add_transform(ref, xmlsec.Transform.ENVELOPED)
         elif transform == "c14n":
             xmlsec.template.add_transform(ref, xmlsec.Transform.C14N)
+    if prefixes:
+        method = signature.find(f"{{{ns.DS}}}SignedInfo/{{{ns.DS}}}CanonicalizationMethod")
+        xmlsec.template.transform_add_c14n_inclusive_namespaces(method, prefixes)
     sec = root.find(f".//{{{ns.WSSE}}}Security")
     assert sec is not None
     if position is None:

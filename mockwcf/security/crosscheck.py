@@ -30,6 +30,9 @@ def second_opinion(element: etree._Element, cert: x509.Certificate | None, refer
         )
     except (InvalidSignature, InvalidInput) as exc:
         return f"signxml (independent check) also rejects it: {type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a second opinion must never turn a verdict into a crash
+        # e.g. signxml's schema check refuses ec:InclusiveNamespaces, which WSS4J writes and WCF reads
+        return f"signxml (independent check) could not read this signature: {type(exc).__name__}: {exc}"
     results = results if isinstance(results, list) else [results]
     names = ", ".join(etree.QName(r.signed_xml).localname for r in results)
     return f"signxml (independent check) verifies the cryptography of: {names}"
