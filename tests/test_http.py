@@ -43,10 +43,14 @@ def _chunked(path: str, text: str) -> bytes:
 class Conn:
     """A raw client connection that reads whole responses (status, headers, Content-Length body)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, rcvbuf: int | None = None) -> None:
         parts = urlsplit(url)
         self.path = parts.path
-        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:  # a small receive window makes the server's send() take only part of a big reply
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(5)
+        self.sock.connect((parts.hostname, parts.port))
         self.buf = b""
 
     def send(self, data: bytes, pieces: int = 1) -> None:
@@ -115,6 +119,23 @@ def test_held_reply_keeps_pipelined_answers_in_order(conn, mockwcf_server):
     assert time.monotonic() - start >= 0.3
     assert _echoed(first[2], "slow") and _echoed(second[2], "fast")
     assert [e.rule for e in mockwcf_server.journal] == [0, None]
+
+
+def test_replies_larger_than_the_socket_buffer_stay_whole_and_in_order(mockwcf_server):
+    """The first reply is sent straight to the kernel, which takes only part of it while the client does
+    not read; the rest and the next pipelined reply must follow through Twisted's buffer, in order."""
+    mockwcf_server.load(
+        dict(SCENARIO, binding={"type": "basicHttpBinding", "maxReceivedMessageSize": 20_000_000})
+    )
+    conn = Conn(mockwcf_server.url, rcvbuf=4096)
+    texts = ["a" * 6_000_000, "b" * 10]
+    conn.send(b"".join(_post(conn.path, t) for t in texts))
+    time.sleep(0.3)  # the server writes while nobody reads
+    conn.sock.settimeout(10)
+    for text in texts:
+        status, _, body = conn.response()
+        assert status == 200 and _echoed(body, text)
+    conn.sock.close()
 
 
 def test_connection_close_is_honoured(conn):
