@@ -122,8 +122,8 @@ def test_held_reply_keeps_pipelined_answers_in_order(conn, mockwcf_server):
 
 
 def test_replies_larger_than_the_socket_buffer_stay_whole_and_in_order(mockwcf_server):
-    """The first reply is sent straight to the kernel, which takes only part of it while the client does
-    not read; the rest and the next pipelined reply must follow through Twisted's buffer, in order."""
+    """A reply the kernel cannot take at once (the client does not read, its window is small) and a
+    pipelined reply behind it both arrive whole and in order."""
     mockwcf_server.load(
         dict(SCENARIO, binding={"type": "basicHttpBinding", "maxReceivedMessageSize": 20_000_000})
     )
