@@ -11,7 +11,10 @@ HTTPChannel, which serves it from then on exactly as before. So nothing new has 
 corners of HTTP; only the common case is ours.
 
 Requests on one connection are answered strictly in order: while a reply is held back by a rule's delay,
-the connection is not read and later pipelined requests wait.
+the connection is not read and later pipelined requests wait. Replies leave when the reactor has served
+its current batch of readable connections, as with transport.write(), but in one pass (FastHTTPFactory.
+queue). Sending each reply the moment it is made was measured too: 2-3% less CPU, but the clients fell
+out of step and the signed c8 p99 rose to 11.6 ms.
 """
 
 from __future__ import annotations
@@ -152,13 +155,18 @@ class FastHTTP(protocol.Protocol):
         if close:
             head.append(b"Connection: close\r\n")
         head.append(b"\r\n")
-        self.transport.write(b"".join(head) + reply.body)  # type: ignore[union-attr]
+        data = b"".join(head) + reply.body
         if close:
+            self.factory.flush()  # earlier replies first; loseConnection waits for Twisted's buffer
             self._gone = True
+            self.transport.write(data)  # type: ignore[union-attr]
             self.transport.loseConnection()  # type: ignore[union-attr]
+        else:
+            self.factory.queue(self.transport, data)
 
     def _hand_over(self) -> None:
         """From here on twisted.web's HTTPChannel owns the connection, starting with the unread bytes."""
+        self.factory.flush()  # our replies leave before any of twisted.web's
         channel = self.factory.site.buildProtocol(self.transport.getPeer())  # type: ignore[union-attr]
         self._gone = True
         transport: Any = self.transport
@@ -184,3 +192,39 @@ class FastHTTPFactory(protocol.Factory):
         self.router = router
         self.site = site
         self.reactor = reactor
+        self._pending: list[tuple[Any, bytes]] = []
+
+    def queue(self, transport: Any, data: bytes) -> None:
+        """Replies made while the reactor serves one batch of readable connections leave together, right
+        after it, as transport.write() would send them; but in one pass instead of an epoll registration,
+        an event dispatch and an unregistration per reply (about 15 µs of a signed exchange)."""
+        if not self._pending:
+            self.reactor.callLater(0, self.flush)
+        self._pending.append((transport, data))
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for transport, data in pending:
+            _write_now(transport, data)
+
+
+def _write_now(transport: Any, data: bytes) -> None:
+    """Send straight to the kernel when Twisted holds nothing for this socket; whatever the kernel does not
+    take, and any error (which Twisted then meets and reports as connectionLost), goes through
+    transport.write(), so byte order and error handling stay Twisted's. A transport without these
+    attributes (another reactor, a wrapper) always takes the normal path."""
+    sock = getattr(transport, "socket", None)
+    sent = 0
+    if (
+        sock is not None
+        and getattr(transport, "dataBuffer", None) == b""
+        and getattr(transport, "_tempDataBuffer", None) == []
+        and getattr(transport, "connected", False)
+        and not getattr(transport, "disconnecting", True)
+    ):
+        try:
+            sent = sock.send(data)
+        except OSError:  # EAGAIN, or a dead peer that Twisted will notice on its own write
+            sent = 0
+    if sent < len(data):
+        transport.write(data[sent:] if sent else data)
