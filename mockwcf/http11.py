@@ -192,19 +192,19 @@ class FastHTTPFactory(protocol.Factory):
         self.router = router
         self.site = site
         self.reactor = reactor
-        self._pending: list[tuple[Any, bytes]] = []
+        self._outgoing: list[tuple[Any, bytes]] = []
 
     def queue(self, transport: Any, data: bytes) -> None:
         """Replies made while the reactor serves one batch of readable connections leave together, right
         after it, as transport.write() would send them; but in one pass instead of an epoll registration,
         an event dispatch and an unregistration per reply (about 15 µs of a signed exchange)."""
-        if not self._pending:
+        if not self._outgoing:
             self.reactor.callLater(0, self.flush)
-        self._pending.append((transport, data))
+        self._outgoing.append((transport, data))
 
     def flush(self) -> None:
-        pending, self._pending = self._pending, []
-        for transport, data in pending:
+        outgoing, self._outgoing = self._outgoing, []
+        for transport, data in outgoing:
             _write_now(transport, data)
 
 

@@ -1,4 +1,7 @@
-"""Serving with Twisted: one resource that routes admin, WSDL and SOAP requests to the runtime.
+"""Serving with Twisted: one Router for admin, WSDL and SOAP requests, behind two front ends.
+
+Plain HTTP goes to the lean front end in http11.py, which hands unusual requests to twisted.web; HTTPS
+always goes to twisted.web (MockResource). Both turn their request into a runtime.Request for the Router.
 
 We do not use `spyne.server.twisted` (its server path is the big cost; see service.py), so its two
 Twisted 26 traps (the `twisted.python.constants` import and the bytes request method that makes every
