@@ -110,6 +110,18 @@ def test_wsdl_uses_wcf_actions_and_single_wsdl(mockwcf_server):
         assert addr.get("location") == mockwcf_server.url
 
 
+def _soap12_username_request(action: str) -> tuple[str, str]:
+    """A SOAP 1.2 request with a UsernameToken, wsa:Action and a fresh wsa:MessageID (returned too)."""
+    msg_id = f"urn:uuid:{uuid.uuid4()}"
+    body = wss.envelope(
+        wss.security(wss.username_token(), soap12=True)
+        + f'<a:Action xmlns:a="{ns.WSA10}">{action}</a:Action>'
+        + f'<a:MessageID xmlns:a="{ns.WSA10}">{msg_id}</a:MessageID>',
+        soap12=True,
+    )
+    return msg_id, body
+
+
 @pytest.mark.mockwcf_scenario(SCENARIOS / "wshttp-username-transport.yaml")
 def test_soap12_wshttp_with_addressing_and_relates_to(mockwcf_server):
     with warnings.catch_warnings():
@@ -118,13 +130,7 @@ def test_soap12_wshttp_with_addressing_and_relates_to(mockwcf_server):
     assert client.service.Echo(text="soap12") == "soap12"
     entry = mockwcf_server.assert_accepted()
     assert entry.action == "http://tempuri.org/IEchoService/Echo"
-    msg_id = f"urn:uuid:{uuid.uuid4()}"
-    body = wss.envelope(
-        wss.security(wss.username_token(), soap12=True)
-        + f'<a:Action xmlns:a="{ns.WSA10}">http://tempuri.org/IEchoService/Echo</a:Action>'
-        + f'<a:MessageID xmlns:a="{ns.WSA10}">{msg_id}</a:MessageID>',
-        soap12=True,
-    )
+    msg_id, body = _soap12_username_request("http://tempuri.org/IEchoService/Echo")
     resp = wss.post(mockwcf_server.url, body, soap12=True)
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == ns.CONTENT_TYPE_12
@@ -138,13 +144,7 @@ def test_soap12_wshttp_with_addressing_and_relates_to(mockwcf_server):
 
 @pytest.mark.mockwcf_scenario(SCENARIOS / "wshttp-username-transport.yaml")
 def test_wrong_action_gets_action_not_supported_with_relates_to(mockwcf_server):
-    msg_id = f"urn:uuid:{uuid.uuid4()}"
-    body = wss.envelope(
-        wss.security(wss.username_token(), soap12=True)
-        + f'<a:Action xmlns:a="{ns.WSA10}">http://tempuri.org/IEchoService/Nope</a:Action>'
-        + f'<a:MessageID xmlns:a="{ns.WSA10}">{msg_id}</a:MessageID>',
-        soap12=True,
-    )
+    msg_id, body = _soap12_username_request("http://tempuri.org/IEchoService/Nope")
     resp = wss.post(mockwcf_server.url, body, soap12=True, action="http://tempuri.org/IEchoService/Nope")
     assert resp.status_code == 500
     root = etree.fromstring(resp.content)
