@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.faults import Rejection
 
 _PARSER = etree.XMLParser(
@@ -53,7 +53,7 @@ def parse(data: bytes) -> Envelope:
     head = data[:2048]
     if b"<!DOCTYPE" in head or b"<!ENTITY" in data or b"<\x00!\x00D\x00O\x00C" in head:
         raise Rejection(
-            "MalformedMessage",
+            codes.MalformedMessage,
             "The request contains a DTD or entity declaration; WCF prohibits DTD processing.",
             step="envelope",
             http_status=400,
@@ -62,10 +62,13 @@ def parse(data: bytes) -> Envelope:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise Rejection(
-            "MalformedMessage", f"The request is not well-formed XML: {exc}", step="envelope", http_status=400
+            codes.MalformedMessage,
+            f"The request is not well-formed XML: {exc}",
+            step="envelope",
+            http_status=400,
         ) from None
     if root.getroottree().docinfo.doctype:
-        raise Rejection("MalformedMessage", "DTDs are prohibited.", step="envelope", http_status=400)
+        raise Rejection(codes.MalformedMessage, "DTDs are prohibited.", step="envelope", http_status=400)
     tag = root.tag if isinstance(root.tag, str) else ""
     if tag == ns.q(ns.SOAP11, "Envelope"):
         soap12 = False
@@ -73,7 +76,7 @@ def parse(data: bytes) -> Envelope:
         soap12 = True
     else:
         raise Rejection(
-            "MalformedMessage",
+            codes.MalformedMessage,
             f"The root element is {tag or 'not an element'}, not a SOAP 1.1 or 1.2 Envelope.",
             step="envelope",
             http_status=400,
@@ -86,7 +89,7 @@ def parse(data: bytes) -> Envelope:
         elif child.tag == ns.q(env_ns, "Body") and body is None:
             body = child
     if body is None:
-        raise Rejection("MalformedMessage", "The Envelope has no Body.", step="envelope", http_status=400)
+        raise Rejection(codes.MalformedMessage, "The Envelope has no Body.", step="envelope", http_status=400)
     payload = next((c for c in body if isinstance(c.tag, str)), None)
     env = Envelope(root=root, soap12=soap12, header=header, body=body, payload=payload)
     if header is not None:

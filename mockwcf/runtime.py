@@ -13,6 +13,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from mockwcf import codes
 from mockwcf import envelope as envmod
 from mockwcf.clock import Clock, format_wcf_time
 from mockwcf.faults import FaultSettings, Rejection, Reply, content_type, render, soap_fault
@@ -186,7 +187,7 @@ class Runtime:
             pipeline.receive(ctx)
             if op is None:
                 raise Rejection(
-                    "SFxNoEndpointMatchingContract",
+                    codes.SFxNoEndpointMatchingContract,
                     f"No operation of contract {scenario.service.contract} has the action {action!r}; known: "
                     + ", ".join(sorted(active.by_action)),
                     step="dispatch",
@@ -226,7 +227,7 @@ class Runtime:
             log.error("internal error handling exchange %s:\n%s", entry.id, traceback.format_exc())
             entry.error = f"{type(exc).__name__}: {exc}"
             rej = Rejection(
-                "SFxInternalServerError",
+                codes.SFxInternalServerError,
                 f"mockwcf internal error: {type(exc).__name__}: {exc}",
                 step="server",
             )
@@ -236,7 +237,7 @@ class Runtime:
         limit = scenario.max_received_message_size
         if req.size > limit:
             raise Rejection(
-                "MaxReceivedMessageSizeExceeded",
+                codes.MaxReceivedMessageSizeExceeded,
                 f"The maximum message size quota for incoming messages ({limit}) has been exceeded "
                 f"({req.size} bytes).",
                 step="http",
@@ -247,7 +248,7 @@ class Runtime:
         expected = "application/soap+xml" if scenario.soap12 else "text/xml"
         if media != expected:
             raise Rejection(
-                "ContentTypeMismatch",
+                codes.ContentTypeMismatch,
                 f"Cannot process the message because the content type '{ctype}' was not the expected type "
                 f"'{content_type(scenario.soap12)}'."
                 + (
@@ -267,7 +268,7 @@ class Runtime:
         if env.soap12 != scenario.soap12:
             got, want = ("Soap12", "Soap11") if env.soap12 else ("Soap11", "Soap12")
             raise Rejection(
-                "EncoderEnvelopeVersionMismatch",
+                codes.EncoderEnvelopeVersionMismatch,
                 f"The envelope version of the incoming message ({got}) does not match that of the encoder "
                 f"({want}). Make sure the binding is configured with the same version as the expected messages.",
                 step="envelope",

@@ -25,6 +25,7 @@ from spyne.protocol.soap import Soap11, Soap12
 from spyne.protocol.xml import XmlDocument
 from spyne.util.xml import get_object_as_xml, get_xml_as_object
 
+from mockwcf import codes
 from mockwcf.canonical import c14n, c14n_text, canonical_start
 from mockwcf.faults import Rejection
 from mockwcf.ns import XSI
@@ -152,7 +153,7 @@ def _deserialize(fn: Any, *args: Any) -> Any:
         return fn(*args)
     except (ValidationError, ValueError, TypeError) as exc:
         raise Rejection(
-            "SFxDeserializationFailed1",
+            codes.SFxDeserializationFailed1,
             f"The formatter threw an exception while trying to deserialize the message: {exc}",
             step="dispatch",
         ) from None
@@ -234,7 +235,7 @@ def _scalar(value: Any, name: str) -> Any:
             return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except (ValueError, decimal.InvalidOperation):
         raise Rejection(
-            "SFxDeserializationFailed1",
+            codes.SFxDeserializationFailed1,
             f"The reply value {value!r} cannot be written as {name}.",
             step="dispatch",
         ) from None

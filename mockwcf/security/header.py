@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.envelope import elements, must_understand
 from mockwcf.faults import Rejection
 from mockwcf.security.context import ReceiveContext
@@ -35,7 +35,7 @@ def locate(ctx: ReceiveContext) -> list[etree._Element]:
                 " A wsse:Security header is present but addressed to another actor/role, so WCF ignores it."
             )
         raise Rejection(
-            "UnableToFindSecurityHeaderInMessage",
+            codes.UnableToFindSecurityHeaderInMessage,
             "Security processor was unable to find a security header in the message; this endpoint is "
             f"{_MODE_NAMES[security.kind]} with {security.credential} credentials.{elsewhere}",
             step=STEP,
@@ -52,7 +52,7 @@ def locate(ctx: ReceiveContext) -> list[etree._Element]:
         )
     children = elements(sec)
     if not children:
-        raise Rejection("SecurityHeaderIsEmpty", "Security header is empty.", step=STEP)
+        raise Rejection(codes.SecurityHeaderIsEmpty, "Security header is empty.", step=STEP)
     ctx.record(STEP, "ok", f"wsse:Security with {len(children)} element(s), layout {security.layout}")
     return children
 
@@ -64,13 +64,13 @@ def check_layout(ctx: ReceiveContext, children: list[etree._Element]) -> None:
         return
     if layout == "LaxTimestampFirst" and stamps[0] != 0:
         raise Rejection(
-            "TimestampMustOccurFirstInSecurityHeaderLayout",
+            codes.TimestampMustOccurFirstInSecurityHeaderLayout,
             "The timestamp must occur first in this security header layout.",
             step=STEP,
         )
     if layout == "LaxTimestampLast" and stamps[-1] != len(children) - 1:
         raise Rejection(
-            "TimestampMustOccurLastInSecurityHeaderLayout",
+            codes.TimestampMustOccurLastInSecurityHeaderLayout,
             "The timestamp must occur last in this security header layout.",
             step=STEP,
         )
@@ -102,7 +102,7 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
                 "drop the wsa: headers or their mustUnderstand."
             )
         raise Rejection(
-            "SFxHeaderNotUnderstood",
+            codes.SFxHeaderNotUnderstood,
             f"The header '{qn.localname}' from the namespace '{qn.namespace}' was not understood by the "
             "recipient of this message.",
             step=STEP,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.envelope import elements
 from mockwcf.faults import Rejection
 from mockwcf.security import x509 as x509mod
@@ -66,13 +66,13 @@ def read(keyinfo: etree._Element | None, wss11: bool) -> list[Clause]:
 def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
     kids = elements(str_el)
     if not kids:
-        raise Rejection("CannotReadKeyIdentifier", "wsse:SecurityTokenReference is empty.", step=STEP)
+        raise Rejection(codes.CannotReadKeyIdentifier, "wsse:SecurityTokenReference is empty.", step=STEP)
     child = kids[0]
     if child.tag == _REF:
         uri = child.get("URI", "")
         if not uri.startswith("#"):
             raise Rejection(
-                "CannotReadKeyIdentifier",
+                codes.CannotReadKeyIdentifier,
                 f"wsse:Reference URI {uri!r} is not a local '#id' reference.",
                 step=STEP,
             )
@@ -85,7 +85,7 @@ def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
         if vt == ns.THUMBPRINT_VALUE_TYPE:
             if not wss11:
                 raise Rejection(
-                    "CannotReadKeyIdentifierClause",
+                    codes.CannotReadKeyIdentifierClause,
                     "KeyIdentifier ValueType ThumbprintSHA1 is a WS-Security 1.1 clause; this WSS 1.0 binding "
                     "cannot read it.",
                     step=STEP,
@@ -94,7 +94,7 @@ def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
                 )
             return Clause("thumbprint", raw, vt, shape=f"KeyIdentifier ThumbprintSHA1 {raw.hex()}")
         raise Rejection(
-            "CannotReadKeyIdentifierClause",
+            codes.CannotReadKeyIdentifierClause,
             f"KeyIdentifier ValueType {vt!r} is not one WCF reads.",
             step=STEP,
         )
@@ -102,7 +102,7 @@ def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
         found = _read_x509data(child, direct=False)
         return found[0]
     raise Rejection(
-        "CannotReadKeyIdentifierClause",
+        codes.CannotReadKeyIdentifierClause,
         f"wsse:SecurityTokenReference holds {etree.QName(child).localname}, which WCF cannot read.",
         step=STEP,
     )
@@ -115,14 +115,14 @@ def _read_x509data(x509data: etree._Element, direct: bool) -> list[Clause]:
         # (RS IM/Tokens/WSSecurityJan2004.cs X509IssuerSerialStrEntry): anything else is an XmlException.
         if not kids or kids[0].tag != _ISSUER_SERIAL:
             raise Rejection(
-                "CannotReadKeyIdentifierClause",
+                codes.CannotReadKeyIdentifierClause,
                 "Inside wsse:SecurityTokenReference, ds:X509Data must hold ds:X509IssuerSerial.",
                 step=STEP,
             )
         if len(kids) > 1:
             extra = ", ".join(etree.QName(k).localname for k in kids[1:])
             raise Rejection(
-                "MessageSecurityVerificationFailed",
+                codes.MessageSecurityVerificationFailed,
                 f"The STR's ds:X509Data holds X509IssuerSerial followed by {extra}; WCF's reader expects "
                 "</X509Data> right after X509IssuerSerial and fails with an XmlException (this is the shape "
                 "zeep's Signature plugin sends). Even without the extra element an IssuerSerial reference "
@@ -138,7 +138,7 @@ def _read_x509data(x509data: etree._Element, direct: bool) -> list[Clause]:
             serial = k.find(_SERIAL)
             if name is None or serial is None:
                 raise Rejection(
-                    "MessageSecurityVerificationFailed",
+                    codes.MessageSecurityVerificationFailed,
                     "ds:X509IssuerSerial needs X509IssuerName and X509SerialNumber.",
                     step=STEP,
                 )
@@ -155,7 +155,7 @@ def _read_x509data(x509data: etree._Element, direct: bool) -> list[Clause]:
                 cert = x509mod.certificate_from_der(base64.b64decode("".join((k.text or "").split())))
             except (ValueError, binascii.Error):
                 raise Rejection(
-                    "InvalidX509RawData", "ds:X509Certificate is not a certificate.", step=STEP
+                    codes.InvalidX509RawData, "ds:X509Certificate is not a certificate.", step=STEP
                 ) from None
             clauses.append(Clause("raw", cert, shape="ds:X509Certificate (raw certificate data)"))
         elif k.tag == _X509SKI:
@@ -174,7 +174,7 @@ def _decode(text: str, encoding: str | None) -> bytes:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise Rejection(
-            "CannotReadKeyIdentifier", f"KeyIdentifier value {value!r} does not decode.", step=STEP
+            codes.CannotReadKeyIdentifier, f"KeyIdentifier value {value!r} does not decode.", step=STEP
         ) from None
 
 
@@ -206,7 +206,7 @@ def resolve(ctx: ReceiveContext, clauses: list[Clause], tokens: list[Token], whi
     """Find the signing token; raise WCF's codes for a missing or unresolvable KeyInfo."""
     if not clauses:
         raise Rejection(
-            "NoKeyInfoInSignatureToFindVerificationToken",
+            codes.NoKeyInfoInSignatureToFindVerificationToken,
             "The signature has no ds:KeyInfo (or an empty one), so WCF cannot find the verification token.",
             step=STEP,
         )
@@ -223,7 +223,7 @@ def resolve(ctx: ReceiveContext, clauses: list[Clause], tokens: list[Token], whi
     hint = None
     if any(c.kind == "raw" for c in clauses):
         raise Rejection(
-            "MessageSecurityVerificationFailed",
+            codes.MessageSecurityVerificationFailed,
             f"KeyInfo carries the certificate itself ({keyinfo}); WCF may build a key from it but the token was "
             "never authenticated from the security header, so processing fails with a generic error.",
             step=STEP,
@@ -241,7 +241,7 @@ def resolve(ctx: ReceiveContext, clauses: list[Clause], tokens: list[Token], whi
             'certificate in a wsse:BinarySecurityToken and point KeyInfo at it with wsse:Reference URI="#id".'
         )
     raise Rejection(
-        "UnableToResolveKeyInfoForVerifyingSignature",
+        codes.UnableToResolveKeyInfoForVerifyingSignature,
         f"Cannot resolve KeyInfo for verifying signature: KeyInfo '{keyinfo}', available tokens "
         f"'{which} resolver: {available}'.",
         step=STEP,

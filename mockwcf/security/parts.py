@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
 from mockwcf.security.context import ReceiveContext
@@ -36,7 +36,7 @@ def check_header_targets(ctx: ReceiveContext) -> None:
         elif ts.element.get("Id") and not ts.id:
             strict_note = " It has a plain Id attribute; WCF finds the Timestamp by wsu:Id only."
         raise Rejection(
-            "RequiredSecurityHeaderElementNotSigned",
+            codes.RequiredSecurityHeaderElementNotSigned,
             f"The security header element 'Timestamp' with the '{ts.id or ts.element.get('Id') or ''}' id must "
             "be signed." + strict_note,
             step=STEP,
@@ -54,7 +54,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
             return None
         if value in seen:
             raise Rejection(
-                "DuplicateIdInMessageToBeVerified",
+                codes.DuplicateIdInMessageToBeVerified,
                 f"The '{value}' id occurred twice in the message that is supplied for verification "
                 f"({seen[value]} and {what}).",
                 step=STEP,
@@ -80,7 +80,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
                 signed = True
             if qn.namespace == ns.WSA10 and qn.localname in required_headers and not signed:
                 raise Rejection(
-                    "RequiredMessagePartNotSignedNs",
+                    codes.RequiredMessagePartNotSignedNs,
                     f"The '{qn.localname}', '{qn.namespace}' required message part was not signed.",
                     step=STEP,
                     hint="On this binding every WS-Addressing header you send must be signed: give it a wsu:Id "
@@ -101,14 +101,14 @@ def protection_pass(ctx: ReceiveContext) -> None:
         else:
             why = f" No primary-signature reference points at its wsu:Id '{body_id}'."
         raise Rejection(
-            "RequiredMessagePartNotSignedNs",
+            codes.RequiredMessagePartNotSignedNs,
             f"The 'Body', '{env.env_ns}' required message part was not signed.{why}",
             step=STEP,
         )
     for _sig, ref in ctx.pending_references:
         if not ref.verified:
             raise Rejection(
-                "UnableToResolveReferenceUriForSignature",
+                codes.UnableToResolveReferenceUriForSignature,
                 f"Cannot resolve reference URI '{ref.uri}' in signature to compute digest: no security header "
                 "element, SOAP header or Body carries that wsu:Id.",
                 step=STEP,
@@ -130,7 +130,7 @@ def check_transport_to(ctx: ReceiveContext) -> None:
             check_digest(sig, ref, to)
             return
     raise Rejection(
-        "UnsignedToHeaderInTransportSecuredMessage",
+        codes.UnsignedToHeaderInTransportSecuredMessage,
         "The message received over Transport security has unsigned 'To' header.",
         step=STEP,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.faults import Rejection
 from mockwcf.security import header, parts, signature, timestamp, tokens
 from mockwcf.security.context import ReceiveContext
@@ -43,7 +43,9 @@ def receive(ctx: ReceiveContext) -> None:
         parts.protection_pass(ctx)
         if ctx.primary_signature is None:
             raise Rejection(
-                "RequiredSignatureMissing", "The signature must be in the security header.", step="signature"
+                codes.RequiredSignatureMissing,
+                "The signature must be in the security header.",
+                step="signature",
             )
     elif security.credential == "Certificate":
         parts.check_transport_to(ctx)
@@ -52,7 +54,7 @@ def receive(ctx: ReceiveContext) -> None:
         _replay(ctx)
     if security.kind == "message" and security.include_timestamp and ctx.timestamp is None:
         raise Rejection(
-            "RequiredTimestampMissingInSecurityHeader",
+            codes.RequiredTimestampMissingInSecurityHeader,
             "Required timestamp missing in security header.",
             step="timestamp",
         )
@@ -65,19 +67,19 @@ def _read_element(ctx: ReceiveContext, el: etree._Element) -> None:
         timestamp.read(ctx, el)
     elif tag in _ENCRYPTED:
         raise Rejection(
-            "EncryptionNotExpected",
+            codes.EncryptionNotExpected,
             "Encryption not expected for this message: the binding's protectionLevel is Sign.",
             step="encryption",
         )
     elif tag == _ENCRYPTED_KEY:
         raise Rejection(
-            "UnableToResolveKeyInfoForUnwrappingToken",
+            codes.UnableToResolveKeyInfoForUnwrappingToken,
             "Cannot resolve KeyInfo for unwrapping key: this Sign-only binding has no wrapping token.",
             step="encryption",
         )
     elif tag == _SIGCONF:
         raise Rejection(
-            "SignatureConfirmationsNotExpected",
+            codes.SignatureConfirmationsNotExpected,
             "Signature confirmation is not expected in the security header of a request.",
             step="header",
         )
@@ -118,7 +120,7 @@ def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
     primaries = [s for s in sigs if not (len(s.references) == 1 and s.references[0].target_id in sig_ids)]
     if len(primaries) > 1:
         raise Rejection(
-            "AtMostOnePrimarySignatureInReceiveSecurityHeader",
+            codes.AtMostOnePrimarySignatureInReceiveSecurityHeader,
             f"Only one primary signature is allowed in a security header; found {len(primaries)}.",
             step="signature",
         )
@@ -132,13 +134,13 @@ def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
 def _replay(ctx: ReceiveContext) -> None:
     if ctx.timestamp is None:
         raise Rejection(
-            "NoTimestampAvailableInSecurityHeaderToDoReplayDetection",
+            codes.NoTimestampAvailableInSecurityHeaderToDoReplayDetection,
             "No timestamp is available in the security header to do replay detection.",
             step="replay",
         )
     if ctx.primary_signature_value is None:
         raise Rejection(
-            "NoSignatureAvailableInSecurityHeaderToDoReplayDetection",
+            codes.NoSignatureAvailableInSecurityHeaderToDoReplayDetection,
             "No signature is available in the security header to provide the nonce for replay detection.",
             step="replay",
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
+from mockwcf import codes
 from mockwcf.faults import Rejection
 
 STEP = "replay"
@@ -34,7 +35,7 @@ class ReplayCache:
         self._purge(now)
         if value in self._entries:
             raise Rejection(
-                "InvalidOrReplayedNonce",
+                codes.InvalidOrReplayedNonce,
                 "The nonce is invalid or replayed: this primary SignatureValue was accepted before within "
                 f"the replay window ({int(self.lifetime.total_seconds())} s).",
                 step=STEP,

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.canonical import c14n
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
@@ -103,7 +103,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
     si, sv, key_info = _pick(element, _SIGNED_INFO, _SIGNATURE_VALUE, _KEY_INFO)
     if si is None or sv is None:
         raise Rejection(
-            "MessageSecurityVerificationFailed",
+            codes.MessageSecurityVerificationFailed,
             "ds:Signature needs ds:SignedInfo and ds:SignatureValue.",
             step=STEP,
         )
@@ -120,7 +120,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
     c14n_method = cm.get("Algorithm", "") if cm is not None else ""
     if c14n_method not in _ALLOWED_TRANSFORMS:
         raise Rejection(
-            "UnsupportedTransformAlgorithm",
+            codes.UnsupportedTransformAlgorithm,
             f"CanonicalizationMethod {c14n_method!r} is not exclusive c14n; WCF supports only {ns.EXC_C14N}.",
             step=STEP,
         )
@@ -130,7 +130,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
         value = base64.b64decode("".join((sv.text or "").split()), validate=True)
     except (binascii.Error, ValueError):
         raise Rejection(
-            "MessageSecurityVerificationFailed", "SignatureValue is not base64.", step=STEP
+            codes.MessageSecurityVerificationFailed, "SignatureValue is not base64.", step=STEP
         ) from None
     clauses = keyinfo.read(key_info, ctx.scenario.security.wss11)
     return ParsedSignature(
@@ -152,7 +152,7 @@ def _read_reference(ref: etree._Element) -> Reference:
         tlist = [t for t in transforms_el if t.tag == _TRANSFORM]
         if not tlist:
             raise Rejection(
-                "AtLeastOneTransformRequired",
+                codes.AtLeastOneTransformRequired,
                 f"Reference {ref.get('URI')!r} has an empty ds:Transforms.",
                 step=STEP,
             )
@@ -161,7 +161,7 @@ def _read_reference(ref: etree._Element) -> Reference:
             if alg not in _ALLOWED_TRANSFORMS:
                 what = "the STR-Transform (not emulated by mockwcf)" if alg == ns.STR_TRANSFORM else repr(alg)
                 raise Rejection(
-                    "UnsupportedTransformAlgorithm",
+                    codes.UnsupportedTransformAlgorithm,
                     f"Reference {ref.get('URI')!r} uses transform {what}; WCF accepts exclusive c14n "
                     "(with or without comments) and the STR-Transform only.",
                     step=STEP,
@@ -171,7 +171,7 @@ def _read_reference(ref: etree._Element) -> Reference:
         digest_value = base64.b64decode("".join((dv.text or "").split()) if dv is not None else "")
     except (binascii.Error, ValueError):
         raise Rejection(
-            "MessageSecurityVerificationFailed", "A DigestValue is not base64.", step=STEP
+            codes.MessageSecurityVerificationFailed, "A DigestValue is not base64.", step=STEP
         ) from None
     uri = ref.get("URI", "")
     return Reference(
@@ -190,13 +190,13 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
     key = token.cert.public_key() if token.cert is not None else None
     if not isinstance(key, rsa.RSAPublicKey):
         raise Rejection(
-            "PublicKeyNotRSA",
+            codes.PublicKeyNotRSA,
             f"The signing token {token.label()} has no RSA public key; the asymmetric suites sign with RSA.",
             step=STEP,
         )
     if not 1024 <= key.key_size <= 4096:
         raise Rejection(
-            "SuiteDoesNotAcceptAlgorithm",
+            codes.SuiteDoesNotAcceptAlgorithm,
             f"RSA key size {key.key_size} is outside the suite's 1024-4096 bits.",
             step=STEP,
         )
@@ -204,7 +204,7 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
     want_sig, want_digest = SUITES[suite]
     if sig.method != want_sig:
         raise Rejection(
-            "SuiteDoesNotAcceptAlgorithm",
+            codes.SuiteDoesNotAcceptAlgorithm,
             f"The algorithm '{sig.method}' is not accepted for operation 'Signature' by algorithm suite "
             f"{suite} (it takes {want_sig}).",
             step=STEP,
@@ -214,7 +214,7 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
         key.verify(sig.value, signed_info, padding.PKCS1v15(), _SIG_HASHES[sig.method]())
     except InvalidSignature:
         raise Rejection(
-            "SignatureVerificationFailed",
+            codes.SignatureVerificationFailed,
             f"The SignatureValue does not verify with the key of {token.label()} over the exclusive-c14n "
             f"SignedInfo. {crosscheck.second_opinion(sig.element, token.cert, len(sig.references))}",
             step=STEP,
@@ -222,7 +222,7 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
     for ref in sig.references:
         if ref.digest_method != want_digest:
             raise Rejection(
-                "SuiteDoesNotAcceptAlgorithm",
+                codes.SuiteDoesNotAcceptAlgorithm,
                 f"The algorithm '{ref.digest_method}' is not accepted for operation 'Digest' by algorithm suite "
                 f"{suite} (it takes {want_digest}).",
                 step=STEP,
@@ -262,7 +262,7 @@ def check_digest(sig: ParsedSignature, ref: Reference, target: etree._Element) -
             digest_input = c14n(data, alg, prefixes)
     else:
         raise Rejection(
-            "MessageSecurityVerificationFailed",
+            codes.MessageSecurityVerificationFailed,
             f"Reference {ref.uri!r} has no transforms (WCF: EmptyTransformChainNotSupported).",
             step=STEP,
         )
@@ -271,7 +271,7 @@ def check_digest(sig: ParsedSignature, ref: Reference, target: etree._Element) -
         local = etree.QName(target).localname
         cert = sig.token.cert if sig.token is not None else None
         raise Rejection(
-            "DigestVerificationFailedForReference",
+            codes.DigestVerificationFailedForReference,
             f"Digest verification failed for Reference '{ref.uri}' ({local}): the element was changed after "
             f"signing or canonicalized differently. {crosscheck.second_opinion(sig.element, cert, len(sig.references))}",
             step=STEP,
@@ -297,7 +297,7 @@ def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     expects_endorsing = security.kind == "twmc" and security.credential == "Certificate"
     if not expects_endorsing:
         raise Rejection(
-            "SupportingTokenSignaturesNotExpected",
+            codes.SupportingTokenSignaturesNotExpected,
             "The header carries a supporting (endorsing) ds:Signature but this binding expects none"
             + (
                 " (TransportWithMessageCredential UserName: the UsernameToken alone authenticates)."
@@ -308,7 +308,7 @@ def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
         )
     if security.kind == "twmc" and ctx.timestamp is None:
         raise Rejection(
-            "SigningWithoutPrimarySignatureRequiresTimestamp",
+            codes.SigningWithoutPrimarySignatureRequiresTimestamp,
             "An endorsing signature without a primary signature must sign the Timestamp, and there is none "
             "before it.",
             step=STEP,
@@ -316,7 +316,7 @@ def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     token = verify(ctx, sig, ctx.tokens, "universal")
     if ctx.timestamp is not None and ctx.timestamp.id and ctx.timestamp.id not in ctx.verified_ids:
         raise Rejection(
-            "RequiredSecurityHeaderElementNotSigned",
+            codes.RequiredSecurityHeaderElementNotSigned,
             f"The security header element 'Timestamp' with the '{ctx.timestamp.id}' id must be signed by the "
             "endorsing signature.",
             step=STEP,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.clock import format_timespan, format_wcf_time
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
@@ -25,14 +25,14 @@ def read(ctx: ReceiveContext, element: etree._Element) -> None:
     """Read one Timestamp child of the header and validate it at once, as WCF's ReadTimestamp does."""
     if ctx.timestamp is not None:
         raise Rejection(
-            "DuplicateTimestampInSecurityHeader",
+            codes.DuplicateTimestampInSecurityHeader,
             "The security header holds a second wsu:Timestamp.",
             step=STEP,
         )
     children = elements(element)
     if not children or children[0].tag != _CREATED:
         raise Rejection(
-            "MessageSecurityVerificationFailed",
+            codes.MessageSecurityVerificationFailed,
             "wsu:Timestamp must start with wsu:Created (WCF's reader fails on a missing Created with an XML error).",
             step=STEP,
         )
@@ -41,14 +41,14 @@ def read(ctx: ReceiveContext, element: etree._Element) -> None:
     if len(children) > 1:
         if children[1].tag != _EXPIRES or len(children) > 2:
             raise Rejection(
-                "MessageSecurityVerificationFailed",
+                codes.MessageSecurityVerificationFailed,
                 "wsu:Timestamp may hold only wsu:Created and then wsu:Expires.",
                 step=STEP,
             )
         expires = _parse_time(children[1].text, "Expires")
     if expires is not None and created > expires:
         raise Rejection(
-            "CreationTimeUtcIsAfterExpiryTime",
+            codes.CreationTimeUtcIsAfterExpiryTime,
             f"Created {created:%Y-%m-%dT%H:%M:%S.%fZ} is after Expires {expires:%Y-%m-%dT%H:%M:%S.%fZ} "
             "(WCF: 'Creation time must be before expiration time.').",
             step=STEP,
@@ -67,21 +67,21 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
     expires = ts.expires
     if expires is not None and ts.created >= expires:
         raise Rejection(
-            "TimeStampHasCreationAheadOfExpiry",
+            codes.TimeStampHasCreationAheadOfExpiry,
             f"The security timestamp is invalid because its creation time ('{_fmt(ts.created)}') is greater "
             f"than or equal to its expiration time ('{_fmt(expires)}').",
             step=STEP,
         )
     if expires is not None and expires <= now - skew:
         raise Rejection(
-            "TimeStampHasExpiryTimeInPast",
+            codes.TimeStampHasExpiryTimeInPast,
             f"The security timestamp is stale because its expiration time ('{_fmt(expires)}') is in the past. "
             f"Current time is '{_fmt(now)}' and allowed clock skew is '{format_timespan(skew)}'.",
             step=STEP,
         )
     if ts.created >= now + skew:
         raise Rejection(
-            "TimeStampHasCreationTimeInFuture",
+            codes.TimeStampHasCreationTimeInFuture,
             f"The security timestamp is invalid because its creation time ('{_fmt(ts.created)}') is in the "
             f"future. Current time is '{_fmt(now)}' and allowed clock skew is '{format_timespan(skew)}'. "
             f"The client's clock is {_ahead(ts.created - now)} ahead of the server's.",
@@ -89,7 +89,7 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
         )
     if ts.created <= now - (ttl + skew):
         raise Rejection(
-            "TimeStampWasCreatedTooLongAgo",
+            codes.TimeStampWasCreatedTooLongAgo,
             f"The security timestamp is stale because its creation time ('{_fmt(ts.created)}') is too far "
             f"back in the past. Current time is '{_fmt(now)}', maximum timestamp lifetime is "
             f"'{format_timespan(ttl)}' and allowed clock skew is '{format_timespan(skew)}'.",
@@ -104,7 +104,7 @@ def _parse_time(text: str | None, what: str) -> datetime:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise Rejection(
-            "MessageSecurityVerificationFailed",
+            codes.MessageSecurityVerificationFailed,
             f"wsu:{what} {value!r} is not an xs:dateTime.",
             step=STEP,
         ) from None

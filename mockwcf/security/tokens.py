@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.envelope import WSU_ID
 from mockwcf.faults import Rejection
 from mockwcf.security import username, x509
@@ -33,7 +33,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> Token:
         ctx.record(x509.STEP, "ok", f"certificate {x509.describe(cert)} accepted ({ctx.runtime.trust.mode})")
     else:
         raise Rejection(
-            "CannotReadToken",
+            codes.CannotReadToken,
             f"Cannot read the token from the '{qn.localname}' element with the '{qn.namespace}' namespace: "
             "it is not a token type this binding's serializer knows.",
             step=STEP,
@@ -56,7 +56,7 @@ def _role_for(ctx: ReceiveContext, kind: str) -> str:
         return "supporting"
     token_type = {"UserName": "UserNameSecurityToken", "X509": "X509SecurityToken"}[kind]
     raise Rejection(
-        "UnableToFindTokenAuthenticator",
+        codes.UnableToFindTokenAuthenticator,
         f"Cannot find a token authenticator for the 'System.IdentityModel.Tokens.{token_type}' token type. Tokens "
         "of that type cannot be accepted according to current security settings.",
         step=STEP,
@@ -80,7 +80,7 @@ def verify_supporting(ctx: ReceiveContext) -> None:
                 kind
             ]
             raise Rejection(
-                "SupportingTokenNotProvided",
+                codes.SupportingTokenNotProvided,
                 f"A supporting token that satisfies parameters '{what}' and attachment mode '{attachment}' was not "
                 "provided.",
                 step=STEP,
@@ -93,13 +93,13 @@ def verify_supporting(ctx: ReceiveContext) -> None:
         token = found[0]
         if attachment == "signed" and security.kind == "message" and not token.signed:
             raise Rejection(
-                "SupportingTokenIsNotSigned",
+                codes.SupportingTokenIsNotSigned,
                 f"The supporting token {token.label()} was not signed as part of the primary signature.",
                 step=STEP,
             )
         if attachment == "endorsing" and not token.endorsing:
             raise Rejection(
-                "SupportingTokenIsNotEndorsing",
+                codes.SupportingTokenIsNotEndorsing,
                 f"The supporting token {token.label()} did not endorse the primary signature "
                 "(SupportingTokenIsNotEndorsing): nothing in the header was signed with its key.",
                 step=STEP,

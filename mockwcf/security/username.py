@@ -11,7 +11,7 @@ import hmac
 
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
 from mockwcf.security.context import ReceiveContext, Token
@@ -26,7 +26,7 @@ def read(ctx: ReceiveContext, element: etree._Element, role: str) -> Token:
     children = elements(element)
     if not children or children[0].tag != _USERNAME:
         raise Rejection(
-            "MessageSecurityVerificationFailed",
+            codes.MessageSecurityVerificationFailed,
             "wsse:UsernameToken must start with wsse:Username (WCF's reader fails with an XML error).",
             step=STEP,
         )
@@ -37,7 +37,7 @@ def read(ctx: ReceiveContext, element: etree._Element, role: str) -> Token:
             ptype = child.get("Type")
             if ptype not in (None, "", ns.PASSWORD_TEXT):
                 raise Rejection(
-                    "UnsupportedPasswordType",
+                    codes.UnsupportedPasswordType,
                     f"The '{ptype}' username token has an unsupported password type; WCF accepts PasswordText only.",
                     step=STEP,
                     hint="Send the password as PasswordText (zeep: UsernameToken(user, password) without "
@@ -46,13 +46,13 @@ def read(ctx: ReceiveContext, element: etree._Element, role: str) -> Token:
             password = child.text or ""
         elif child.tag not in _SKIPPED:
             raise Rejection(
-                "MessageSecurityVerificationFailed",
+                codes.MessageSecurityVerificationFailed,
                 f"Unexpected element {child.tag} inside wsse:UsernameToken.",
                 step=STEP,
             )
     if not username:
         raise Rejection(
-            "UserNameCannotBeEmpty",
+            codes.UserNameCannotBeEmpty,
             "The UsernameToken's Username is empty (WCF: 'There was an error deserializing the security token XML.').",
             step=STEP,
         )
@@ -62,7 +62,7 @@ def read(ctx: ReceiveContext, element: etree._Element, role: str) -> Token:
             "unknown user" if expected is None else ("no password" if password is None else "wrong password")
         )
         raise Rejection(
-            "UserNameAuthenticationFailed",
+            codes.UserNameAuthenticationFailed,
             f"The credentials for user '{username}' were not accepted ({why}).",
             step=STEP,
         )

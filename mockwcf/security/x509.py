@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.faults import Rejection
 
 STEP = "x509"
@@ -60,7 +60,7 @@ def read_bst_value(value_type: str | None, encoding: str | None, text: str) -> x
 def _decode_bst(value_type: str | None, encoding: str | None, text: str) -> x509.Certificate:
     if value_type != ns.X509V3:
         raise Rejection(
-            "CannotReadToken",
+            codes.CannotReadToken,
             f"Cannot read the BinarySecurityToken with ValueType {value_type!r}: WCF reads X.509 tokens only "
             f"with ValueType exactly {ns.X509V3!r}.",
             step=STEP,
@@ -73,13 +73,13 @@ def _decode_bst(value_type: str | None, encoding: str | None, text: str) -> x509
             raw = binascii.unhexlify(raw_text)
         else:
             raise Rejection(
-                "UnknownEncodingInBinarySecurityToken",
+                codes.UnknownEncodingInBinarySecurityToken,
                 f"EncodingType {encoding!r} is not Base64Binary or HexBinary.",
                 step=STEP,
             )
     except (binascii.Error, ValueError):
         raise Rejection(
-            "InvalidX509RawData",
+            codes.InvalidX509RawData,
             "The BinarySecurityToken text does not decode with its EncodingType.",
             step=STEP,
         ) from None
@@ -87,7 +87,7 @@ def _decode_bst(value_type: str | None, encoding: str | None, text: str) -> x509
         return certificate_from_der(raw)
     except ValueError:
         raise Rejection(
-            "InvalidX509RawData",
+            codes.InvalidX509RawData,
             f"The {len(raw)} decoded bytes of the BinarySecurityToken are not a DER X.509 certificate.",
             step=STEP,
         ) from None
@@ -219,7 +219,7 @@ def _validate(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> li
 def _peer(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> list[x509.Certificate]:
     if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
         raise Rejection(
-            "X509InvalidUsageTime",
+            codes.X509InvalidUsageTime,
             f"The X.509 certificate {describe(cert)} usage time is invalid: the server time {now:%Y-%m-%d %H:%M:%S}Z "
             f"is not between NotBefore {cert.not_valid_before_utc:%Y-%m-%d %H:%M:%S}Z and NotAfter "
             f"{cert.not_valid_after_utc:%Y-%m-%d %H:%M:%S}Z.",
@@ -227,7 +227,7 @@ def _peer(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> list[x
         )
     if not any(p == cert for p in trust.people):
         raise Rejection(
-            "X509IsNotInTrustedStore",
+            codes.X509IsNotInTrustedStore,
             f"The X.509 certificate {describe(cert)} is not in the trusted people store "
             "(credentials.clientCertificate.trustedPeople).",
             step=STEP,
@@ -275,7 +275,7 @@ def _chain(cert: x509.Certificate, trust: TrustSettings, now: datetime) -> list[
         )
     if problems or not anchored:
         raise Rejection(
-            "X509ChainBuildFail",
+            codes.X509ChainBuildFail,
             f"The X.509 certificate {describe(cert)} chain building failed. The certificate that was used has a "
             "trust chain that cannot be verified. " + " ".join(problems),
             step=STEP,
