@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("validate", help="check scenario files; errors name file:line: key")
     p.add_argument("files", nargs="+")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the binding model each scenario compiles to, in WCF's names",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("verify", help="run one captured request through a scenario offline")
@@ -107,7 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - a bind error is a user error: say it plainly
         print(f"mockwcf: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    scheme = "https" if (args.tls or scenario.security.https) else "http"
+    scheme = "https" if (args.tls or scenario.binding.https) else "http"
     actual = port.getHost().port
 
     def announce() -> None:
@@ -123,17 +128,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from mockwcf.binding.explain import explain
     from mockwcf.scenario import ScenarioError, load
 
+    failed = False
     for f in args.files:
         try:
-            load(f)
+            scenario = load(f)
         except ScenarioError as exc:
             for line in exc.lines():
                 print(line, file=sys.stderr)
-            return 1
+            failed = True
+            continue
         print(f"{f}: ok")
-    return 0
+        if args.explain:
+            print(explain(scenario.binding))
+    return 1 if failed else 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

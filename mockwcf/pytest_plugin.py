@@ -56,7 +56,7 @@ class _Servers:
         self.servers: dict[bool, MockServer] = {}
 
     def for_scenario(self, scenario: Scenario) -> MockServer:
-        https = scenario.security.https
+        https = scenario.binding.https
         srv = self.servers.get(https)
         if srv is None:
             port = self.port + (1 if https and self.port else 0)

@@ -18,12 +18,12 @@ from mockwcf import envelope as envmod
 from mockwcf.clock import Clock, format_wcf_time
 from mockwcf.faults import FaultSettings, Rejection, Reply, content_type, render, soap_fault
 from mockwcf.journal import Entry, Journal
+from mockwcf.node import Node
 from mockwcf.rules import RuleBook
 from mockwcf.scenario import Operation, Scenario
 from mockwcf.security import header as header_step
 from mockwcf.security import pipeline
 from mockwcf.security.context import ReceiveContext
-from mockwcf.security.replay import ReplayCache
 from mockwcf.security.respond import ResponseSecurity
 from mockwcf.security.x509 import TrustSettings, load_pem_certificate
 from mockwcf.service import Contract
@@ -60,6 +60,7 @@ class Active:
     rules: RuleBook
     by_action: dict[str, Operation]
     by_name: dict[str, Operation]
+    nodes: list[Node]
     wsdl_cache: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -71,7 +72,6 @@ class Runtime:
         self.second_opinion = False  # `mockwcf verify --signxml`: signxml re-checks accepted signatures too
         self._round_robin = itertools.count()
         self.active = self._build(scenario)
-        self._replay: dict[int, ReplayCache] = {}
         self._apply_clock(scenario)
 
     # -- scenario lifecycle -------------------------------------------------------------------
@@ -91,6 +91,7 @@ class Runtime:
             rules=RuleBook(scenario.rules),
             by_action=scenario.service.by_action(),
             by_name={op.name: op for op in scenario.service.operations},
+            nodes=[Node(i, trust, scenario.binding.settings) for i in range(1, scenario.farm_nodes + 1)],
         )
 
     def switch(self, scenario: Scenario) -> None:
@@ -106,7 +107,8 @@ class Runtime:
     def reset(self) -> None:
         """Admin `reset`: journal, replay caches, sessions and rule counters."""
         self.journal.clear()
-        self._replay.clear()
+        for node in self.active.nodes:
+            node.reset()
         self.active.rules.reset()
 
     @property
@@ -117,13 +119,8 @@ class Runtime:
     def trust(self) -> TrustSettings:
         return self.active.trust
 
-    def replay_cache(self, node: int) -> ReplayCache:
-        cache = self._replay.get(node)
-        if cache is None:
-            s = self.scenario.settings
-            cache = ReplayCache(s.replay_window + 2 * s.max_clock_skew, s.replay_cache_size)
-            self._replay[node] = cache
-        return cache
+    def node(self, index: int) -> Node:
+        return self.active.nodes[index - 1]
 
     # -- WSDL -----------------------------------------------------------------------------------
 
@@ -183,7 +180,9 @@ class Runtime:
             answer, delay = self._apply_rules("receive", entry, fs, env, node, None)
             if answer is not None:
                 return self._finish(entry, answer)
-            ctx = ReceiveContext(scenario=scenario, runtime=self, env=env, now=now, node=node)
+            ctx = ReceiveContext(
+                scenario, scenario.binding, self.node(node), env, now, second_opinion=self.second_opinion
+            )
             pipeline.receive(ctx)
             if op is None:
                 raise Rejection(
@@ -192,7 +191,7 @@ class Runtime:
                     + ", ".join(sorted(active.by_action)),
                     step="dispatch",
                 )
-            header_step.check_must_understand(ctx, security_processed=scenario.security.secured)
+            header_step.check_must_understand(ctx, security_processed=scenario.binding.message_security)
             answer, more = self._apply_rules("dispatch", entry, fs, env, node, ctx)
             delay += more
             if answer is not None:

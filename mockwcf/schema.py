@@ -32,6 +32,7 @@ SECURITY_MODES = ("None", "Transport", "Message", "TransportWithMessageCredentia
 CREDENTIAL_TYPES = ("None", "UserName", "Certificate", "Windows", "IssuedToken")
 AUTH_MODES = (
     "MutualCertificate",
+    "MutualCertificateDuplex",
     "UserNameOverTransport",
     "CertificateOverTransport",
     "UserNameForCertificate",
@@ -223,6 +224,17 @@ SCHEMA = F(
                             "bool",
                             "Run TransportWithMessageCredential over plain HTTP (WCF's AllowInsecureTransport).",
                             False,
+                        ),
+                        "messageProtectionOrder": F(
+                            "enum",
+                            "Message security: the order of signing and encryption (WCF default "
+                            "SignBeforeEncryptAndEncryptSignature).",
+                            None,
+                            (
+                                "SignBeforeEncrypt",
+                                "SignBeforeEncryptAndEncryptSignature",
+                                "EncryptBeforeSign",
+                            ),
                         ),
                         "requireSignatureConfirmation": F(
                             "bool", "Send SignatureConfirmation in responses (WSS 1.1).", DERIVED

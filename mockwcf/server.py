@@ -176,7 +176,7 @@ def tls_context(scenario: Scenario) -> Any:
 def listen(runtime: Runtime, host: str, port: int, tls: bool = False) -> Any:
     """Start listening; returns the Twisted port (its getHost().port is the real port for port 0)."""
     scenario = runtime.scenario
-    use_tls = tls or scenario.security.https
+    use_tls = tls or scenario.binding.https
     router = Router(runtime, https=use_tls)
     # SOAP bodies are never HTML forms: no form parsing, which runs the email package's Content-Type
     # parser on every POST (about 70 µs a request).

@@ -70,7 +70,7 @@ class MockServer:
         scenario = scenario or load_builtin()
         runtime = Runtime(scenario)
         listening = _call(server.listen, runtime, host, port)
-        scheme = "https" if scenario.security.https else "http"
+        scheme = "https" if scenario.binding.https else "http"
         return cls(runtime, host, listening.getHost().port, scheme, listening)
 
     def stop(self) -> None:
@@ -100,7 +100,7 @@ class MockServer:
             scenario = load_dict(scenario, base_dir)
         elif not isinstance(scenario, Scenario):
             scenario = load(scenario)
-        if scenario.security.https != (self.scheme == "https"):
+        if scenario.binding.https != (self.scheme == "https"):
             raise ValueError(
                 "this server was started for "
                 + ("HTTPS" if self.scheme == "https" else "plain HTTP")

@@ -12,6 +12,12 @@ from lxml import etree
 from spyne.interface.wsdl import Wsdl11
 
 from mockwcf import ns
+from mockwcf.binding.model import (
+    AsymmetricSecurityBindingElement,
+    SecurityMode,
+    SecurityTokenParameters,
+    TokenKind,
+)
 from mockwcf.scenario import Scenario
 from mockwcf.service import Contract
 
@@ -61,61 +67,73 @@ def build(scenario: Scenario, contract: Contract, address: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
+_INCLUDE = "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/"
+_SUPPORTING = {
+    "signed": "SignedSupportingTokens",
+    "signedEncrypted": "SignedEncryptedSupportingTokens",
+    "endorsing": "EndorsingSupportingTokens",
+    "signedEndorsing": "SignedEndorsingSupportingTokens",
+}
+
+
+def _token(parent: etree._Element, p: SecurityTokenParameters) -> None:
+    tok = etree.SubElement(
+        parent, f"{{{SP}}}{'UsernameToken' if p.kind is TokenKind.UserName else 'X509Token'}"
+    )
+    tok.set(f"{{{SP}}}IncludeToken", _INCLUDE + p.inclusion_mode.value)
+
+
 def _policy(scenario: Scenario) -> etree._Element | None:
-    """A WS-SecurityPolicy 1.1 summary of the binding (what WCF's policy exporter would say)."""
-    sec = scenario.security
-    if sec.kind == "none":
+    """A WS-SecurityPolicy 1.1 summary of the binding model (what WCF's policy exporter would say)."""
+    binding = scenario.binding
+    if binding.mode is SecurityMode.None_:
         return None
+    sbe = binding.security
     nsmap = {"wsp": WSP, "sp": SP, "wsu": WSU}
     policy = etree.Element(f"{{{WSP}}}Policy", nsmap=nsmap)
-    policy.set(f"{{{WSU}}}Id", f"{scenario.binding_type}_{scenario.service.contract}_policy")
+    policy.set(f"{{{WSU}}}Id", f"{binding.name}_{scenario.service.contract}_policy")
     all_el = etree.SubElement(etree.SubElement(policy, f"{{{WSP}}}ExactlyOne"), f"{{{WSP}}}All")
     layout = etree.Element(f"{{{SP}}}Layout")
-    etree.SubElement(etree.SubElement(layout, f"{{{WSP}}}Policy"), f"{{{SP}}}{sec.layout}")
+    etree.SubElement(
+        etree.SubElement(layout, f"{{{WSP}}}Policy"),
+        f"{{{SP}}}{sbe.security_header_layout.value if sbe else 'Strict'}",
+    )
     suite = etree.Element(f"{{{SP}}}AlgorithmSuite")
-    etree.SubElement(etree.SubElement(suite, f"{{{WSP}}}Policy"), f"{{{SP}}}{sec.suite}")
-    if sec.kind in ("transport", "twmc"):
+    etree.SubElement(
+        etree.SubElement(suite, f"{{{WSP}}}Policy"),
+        f"{{{SP}}}{sbe.default_algorithm_suite if sbe else 'Basic256'}",
+    )
+    if sbe is None or binding.over_transport:
         tb = etree.SubElement(all_el, f"{{{SP}}}TransportBinding")
         inner = etree.SubElement(tb, f"{{{WSP}}}Policy")
         tt = etree.SubElement(etree.SubElement(inner, f"{{{SP}}}TransportToken"), f"{{{WSP}}}Policy")
         etree.SubElement(etree.SubElement(tt, f"{{{SP}}}HttpsToken"), f"{{{WSP}}}Policy")
-        inner.append(suite)
-        inner.append(layout)
-        if sec.include_timestamp:
-            etree.SubElement(inner, f"{{{SP}}}IncludeTimestamp")
-        if sec.kind == "twmc":
-            name = "SignedSupportingTokens" if sec.credential == "UserName" else "EndorsingSupportingTokens"
-            st = etree.SubElement(etree.SubElement(all_el, f"{{{SP}}}{name}"), f"{{{WSP}}}Policy")
-            tok = "UsernameToken" if sec.credential == "UserName" else "X509Token"
-            t = etree.SubElement(st, f"{{{SP}}}{tok}")
-            t.set(
-                f"{{{SP}}}IncludeToken",
-                "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/AlwaysToRecipient",
-            )
     else:
-        ab = etree.SubElement(all_el, f"{{{SP}}}AsymmetricBinding")
-        inner = etree.SubElement(ab, f"{{{WSP}}}Policy")
-        for role, include in (("InitiatorToken", "AlwaysToRecipient"), ("RecipientToken", "Never")):
-            holder = etree.SubElement(etree.SubElement(inner, f"{{{SP}}}{role}"), f"{{{WSP}}}Policy")
-            tok = etree.SubElement(holder, f"{{{SP}}}X509Token")
-            tok.set(
-                f"{{{SP}}}IncludeToken",
-                f"http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/{include}",
-            )
-        inner.append(suite)
-        inner.append(layout)
-        if sec.include_timestamp:
-            etree.SubElement(inner, f"{{{SP}}}IncludeTimestamp")
+        name = (
+            "AsymmetricBinding" if isinstance(sbe, AsymmetricSecurityBindingElement) else "SymmetricBinding"
+        )
+        inner = etree.SubElement(etree.SubElement(all_el, f"{{{SP}}}{name}"), f"{{{WSP}}}Policy")
+        if isinstance(sbe, AsymmetricSecurityBindingElement):
+            roles = (("InitiatorToken", sbe.initiator_token), ("RecipientToken", sbe.recipient_token))
+        else:
+            roles = (("ProtectionToken", sbe.primary_token),)
+        for role, params in roles:
+            _token(etree.SubElement(etree.SubElement(inner, f"{{{SP}}}{role}"), f"{{{WSP}}}Policy"), params)
+    inner.append(suite)
+    inner.append(layout)
+    if sbe is None:
+        return policy
+    if sbe.include_timestamp:
+        etree.SubElement(inner, f"{{{SP}}}IncludeTimestamp")
+    if binding.protects_message:
         etree.SubElement(inner, f"{{{SP}}}OnlySignEntireHeadersAndBody")
-        if sec.signed_supporting:
-            st = etree.SubElement(
-                etree.SubElement(all_el, f"{{{SP}}}SignedSupportingTokens"), f"{{{WSP}}}Policy"
-            )
-            t = etree.SubElement(st, f"{{{SP}}}UsernameToken")
-            t.set(
-                f"{{{SP}}}IncludeToken",
-                "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy/IncludeToken/AlwaysToRecipient",
-            )
-    wss = etree.SubElement(all_el, f"{{{SP}}}Wss11" if sec.wss11 else f"{{{SP}}}Wss10")
+    for attachment, params in sbe.endpoint_supporting.all():
+        _token(
+            etree.SubElement(
+                etree.SubElement(all_el, f"{{{SP}}}{_SUPPORTING[attachment]}"), f"{{{WSP}}}Policy"
+            ),
+            params,
+        )
+    wss = etree.SubElement(all_el, f"{{{SP}}}Wss11" if sbe.wss11 else f"{{{SP}}}Wss10")
     etree.SubElement(wss, f"{{{WSP}}}Policy")
     return policy

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mockwcf.binding.model import TransportSecurityBindingElement
 from mockwcf.clock import format_timespan, parse_timespan
 from mockwcf.scenario import ScenarioError, load, load_builtin, load_text
 from tests.conftest import SCENARIOS
@@ -44,7 +45,9 @@ def test_timespan_rejects_nonsense_and_round_trips():
 
 def test_builtin_default_applies_wcf_defaults():
     s = load_builtin()
-    assert s.security.kind == "twmc" and s.security.credential == "UserName"
+    assert isinstance(s.binding.security, TransportSecurityBindingElement)
+    assert s.binding.factory == "CreateUserNameOverTransportBindingElement"
+    assert s.binding.client_credential == "UserName"
     assert s.settings.max_clock_skew == timedelta(minutes=5)
     assert s.settings.replay_window == timedelta(minutes=5)
     assert s.settings.detect_replays is False  # transport bindings switch it off

@@ -120,8 +120,12 @@ def test_raw_certificate_in_keyinfo_without_bst(mockwcf_server):
 
 
 def test_thumbprint_resolves_on_wss11_and_response_confirms_signature(mockwcf_server):
+    # WSS 1.1 MutualCertificate is symmetric in WCF; the asymmetric WSS 1.1 form is MutualCertificateDuplex
+    # (SecurityBindingElement.CreateMutualCertificateDuplexBindingElement: Thumbprint references)
     _load(
         mockwcf_server,
+        authenticationMode="MutualCertificateDuplex",
+        requireSignatureConfirmation=True,
         messageSecurityVersion=(
             "WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11"
         ),
@@ -356,7 +360,9 @@ CANONICAL_CASES = {
     "soap11-wss10": ({}, False),
     "soap11-wss11-confirmation": (
         {
-            "messageSecurityVersion": "WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11"
+            "authenticationMode": "MutualCertificateDuplex",
+            "requireSignatureConfirmation": True,
+            "messageSecurityVersion": "WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11",
         },
         False,
     ),

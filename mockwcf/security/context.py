@@ -19,7 +19,8 @@ from mockwcf.envelope import Envelope
 from mockwcf.security import x509 as x509mod
 
 if TYPE_CHECKING:
-    from mockwcf.runtime import Runtime
+    from mockwcf.binding.model import Binding
+    from mockwcf.node import Node
     from mockwcf.scenario import Scenario
 
 
@@ -61,11 +62,16 @@ class StepRecord:
 
 @dataclass
 class ReceiveContext:
+    """What a step gets: the message (env), the binding model, the node that serves it and the clock's now.
+
+    `scenario` carries the service credentials (users, trust paths, deviations) the binding does not."""
+
     scenario: Scenario
-    runtime: Runtime
+    binding: Binding
+    node: Node
     env: Envelope
     now: datetime
-    node: int
+    second_opinion: bool = False  # `mockwcf verify --signxml`: signxml re-checks accepted signatures too
     steps: list[StepRecord] = field(default_factory=list)
     tokens: list[Token] = field(default_factory=list)
     timestamp: TimestampInfo | None = None

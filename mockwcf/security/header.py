@@ -16,18 +16,12 @@ from mockwcf.security.context import ReceiveContext
 
 STEP = "header"
 _TIMESTAMP = ns.q(ns.WSU, "Timestamp")
-_MODE_NAMES = {
-    "twmc": "TransportWithMessageCredential",
-    "message": "Message",
-    "transport": "Transport",
-    "none": "None",
-}
 
 
 def locate(ctx: ReceiveContext) -> list[etree._Element]:
     """The Security header's children, or WCF's rejection for a missing or empty header."""
     sec = ctx.env.security
-    security = ctx.scenario.security
+    binding = ctx.binding
     if sec is None:
         elsewhere = ""
         if ctx.env.other_security:
@@ -37,14 +31,14 @@ def locate(ctx: ReceiveContext) -> list[etree._Element]:
         raise Rejection(
             codes.UnableToFindSecurityHeaderInMessage,
             "Security processor was unable to find a security header in the message; this endpoint is "
-            f"{_MODE_NAMES[security.kind]} with {security.credential} credentials.{elsewhere}",
+            f"{binding.mode.value} with {binding.client_credential} credentials.{elsewhere}",
             step=STEP,
             hint=(
-                f"Binding mismatch: the service expects {_MODE_NAMES[security.kind]} security with "
-                f"{security.credential} credentials; add a wsse:Security header carrying "
+                f"Binding mismatch: the service expects {binding.mode.value} security with "
+                f"{binding.client_credential} credentials; add a wsse:Security header carrying "
                 + (
                     "a UsernameToken"
-                    if security.credential == "UserName"
+                    if binding.client_credential == "UserName"
                     else "a BinarySecurityToken and a Signature"
                 )
                 + " (and a Timestamp), or point the client at an unsecured endpoint."
@@ -53,12 +47,14 @@ def locate(ctx: ReceiveContext) -> list[etree._Element]:
     children = elements(sec)
     if not children:
         raise Rejection(codes.SecurityHeaderIsEmpty, "Security header is empty.", step=STEP)
-    ctx.record(STEP, "ok", f"wsse:Security with {len(children)} element(s), layout {security.layout}")
+    ctx.record(
+        STEP, "ok", f"wsse:Security with {len(children)} element(s), layout {binding.receive_layout.value}"
+    )
     return children
 
 
 def check_layout(ctx: ReceiveContext, children: list[etree._Element]) -> None:
-    layout = ctx.scenario.security.layout
+    layout = ctx.binding.receive_layout.value
     stamps = [i for i, c in enumerate(children) if c.tag == _TIMESTAMP]
     if not stamps:
         return
@@ -85,7 +81,7 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
         if not must_understand(env, h):
             continue
         qn = etree.QName(h)
-        if qn.namespace == ns.WSA10 and ctx.scenario.addressing:
+        if qn.namespace == ns.WSA10 and ctx.binding.addressing:
             continue
         if (h is env.security and security_processed) or h in env.other_security:
             continue  # a Security header for another actor is not this node's to understand
@@ -93,7 +89,7 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
         if qn.namespace == ns.WSSE and qn.localname == "Security":
             hint = (
                 f"Binding mismatch: this endpoint's security mode is "
-                f"{_MODE_NAMES[ctx.scenario.security.kind]}, so it does not process wsse:Security. Remove "
+                f"{ctx.binding.mode.value}, so it does not process wsse:Security. Remove "
                 "WS-Security from the client, or configure the service with the security the client sends."
             )
         elif qn.namespace == ns.WSA10:

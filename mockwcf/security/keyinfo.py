@@ -270,7 +270,7 @@ def _out_of_band(ctx: ReceiveContext, clauses: list[Clause]) -> Token | None:
     """deviations.resolveSigningCertificateOutOfBand: NOT WCF; resolve against trustedPeople."""
     if not ctx.scenario.out_of_band_signing:
         return None
-    for cert in ctx.runtime.trust.people:
+    for cert in ctx.node.trust.people:
         probe = Token("X509", ctx.env.root, None, "primary", cert=cert)
         for clause in clauses:
             if clause.kind != "local" and matches(clause, probe):

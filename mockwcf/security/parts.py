@@ -66,7 +66,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
         for child in elements(env.security):
             unique(child, etree.QName(child).localname)
     pending = {ref.target_id: (sig, ref) for sig, ref in ctx.pending_references if ref.target_id}
-    required_headers = set(ns.WSA_SIGNED_HEADERS) if ctx.scenario.addressing else set()
+    required_headers = set(ns.WSA_SIGNED_HEADERS) if ctx.binding.addressing else set()
     if env.header is not None:
         for h in elements(env.header):
             if h is env.security:
@@ -119,7 +119,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
 
 def check_transport_to(ctx: ReceiveContext) -> None:
     """CertificateOverTransport with addressing: the endorsing signature must cover wsa:To."""
-    if not ctx.scenario.addressing or ctx.env.header is None:
+    if not ctx.binding.addressing or ctx.env.header is None:
         return
     to = ctx.env.header.find(ns.q(ns.WSA10, "To"))
     if to is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from lxml import etree
 
 from mockwcf import codes, ns
+from mockwcf.binding.model import SecurityHeaderLayout
 from mockwcf.faults import Rejection
 from mockwcf.security import header, parts, signature, timestamp, tokens
 from mockwcf.security.context import ReceiveContext
@@ -28,17 +29,17 @@ _ENCRYPTED_KEY = ns.q(ns.XENC, "EncryptedKey")
 
 def receive(ctx: ReceiveContext) -> None:
     """Raise a Rejection exactly where WCF would; return normally when the request is accepted."""
-    security = ctx.scenario.security
-    if not security.secured:
-        ctx.record("header", "skipped", f"security mode {security.kind}: no message security")
+    binding = ctx.binding
+    if binding.security is None:
+        ctx.record("header", "skipped", f"security mode {binding.mode.value}: no message security")
         return
     children = header.locate(ctx)
     header.check_layout(ctx, children)
-    if security.layout == "Strict":
+    if binding.receive_layout is SecurityHeaderLayout.Strict:
         _strict_pass(ctx, children)
     else:
         _lax_pass(ctx, children)
-    if security.kind == "message":
+    if binding.protects_message:
         parts.check_header_targets(ctx)
         parts.protection_pass(ctx)
         if ctx.primary_signature is None:
@@ -47,12 +48,12 @@ def receive(ctx: ReceiveContext) -> None:
                 "The signature must be in the security header.",
                 step="signature",
             )
-    elif security.credential == "Certificate":
+    elif binding.client_credential == "Certificate":
         parts.check_transport_to(ctx)
     tokens.verify_supporting(ctx)
-    if ctx.scenario.settings.detect_replays:
+    if binding.settings.detect_replays:
         _replay(ctx)
-    if security.kind == "message" and security.include_timestamp and ctx.timestamp is None:
+    if binding.protects_message and binding.security.include_timestamp and ctx.timestamp is None:
         raise Rejection(
             codes.RequiredTimestampMissingInSecurityHeader,
             "Required timestamp missing in security header.",
@@ -89,7 +90,7 @@ def _read_element(ctx: ReceiveContext, el: etree._Element) -> None:
 
 
 def _strict_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
-    primary_found = ctx.scenario.security.kind != "message"
+    primary_found = not ctx.binding.protects_message
     for el in children:
         if el.tag == _SIGNATURE:
             sig = signature.read(ctx, el)
@@ -112,7 +113,7 @@ def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
             _read_element(ctx, el)
     for sig in sigs:
         ctx.mark_read(sig.element)
-    if ctx.scenario.security.kind != "message":
+    if not ctx.binding.protects_message:
         for sig in sigs:
             signature.process_supporting(ctx, sig)
         return
@@ -144,6 +145,6 @@ def _replay(ctx: ReceiveContext) -> None:
             "No signature is available in the security header to provide the nonce for replay detection.",
             step="replay",
         )
-    ctx.runtime.replay_cache(ctx.node).add(ctx.primary_signature_value, ctx.now)
+    ctx.node.replay.add(ctx.primary_signature_value, ctx.now)
     timestamp.validate(ctx, ctx.timestamp)
     ctx.record("replay", "ok", "primary SignatureValue recorded")

@@ -37,7 +37,11 @@ class ResponseSecurity:
         self.cert = None
         self.keyinfo = ""
         self.bst = ""
-        if scenario.security.kind == "message" and scenario.security.sign_responses and scenario.service_key:
+        if (
+            scenario.binding.protects_message
+            and scenario.binding.reply.sign_responses
+            and scenario.service_key
+        ):
             self.cert = x509mod.load_pem_certificate(scenario.service_certificate)
             self.key = serialization.load_pem_private_key(scenario.service_key.read_bytes(), password=None)
             self.keyinfo, self.bst = self._keyinfo()
@@ -54,7 +58,7 @@ class ResponseSecurity:
         xmlns = f'xmlns:s="{env_ns}"'
         if sc.addressing:
             xmlns += f' xmlns:a="{ns.WSA10}"'
-        if sc.security.kind in ("twmc", "message"):
+        if sc.binding.message_security:
             xmlns += f' xmlns:u="{ns.WSU}"'
         return {
             "envelope": f"<s:Envelope {xmlns}>",
@@ -75,7 +79,7 @@ class ResponseSecurity:
     def _keyinfo(self) -> tuple[str, str]:
         cert = self.cert
         assert cert is not None
-        style = self.scenario.security.response_token_reference
+        style = self.scenario.binding.reply.response_token_reference
         inner = ""
         bst = ""
         if style == "IssuerSerial":
@@ -127,14 +131,14 @@ class ResponseSecurity:
                 rel = f"{tags['relates']}{c14n_text(relates_to)}</a:RelatesTo>"
                 signed.append(("_3", rel))
                 headers += rel
-        if sc.security.kind in ("twmc", "message"):
+        if sc.binding.message_security:
             ts = (
                 f"{tags['timestamp']}<u:Created>{format_wcf_time(now)}</u:Created>"
-                f"<u:Expires>{format_wcf_time(now + sc.settings.timestamp_validity)}</u:Expires></u:Timestamp>"
+                f"<u:Expires>{format_wcf_time(now + sc.settings.timestamp_validity_duration)}</u:Expires></u:Timestamp>"
             )
             signed.append(("_0", ts))
             confirmations = ""
-            if self.key is not None and sc.security.require_signature_confirmation:
+            if self.key is not None and sc.binding.require_signature_confirmation:
                 for i, value in enumerate(signature_values or [b""]):
                     attrs = [(ns.WSU, "u:Id", f"_sc{i}")]
                     if value:
@@ -156,7 +160,7 @@ class ResponseSecurity:
 
     def _sign(self, text: str, targets: list[tuple[str, str]]) -> bytes:
         """SignedInfo is written in exclusive-c14n form too, so it is signed as written."""
-        sig_alg, digest_alg = SUITES[self.scenario.security.suite]
+        sig_alg, digest_alg = SUITES[self.scenario.binding.security.default_algorithm_suite]
         digest = _DIGEST[digest_alg]
         refs = "".join(
             f'<Reference URI="#{ident}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"></Transform>'

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from mockwcf import codes, ns
+from mockwcf.binding.model import SecurityHeaderLayout
 from mockwcf.canonical import c14n
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
@@ -132,7 +133,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
         raise Rejection(
             codes.MessageSecurityVerificationFailed, "SignatureValue is not base64.", step=STEP
         ) from None
-    clauses = keyinfo.read(key_info, ctx.scenario.security.wss11)
+    clauses = keyinfo.read(key_info, ctx.binding.security.wss11)
     return ParsedSignature(
         element=element,
         signed_info=si,
@@ -200,7 +201,7 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
             f"RSA key size {key.key_size} is outside the suite's 1024-4096 bits.",
             step=STEP,
         )
-    suite = ctx.scenario.security.suite
+    suite = ctx.binding.security.default_algorithm_suite
     want_sig, want_digest = SUITES[suite]
     if sig.method != want_sig:
         raise Rejection(
@@ -236,7 +237,7 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
 
 def _verify_header_references(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     """References to security-header children are checked now; only children already read count in Strict."""
-    strict = ctx.scenario.security.layout == "Strict"
+    strict = ctx.binding.receive_layout is SecurityHeaderLayout.Strict
     header_children = elements(ctx.env.security) if ctx.env.security is not None else []
     for ref in sig.references:
         if ref.target_id is None:
@@ -282,31 +283,30 @@ def check_digest(sig: ParsedSignature, ref: Reference, target: etree._Element) -
 def process_primary(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     """ProcessPrimarySignature: replay check on the SignatureValue first, then verification."""
     ctx.primary_signature_value = sig.value
-    if ctx.scenario.settings.detect_replays:
-        ctx.runtime.replay_cache(ctx.node).check(sig.value, ctx.now)
+    if ctx.binding.settings.detect_replays:
+        ctx.node.replay.check(sig.value, ctx.now)
     token = verify(ctx, sig, ctx.primary_tokens, "primary")
     ctx.primary_signature = sig
-    if ctx.runtime.second_opinion:
+    if ctx.second_opinion:
         ctx.record("signxml", "ok", crosscheck.second_opinion(sig.element, token.cert, len(sig.references)))
     ctx.signature_values.append(sig.value)
 
 
 def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     """ProcessSupportingSignature: endorsing signatures use the universal resolver."""
-    security = ctx.scenario.security
-    expects_endorsing = security.kind == "twmc" and security.credential == "Certificate"
-    if not expects_endorsing:
+    binding = ctx.binding
+    if not binding.endorsing_required:
         raise Rejection(
             codes.SupportingTokenSignaturesNotExpected,
             "The header carries a supporting (endorsing) ds:Signature but this binding expects none"
             + (
                 " (TransportWithMessageCredential UserName: the UsernameToken alone authenticates)."
-                if security.kind == "twmc"
+                if binding.over_transport
                 else "."
             ),
             step=STEP,
         )
-    if security.kind == "twmc" and ctx.timestamp is None:
+    if binding.over_transport and ctx.timestamp is None:
         raise Rejection(
             codes.SigningWithoutPrimarySignatureRequiresTimestamp,
             "An endorsing signature without a primary signature must sign the Timestamp, and there is none "

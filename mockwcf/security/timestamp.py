@@ -62,8 +62,8 @@ def read(ctx: ReceiveContext, element: etree._Element) -> None:
 def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
     """SecurityTimestamp.ValidateRangeAndFreshness; also run again after the header when replays are detected."""
     now = ctx.now
-    skew = ctx.scenario.settings.max_clock_skew
-    ttl = ctx.scenario.settings.replay_window
+    skew = ctx.binding.settings.max_clock_skew
+    ttl = ctx.binding.settings.replay_window
     expires = ts.expires
     if expires is not None and ts.created >= expires:
         raise Rejection(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from mockwcf import codes, ns
+from mockwcf.binding.model import AsymmetricSecurityBindingElement, TokenKind
 from mockwcf.envelope import WSU_ID
 from mockwcf.faults import Rejection
 from mockwcf.security import username, x509
@@ -28,9 +29,9 @@ def read(ctx: ReceiveContext, element: etree._Element) -> Token:
     elif element.tag == _BST:
         cert = x509.read_bst_value(element.get("ValueType"), element.get("EncodingType"), element.text or "")
         role = _role_for(ctx, "X509")
-        x509.validate(cert, ctx.runtime.trust, ctx.now)
+        x509.validate(cert, ctx.node.trust, ctx.now)
         token = Token("X509", element, element.get(WSU_ID), role, cert=cert)
-        ctx.record(x509.STEP, "ok", f"certificate {x509.describe(cert)} accepted ({ctx.runtime.trust.mode})")
+        ctx.record(x509.STEP, "ok", f"certificate {x509.describe(cert)} accepted ({ctx.node.trust.mode})")
     else:
         raise Rejection(
             codes.CannotReadToken,
@@ -43,16 +44,17 @@ def read(ctx: ReceiveContext, element: etree._Element) -> Token:
 
 
 def _role_for(ctx: ReceiveContext, kind: str) -> str:
-    """Primary authenticator first, then the supporting ones; none -> UnableToFindTokenAuthenticator."""
-    security = ctx.scenario.security
-    if security.kind == "message" and security.credential == "Certificate" and kind == "X509":
-        return "primary"
+    """Primary authenticator first, then the supporting ones; none -> UnableToFindTokenAuthenticator
+    (SecurityProtocolFactory: the primary token parameters' authenticator, then each supporting token's)."""
+    binding = ctx.binding
+    primary = binding.security.primary_token if binding.security else None
     if (
-        security.kind == "twmc"
-        and kind == {"UserName": "UserName", "Certificate": "X509"}[security.credential]
+        primary is not None
+        and primary.kind.value == kind
+        and isinstance(binding.security, AsymmetricSecurityBindingElement)
     ):
-        return "supporting"
-    if security.kind == "message" and kind == "UserName" and "UserName" in security.signed_supporting:
+        return "primary"
+    if binding.supporting(TokenKind(kind)):
         return "supporting"
     token_type = {"UserName": "UserNameSecurityToken", "X509": "X509SecurityToken"}[kind]
     raise Rejection(
@@ -65,14 +67,10 @@ def _role_for(ctx: ReceiveContext, kind: str) -> str:
 
 def verify_supporting(ctx: ReceiveContext) -> None:
     """VerifySupportingToken for each token the binding requires (RS ReceiveSecurityHeader)."""
-    security = ctx.scenario.security
-    required: list[tuple[str, str]] = []  # (token kind, attachment)
-    if security.kind == "twmc":
-        required.append(
-            ("UserName", "signedEncrypted") if security.credential == "UserName" else ("X509", "endorsing")
-        )
-    for kind in security.signed_supporting:
-        required.append((kind, "signed"))  # the schema allows only UserName here
+    binding = ctx.binding
+    required = (
+        [(p.kind.value, a) for a, p in binding.security.endpoint_supporting.all()] if binding.security else []
+    )
     for kind, attachment in required:
         found = [t for t in ctx.tokens if t.kind == kind and t.role == "supporting"]
         if not found:
@@ -91,13 +89,13 @@ def verify_supporting(ctx: ReceiveContext) -> None:
                 ),
             )
         token = found[0]
-        if attachment == "signed" and security.kind == "message" and not token.signed:
+        if attachment.startswith("signed") and binding.protects_message and not token.signed:
             raise Rejection(
                 codes.SupportingTokenIsNotSigned,
                 f"The supporting token {token.label()} was not signed as part of the primary signature.",
                 step=STEP,
             )
-        if attachment == "endorsing" and not token.endorsing:
+        if attachment.endswith("ndorsing") and not token.endorsing:
             raise Rejection(
                 codes.SupportingTokenIsNotEndorsing,
                 f"The supporting token {token.label()} did not endorse the primary signature "

@@ -1,0 +1,393 @@
+"""Compile a scenario's `binding:` section into the binding model, exactly as WCF's factories build it.
+
+Sources (microsoft/referencesource, System.ServiceModel/System/ServiceModel):
+- Channels/SecurityBindingElement.cs: CreateUserNameOverTransportBindingElement,
+  CreateCertificateOverTransportBindingElement(version), CreateMutualCertificateBindingElement(version, ...),
+  CreateMutualCertificateDuplexBindingElement(version), CreateUserNameForCertificateBindingElement,
+  CreateAnonymousForCertificateBindingElement, CreateSecureConversationBindingElement.
+- BasicHttpMessageSecurity.CreateMessageSecurity: WSS 1.0 + BSP, Lax, SetKeyDerivation(false); default
+  clientCredentialType UserName, Message mode requires Certificate (BasicHttpMessageSecurityRequiresCertificate).
+- MessageSecurityOverHttp.CreateSecurityBindingElement: wsHttpBinding's choice by mode, clientCredentialType
+  (default Windows), negotiateServiceCredential (default true) and establishSecurityContext (default true);
+  WSHttpBinding uses WSSecurity11...Policy11BasicSecurityProfile10, WS2007HttpBinding WSSecurity11WSTrust13....
+- Configuration/SecurityElementBase.CreateBindingElement + ApplyConfiguration: a customBinding's
+  authenticationMode picks the factory (MutualCertificate takes the configured messageSecurityVersion, default
+  MessageSecurityVersion.Default = WSS 1.1, hence the symmetric form); only values the config sets explicitly
+  override the factory's.
+
+What mockwcf cannot emulate yet is refused here, with the key and what to use instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from mockwcf.binding.model import (
+    AsymmetricSecurityBindingElement,
+    Binding,
+    LocalServiceSecuritySettings,
+    MessageProtectionOrder,
+    MessageSecurityVersion,
+    ProtectionLevel,
+    ReplySettings,
+    SecurityBindingElement,
+    SecurityHeaderLayout,
+    SecurityMode,
+    SecurityTokenInclusionMode,
+    SecurityVersion,
+    SupportingTokenParameters,
+    SymmetricSecurityBindingElement,
+    TransportSecurityBindingElement,
+    X509KeyIdentifierClauseType,
+    username_parameters,
+    x509_parameters,
+)
+
+Err = Callable[[str, str], None]
+KEY = "binding.security"
+
+_BSP10_WSS10 = MessageSecurityVersion(
+    "WSSecurity10WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10"
+)
+_WS_HTTP = MessageSecurityVersion(
+    "WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10"
+)
+_WS2007_HTTP = MessageSecurityVersion(
+    "WSSecurity11WSTrust13WSSecureConversation13WSSecurityPolicy12BasicSecurityProfile10"
+)
+_DEFAULT = MessageSecurityVersion(
+    "WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11"
+)
+_ANY, _THUMB = X509KeyIdentifierClauseType.Any, X509KeyIdentifierClauseType.Thumbprint
+_NEVER, _TO_RECIPIENT = SecurityTokenInclusionMode.Never, SecurityTokenInclusionMode.AlwaysToRecipient
+
+# authenticationMode -> the mode it implies (customBinding)
+AUTH_MODE_SECURITY = {
+    "UserNameOverTransport": SecurityMode.TransportWithMessageCredential,
+    "CertificateOverTransport": SecurityMode.TransportWithMessageCredential,
+    "MutualCertificate": SecurityMode.Message,
+    "MutualCertificateDuplex": SecurityMode.Message,
+    "UserNameForCertificate": SecurityMode.Message,
+    "AnonymousForCertificate": SecurityMode.Message,
+}
+_NEEDS_WINDOWS_OR_STS = ("Kerberos", "SspiNegotiated", "IssuedToken")
+
+
+# -- WCF's SecurityBindingElement factories ---------------------------------------------------------
+
+
+def user_name_over_transport() -> TransportSecurityBindingElement:
+    return TransportSecurityBindingElement(
+        endpoint_supporting=SupportingTokenParameters(signed_encrypted=(username_parameters(),)),
+        local_service_settings=LocalServiceSecuritySettings(detect_replays=False),
+    )
+
+
+def certificate_over_transport(version: MessageSecurityVersion = _DEFAULT) -> TransportSecurityBindingElement:
+    style = _ANY if version.security_version is SecurityVersion.WSSecurity10 else _THUMB
+    return TransportSecurityBindingElement(
+        message_security_version=version,
+        endpoint_supporting=SupportingTokenParameters(
+            endorsing=(x509_parameters(style, _TO_RECIPIENT, False),)
+        ),
+        local_service_settings=LocalServiceSecuritySettings(detect_replays=False),
+    )
+
+
+def mutual_certificate(
+    version: MessageSecurityVersion, allow_serialized_reply: bool = False
+) -> SecurityBindingElement:
+    if version.security_version is SecurityVersion.WSSecurity10:
+        return AsymmetricSecurityBindingElement(
+            message_security_version=version,
+            recipient_token=x509_parameters(_ANY, _NEVER, False),
+            initiator_token=x509_parameters(_ANY, _TO_RECIPIENT, False),
+            allow_serialized_signing_token_on_reply=allow_serialized_reply,
+        )
+    return SymmetricSecurityBindingElement(
+        message_security_version=version,
+        protection_token=x509_parameters(_THUMB, _NEVER),
+        endpoint_supporting=SupportingTokenParameters(
+            endorsing=(x509_parameters(_THUMB, _TO_RECIPIENT, False),)
+        ),
+        require_signature_confirmation=True,
+    )
+
+
+def mutual_certificate_duplex(version: MessageSecurityVersion) -> AsymmetricSecurityBindingElement:
+    style = _ANY if version.security_version is SecurityVersion.WSSecurity10 else _THUMB
+    return AsymmetricSecurityBindingElement(
+        message_security_version=version,
+        recipient_token=x509_parameters(style, SecurityTokenInclusionMode.AlwaysToInitiator, False),
+        initiator_token=x509_parameters(style, _TO_RECIPIENT, False),
+    )
+
+
+def user_name_for_certificate() -> SymmetricSecurityBindingElement:
+    return SymmetricSecurityBindingElement(
+        protection_token=x509_parameters(_THUMB, _NEVER),
+        endpoint_supporting=SupportingTokenParameters(signed_encrypted=(username_parameters(),)),
+    )
+
+
+def anonymous_for_certificate() -> SymmetricSecurityBindingElement:
+    return SymmetricSecurityBindingElement(
+        protection_token=x509_parameters(_THUMB, _NEVER), require_signature_confirmation=True
+    )
+
+
+FACTORY_NAMES = {
+    user_name_over_transport: "CreateUserNameOverTransportBindingElement",
+    certificate_over_transport: "CreateCertificateOverTransportBindingElement",
+    mutual_certificate: "CreateMutualCertificateBindingElement",
+    mutual_certificate_duplex: "CreateMutualCertificateDuplexBindingElement",
+    user_name_for_certificate: "CreateUserNameForCertificateBindingElement",
+    anonymous_for_certificate: "CreateAnonymousForCertificateBindingElement",
+}
+
+
+def set_key_derivation(sbe: SecurityBindingElement, required: bool) -> SecurityBindingElement:
+    """SecurityBindingElement.SetKeyDerivation: every token parameter of the element, supporting ones included."""
+
+    def tp(p: Any) -> Any:
+        return dataclasses.replace(p, require_derived_keys=required)
+
+    es = sbe.endpoint_supporting
+    changes: dict[str, Any] = {
+        "endpoint_supporting": SupportingTokenParameters(
+            *(
+                tuple(tp(p) for p in group)
+                for group in (es.signed, es.signed_encrypted, es.endorsing, es.signed_endorsing)
+            )
+        )
+    }
+    if isinstance(sbe, SymmetricSecurityBindingElement):
+        changes["protection_token"] = tp(sbe.protection_token)
+    if isinstance(sbe, AsymmetricSecurityBindingElement):
+        changes["initiator_token"] = tp(sbe.initiator_token)
+        changes["recipient_token"] = tp(sbe.recipient_token)
+    return dataclasses.replace(sbe, **changes)
+
+
+# -- the scenario's binding section -----------------------------------------------------------------
+
+
+def compile_binding(b: dict[str, Any], lss: dict[str, Any], err: Err) -> Binding:
+    """The Binding a scenario's `binding:` and `localServiceSettings:` sections describe."""
+    btype = b["type"]
+    mv = b["messageVersion"] or ("Soap11" if btype == "basicHttpBinding" else "Soap12WSAddressing10")
+    if btype == "basicHttpBinding" and mv != "Soap11":
+        err("binding.messageVersion", f"basicHttpBinding always uses Soap11, not {mv}")
+    if btype in ("wsHttpBinding", "ws2007HttpBinding") and mv != "Soap12WSAddressing10":
+        err("binding.messageVersion", f"{btype} always uses Soap12WSAddressing10, not {mv}")
+    s = b["security"]
+    factory, mode, sbe = _security_element(btype, s, err)
+    if sbe is not None:
+        sbe = _apply_configuration(sbe, s, lss, err)
+    https = (
+        mode in (SecurityMode.Transport, SecurityMode.TransportWithMessageCredential)
+        and not s["allowInsecureTransport"]
+    )
+    if s["allowInsecureTransport"] and mode is not SecurityMode.TransportWithMessageCredential:
+        err(f"{KEY}.allowInsecureTransport", "applies to TransportWithMessageCredential only")
+    return Binding(
+        name=btype,
+        factory=FACTORY_NAMES.get(factory, "") if factory else "",
+        soap12=mv.startswith("Soap12"),
+        addressing=mv.endswith("WSAddressing10"),
+        mode=mode,
+        security=sbe,
+        https=https,
+        protection_level=ProtectionLevel(s["protectionLevel"]),
+        max_received_message_size=b["maxReceivedMessageSize"],
+        reply=ReplySettings(
+            sign_responses=s["signResponses"], response_token_reference=s["responseTokenReference"]
+        ),
+    )
+
+
+def _security_element(
+    btype: str, s: dict[str, Any], err: Err
+) -> tuple[Callable[..., SecurityBindingElement] | None, SecurityMode, SecurityBindingElement | None]:
+    mode_name, auth, cred = s["mode"], s["authenticationMode"], s["clientCredentialType"]
+    version = MessageSecurityVersion(s["messageSecurityVersion"]) if s["messageSecurityVersion"] else None
+    if btype == "customBinding":
+        return _custom(s, auth, mode_name, version, err)
+    if auth:
+        err(
+            f"{KEY}.authenticationMode",
+            "only customBinding takes authenticationMode; standard bindings use mode and clientCredentialType",
+        )
+    mode = SecurityMode(mode_name or ("None" if btype == "basicHttpBinding" else "Message"))
+    if mode is SecurityMode.TransportCredentialOnly and btype != "basicHttpBinding":
+        err(
+            f"{KEY}.mode",
+            f"TransportCredentialOnly is a basicHttpBinding mode; {btype} has None, Transport, Message "
+            "and TransportWithMessageCredential",
+        )
+    if mode not in (SecurityMode.Message, SecurityMode.TransportWithMessageCredential):
+        return None, mode, None
+    if btype == "basicHttpBinding":
+        return _basic_http(mode, cred or "UserName", s, err)
+    return _ws_http(btype, mode, cred or "Windows", s, err)
+
+
+def _custom(
+    s: dict[str, Any],
+    auth: str | None,
+    mode_name: str | None,
+    version: MessageSecurityVersion | None,
+    err: Err,
+) -> tuple[Callable[..., SecurityBindingElement] | None, SecurityMode, SecurityBindingElement | None]:
+    if not auth:
+        return None, SecurityMode(mode_name or "None"), None
+    implied = AUTH_MODE_SECURITY.get(auth)
+    if implied is None:
+        why = (
+            "needs Kerberos/SSPI negotiation or a security token service, which mockwcf cannot emulate"
+            if auth in _NEEDS_WINDOWS_OR_STS
+            else "is secure conversation, which mockwcf does not emulate yet"
+        )
+        err(f"{KEY}.authenticationMode", f"{auth} {why}; supported: {', '.join(AUTH_MODE_SECURITY)}")
+        return None, SecurityMode(mode_name or "None"), None
+    if mode_name and SecurityMode(mode_name) is not implied:
+        err(f"{KEY}.mode", f"authenticationMode {auth} means mode {implied.value}, not {mode_name}")
+    v = version or _DEFAULT
+    factory: Callable[..., SecurityBindingElement]
+    if auth == "UserNameOverTransport":
+        factory, sbe = user_name_over_transport, user_name_over_transport()
+    elif auth == "CertificateOverTransport":
+        factory, sbe = certificate_over_transport, certificate_over_transport(v)
+    elif auth == "MutualCertificate":
+        factory, sbe = mutual_certificate, mutual_certificate(v)
+    elif auth == "MutualCertificateDuplex":
+        factory, sbe = mutual_certificate_duplex, mutual_certificate_duplex(v)
+    elif auth == "UserNameForCertificate":
+        factory, sbe = user_name_for_certificate, user_name_for_certificate()
+    else:
+        factory, sbe = anonymous_for_certificate, anonymous_for_certificate()
+    return factory, implied, sbe
+
+
+def _basic_http(
+    mode: SecurityMode, cred: str, s: dict[str, Any], err: Err
+) -> tuple[Callable[..., SecurityBindingElement] | None, SecurityMode, SecurityBindingElement | None]:
+    key = f"{KEY}.clientCredentialType"
+    factory: Callable[..., SecurityBindingElement]
+    if mode is SecurityMode.TransportWithMessageCredential:
+        if cred == "Certificate":
+            factory, sbe = certificate_over_transport, certificate_over_transport(_BSP10_WSS10)
+        elif cred == "UserName":
+            factory = user_name_over_transport
+            sbe = dataclasses.replace(user_name_over_transport(), message_security_version=_BSP10_WSS10)
+        else:
+            err(key, f"basicHttpBinding message credentials are UserName or Certificate, not {cred}")
+            return None, mode, None
+    else:
+        if cred != "Certificate":
+            err(
+                key,
+                "BasicHttpMessageSecurityRequiresCertificate: basicHttpBinding Message security takes Certificate "
+                "only"
+                + (
+                    " (the default clientCredentialType is UserName)"
+                    if s["clientCredentialType"] is None
+                    else ""
+                )
+                + "; set clientCredentialType: Certificate, or use TransportWithMessageCredential for UserName",
+            )
+            return None, mode, None
+        factory, sbe = mutual_certificate, mutual_certificate(_BSP10_WSS10, True)
+    sbe = dataclasses.replace(sbe, security_header_layout=SecurityHeaderLayout.Lax)
+    return factory, mode, set_key_derivation(sbe, False)
+
+
+def _ws_http(
+    btype: str, mode: SecurityMode, cred: str, s: dict[str, Any], err: Err
+) -> tuple[Callable[..., SecurityBindingElement] | None, SecurityMode, SecurityBindingElement | None]:
+    version = _WS2007_HTTP if btype == "ws2007HttpBinding" else _WS_HTTP
+    key = f"{KEY}.clientCredentialType"
+    establish = s["establishSecurityContext"]
+    if establish is None or establish:
+        err(
+            f"{KEY}.establishSecurityContext",
+            "secure conversation is not emulated yet; set establishSecurityContext: false "
+            f"(it defaults to true on {btype})",
+        )
+    if cred not in ("UserName", "Certificate", "None"):
+        err(
+            key,
+            f"{cred} message credentials need Kerberos/SPNEGO or an STS, which mockwcf cannot emulate; set "
+            "clientCredentialType to UserName or Certificate"
+            + (f" (it defaults to Windows on {btype})" if s["clientCredentialType"] is None else ""),
+        )
+        return None, mode, None
+    factory: Callable[..., SecurityBindingElement]
+    if mode is SecurityMode.TransportWithMessageCredential:
+        if cred == "None":
+            err(key, "ClientCredentialTypeMustBeSpecifiedForMixedMode: give UserName or Certificate")
+            return None, mode, None
+        factory = user_name_over_transport if cred == "UserName" else certificate_over_transport
+        sbe = factory()
+    else:
+        negotiate = s["negotiateServiceCredential"]
+        if negotiate is None or negotiate:
+            err(
+                f"{KEY}.negotiateServiceCredential",
+                "SSL/SPNEGO negotiation of the service credential is not emulated; set "
+                f"negotiateServiceCredential: false (it defaults to true on {btype})",
+            )
+        factory = {
+            "None": anonymous_for_certificate,
+            "UserName": user_name_for_certificate,
+            "Certificate": mutual_certificate,
+        }[cred]
+        sbe = factory(version) if factory is mutual_certificate else factory()
+    return factory, mode, dataclasses.replace(sbe, message_security_version=version, include_timestamp=True)
+
+
+def _apply_configuration(
+    sbe: SecurityBindingElement, s: dict[str, Any], lss: dict[str, Any], err: Err
+) -> SecurityBindingElement:
+    """SecurityElementBase.ApplyConfiguration: explicit settings override what the factory chose."""
+    changes: dict[str, Any] = {
+        "default_algorithm_suite": s["algorithmSuite"],
+        "include_timestamp": s["includeTimestamp"],
+    }
+    if s["messageSecurityVersion"]:
+        changes["message_security_version"] = MessageSecurityVersion(s["messageSecurityVersion"])
+    if s["securityHeaderLayout"]:
+        changes["security_header_layout"] = SecurityHeaderLayout(s["securityHeaderLayout"])
+    changes["allow_insecure_transport"] = bool(s["allowInsecureTransport"])
+    if isinstance(sbe, SymmetricSecurityBindingElement | AsymmetricSecurityBindingElement):
+        if s["requireSignatureConfirmation"] is not None:
+            changes["require_signature_confirmation"] = s["requireSignatureConfirmation"]
+        if s.get("messageProtectionOrder"):
+            changes["message_protection_order"] = MessageProtectionOrder(s["messageProtectionOrder"])
+    detect = lss["detectReplays"]
+    changes["local_service_settings"] = LocalServiceSecuritySettings(
+        detect_replays=sbe.local_service_settings.detect_replays if detect is None else bool(detect),
+        max_clock_skew=lss["maxClockSkew"],
+        replay_window=lss["replayWindow"],
+        replay_cache_size=lss["replayCacheSize"],
+        timestamp_validity_duration=lss["timestampValidityDuration"],
+        max_pending_sessions=lss["maxPendingSessions"],
+        inactivity_timeout=lss["inactivityTimeout"],
+        issued_cookie_lifetime=lss["issuedCookieLifetime"],
+    )
+    signed = tuple(username_parameters() for t in (s["signedSupportingTokens"] or ()) if t == "UserName")
+    if signed:
+        if isinstance(sbe, TransportSecurityBindingElement):
+            err(f"{KEY}.signedSupportingTokens", "only Message security takes extra supporting tokens")
+        es = sbe.endpoint_supporting
+        changes["endpoint_supporting"] = dataclasses.replace(es, signed=es.signed + signed)
+    out = dataclasses.replace(sbe, **changes)
+    confirm = getattr(out, "require_signature_confirmation", False)
+    if confirm and not out.wss11:
+        err(
+            f"{KEY}.requireSignatureConfirmation",
+            "SecurityVersionDoesNotSupportSignatureConfirmation: SignatureConfirmation needs WSS 1.1",
+        )
+    return out
