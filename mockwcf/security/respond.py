@@ -18,10 +18,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from mockwcf import ns
+from mockwcf.binding.model import SecurityHeaderLayout
 from mockwcf.canonical import c14n_text, canonical_start
 from mockwcf.clock import format_wcf_time
 from mockwcf.scenario import Scenario
 from mockwcf.security import x509 as x509mod
+from mockwcf.security.sendheader import SendSecurityHeader
 from mockwcf.security.signature import SUITES
 
 _HASH = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
@@ -131,13 +133,19 @@ class ResponseSecurity:
                 rel = f"{tags['relates']}{c14n_text(relates_to)}</a:RelatesTo>"
                 signed.append(("_3", rel))
                 headers += rel
+        header = None
         if sc.binding.message_security:
             ts = (
                 f"{tags['timestamp']}<u:Created>{format_wcf_time(now)}</u:Created>"
                 f"<u:Expires>{format_wcf_time(now + sc.settings.timestamp_validity_duration)}</u:Expires></u:Timestamp>"
             )
             signed.append(("_0", ts))
-            confirmations = ""
+            header = SendSecurityHeader(
+                timestamp=ts,
+                timestamp_last=sc.binding.security.security_header_layout
+                is SecurityHeaderLayout.LaxTimestampLast,
+                signing_token=self.bst,
+            )
             if self.key is not None and sc.binding.require_signature_confirmation:
                 for i, value in enumerate(signature_values or [b""]):
                     attrs = [(ns.WSU, "u:Id", f"_sc{i}")]
@@ -148,18 +156,19 @@ class ResponseSecurity:
                         + "</k:SignatureConfirmation>"
                     )
                     signed.append((f"_sc{i}", conf))
-                    confirmations += conf
-            headers += f"{tags['security']}{ts}{self.bst}{confirmations}</o:Security>"
+                    header.signature_confirmations.append(conf)
         body = f"{tags['body']}{payload.decode()}</s:Body>"
         signed.append(("_1", body))
+        if header is not None:
+            if self.key is not None:
+                header.primary_signature = self._signature(signed)
+            headers += f"{tags['security']}{header.contents()}</o:Security>"
         head = f"<s:Header>{headers}</s:Header>" if headers else ""
-        text = f"{tags['envelope']}{head}{body}</s:Envelope>"
-        if self.key is None:
-            return text.encode()
-        return self._sign(text, signed)
+        return f"{tags['envelope']}{head}{body}</s:Envelope>".encode()
 
-    def _sign(self, text: str, targets: list[tuple[str, str]]) -> bytes:
-        """SignedInfo is written in exclusive-c14n form too, so it is signed as written."""
+    def _signature(self, targets: list[tuple[str, str]]) -> str:
+        """The primary ds:Signature over `targets` (wsu:Id, canonical text); SignedInfo is written in
+        exclusive-c14n form too, so it is signed as written."""
         sig_alg, digest_alg = SUITES[self.scenario.binding.security.default_algorithm_suite]
         digest = _DIGEST[digest_alg]
         refs = "".join(
@@ -173,9 +182,7 @@ class ResponseSecurity:
             f'<SignatureMethod Algorithm="{sig_alg}"></SignatureMethod>{refs}</SignedInfo>'
         )
         value = self.key.sign(signed_info.encode(), padding.PKCS1v15(), _HASH[sig_alg]())  # type: ignore[union-attr]
-        signature = (
+        return (
             f'<Signature xmlns="{ns.DS}">{signed_info}<SignatureValue>{base64.b64encode(value).decode()}'
             f"</SignatureValue>{self.keyinfo}</Signature>"
         )
-        end = text.rindex("</o:Security>")
-        return (text[:end] + signature + text[end:]).encode()
