@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
+from mockwcf import journal, page
 from mockwcf.clock import Clock, parse_instant, parse_timespan
 from mockwcf.faults import Reply
 from mockwcf.runtime import Request, Runtime
 from mockwcf.scenario import ScenarioError, load_text
 
 PREFIX = "/_mockwcf/"
+AUTH_PARAMS = ("token",)  # an admin token in the query is not a journal filter
 
 
 def _json(status: int, data: Any) -> Reply:
@@ -28,7 +31,13 @@ def handle(runtime: Runtime, req: Request) -> Reply:
     if what == "health" and method == "GET":
         return _json(200, {"status": "ok", "scenario": runtime.scenario.name})
     if what == "exchanges" and method == "GET":
-        return _json(200, [e.summary() for e in runtime.journal.entries()])
+        try:
+            filters = journal.parse_filters(_params(req.query), ignore=AUTH_PARAMS)
+        except journal.FilterError as exc:
+            return _error(400, "bad journal filter", problems=exc.problems)
+        return _json(200, [e.summary() for e in runtime.journal.select(**filters)])
+    if method == "GET" and (what == "" or what.startswith("page/")):
+        return _page(runtime, what, _params(req.query))
     if what.startswith("exchanges/") and method == "GET":
         try:
             entry = runtime.journal.get(int(what.split("/", 1)[1]))
@@ -59,11 +68,49 @@ def handle(runtime: Runtime, req: Request) -> Reply:
                 return _error(400, "the scenario must be UTF-8 YAML")
             runtime.switch(scenario)
             return _json(200, {"status": "ok", "scenario": scenario.name})
-    known = "GET health, GET exchanges, GET exchanges/{id}, POST reset, GET|POST clock, GET|PUT scenario"
+    known = (
+        "GET / (journal page), GET health, GET exchanges?verdict=&operation=&code=&since=&node=, "
+        "GET exchanges/{id}, POST reset, GET|POST clock, GET|PUT scenario"
+    )
     return _error(
         404 if method in ("GET", "POST", "PUT") else 405,
         f"no admin endpoint {method} {req.path}; known: {known}",
     )
+
+
+def _params(query: str) -> dict[str, str]:
+    """Query parameters, the last value of each (a filter given twice means its last value)."""
+    return dict(parse_qsl(query, keep_blank_values=True))
+
+
+def _page(runtime: Runtime, what: str, params: dict[str, str]) -> Reply:
+    """The journal page (`/_mockwcf/`), its new rows (`page/rows?after=N`) and one exchange opened
+    (`page/exchange/{id}`), all HTML; filters as for `exchanges`."""
+    try:
+        filters = journal.parse_filters(
+            {k: v for k, v in params.items() if k not in ("open", "after")}, ignore=AUTH_PARAMS
+        )
+    except journal.FilterError as exc:
+        return _error(400, "bad journal filter", problems=exc.problems)
+    if what == "":
+        open_id = int(params["open"]) if params.get("open", "").isdigit() else None
+        body, headers = page.page(runtime.journal.select(**filters), runtime.scenario.name, open_id)
+        return Reply(200, body, headers)
+    if what == "page/rows":
+        after = int(params["after"]) if params.get("after", "").isdigit() else 0
+        entries = runtime.journal.entries()
+        shown = [e for e in entries if e.id > after and not e.mismatches(filters)]
+        headers = page.headers("-") + [
+            ("X-MockWcf-Oldest", str(entries[0].id if entries else 0)),
+            ("X-MockWcf-Last", str(max([after] + [e.id for e in shown]))),
+            ("X-MockWcf-Count", str(len(entries))),
+        ]
+        return Reply(200, page.rows(shown).encode(), headers)
+    if what.startswith("page/exchange/") and what.rsplit("/", 1)[1].isdigit():
+        entry = runtime.journal.get(int(what.rsplit("/", 1)[1]))
+        if entry is not None:
+            return Reply(200, page.detail_row(entry).encode(), page.headers("-"))
+    return _error(404, f"nothing at {PREFIX}{what}; the journal page is {PREFIX}")
 
 
 def _set_clock(runtime: Runtime, body: bytes) -> Reply:

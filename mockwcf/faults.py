@@ -11,6 +11,7 @@ MessageID. With diagnostics on, the same fault also carries `X-MockWcf-Resource-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from mockwcf import catalog, ns
@@ -188,6 +189,7 @@ class Rejection(Exception):
         hint: str | None = None,
         http_status: int | None = None,
         header: tuple[str, str] | None = None,
+        element: Any = None,
     ) -> None:
         super().__init__(message)
         self.entry = catalog.get(code)
@@ -197,6 +199,13 @@ class Rejection(Exception):
         self.hint = hint or self.entry.hint
         self.http_status = http_status
         self.header = header  # (namespace, local name) of the header a MustUnderstand fault names
+        self.element = element  # the request element that caused it (the journal page highlights it)
+
+    def at(self, element: Any) -> Rejection:
+        """Blame `element` unless a more precise one was named where the rejection was raised."""
+        if self.element is None:
+            self.element = element
+        return self
 
     @property
     def wire(self) -> WireFault:

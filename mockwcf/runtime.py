@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from mockwcf import codes
 from mockwcf import envelope as envmod
 from mockwcf.clock import Clock, format_wcf_time
 from mockwcf.faults import FaultSettings, Rejection, Reply, content_type, render, soap_fault
-from mockwcf.journal import Entry, Journal
+from mockwcf.journal import Entry, Journal, locate
 from mockwcf.node import Node
 from mockwcf.rules import RuleBook
 from mockwcf.scenario import Operation, Scenario
@@ -43,6 +44,8 @@ class Request:
     base_url: str
     client: str = ""
     size: int = -1  # bytes received, when the HTTP layer stopped buffering an oversize body
+    received: float = field(default_factory=time.perf_counter)  # for the journal's latency
+    journaled: bool = False  # handle_soap journals its own exchange; the Router journals the rest
 
     def __post_init__(self) -> None:
         if self.size < 0:
@@ -67,7 +70,9 @@ class Active:
 class Runtime:
     def __init__(self, scenario: Scenario) -> None:
         self.clock = Clock()
-        self.journal = Journal(scenario.journal_size)
+        self.journal = Journal(
+            scenario.journal_size, scenario.journal_max_bytes, scenario.journal_include_secrets
+        )
         self.listeners: list = []  # callables(entry) for the console view
         self.second_opinion = False  # `mockwcf verify --signxml`: signxml re-checks accepted signatures too
         self._round_robin = itertools.count()
@@ -97,7 +102,9 @@ class Runtime:
     def switch(self, scenario: Scenario) -> None:
         """Swap the scenario without a restart; state tied to the old one is dropped."""
         self.active = self._build(scenario)
-        self.journal.resize(scenario.journal_size)
+        self.journal.configure(
+            scenario.journal_size, scenario.journal_max_bytes, scenario.journal_include_secrets
+        )
         self.reset()
         self._apply_clock(scenario)
 
@@ -161,7 +168,12 @@ class Runtime:
             wire_code=None,
             reason=None,
             request=req.body,
+            method=req.method,
+            target=req.path + ("?" + req.query if req.query else ""),
+            request_headers=req.headers,
+            started=req.received,
         )
+        req.journaled = True
         fs = FaultSettings(
             soap12=scenario.soap12, addressing=scenario.addressing, diagnostics=scenario.diagnostics
         )
@@ -342,9 +354,18 @@ class Runtime:
                 f"HTTP {rejection.http_status}" if wire.code == "HTTP" else f"{wire.subcode or wire.code}"
             )
             entry.reason = rejection.message
+            entry.hint = rejection.hint
+            entry.culprit = locate(rejection.element)
         entry.status = reply.status
         entry.response = reply.body
+        entry.response_headers = reply.headers
+        entry.delay = reply.delay
+        self.record(entry)
+        return reply
+
+    def record(self, entry: Entry) -> None:
+        """Journal an exchange and show it to the listeners (the console line)."""
+        entry.latency_ms = (time.perf_counter() - entry.started) * 1000 if entry.started else 0.0
         self.journal.add(entry)
         for listener in self.listeners:
             listener(entry)
-        return reply

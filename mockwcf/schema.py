@@ -353,7 +353,21 @@ SCHEMA = F(
         "journal": F(
             "section",
             "The exchange journal.",
-            fields={"maxEntries": F("int", "Exchanges kept (oldest dropped first).", 10000, minimum=1)},
+            fields={
+                "maxEntries": F("int", "Exchanges kept (oldest dropped first).", 10000, minimum=1),
+                "maxBytes": F(
+                    "int",
+                    "Bytes of requests, replies and headers kept (oldest exchanges dropped first).",
+                    64 * 1024 * 1024,
+                    minimum=1,
+                ),
+                "includeSecrets": F(
+                    "bool",
+                    "Keep passwords, nonces and Authorization/Cookie headers in the journal; by default "
+                    "their text is replaced by its length.",
+                    False,
+                ),
+            },
         ),
         "deviations": F(
             "section",

@@ -17,7 +17,7 @@ from typing import Any
 from twisted.internet import reactor as _reactor
 from twisted.web import resource, server
 
-from mockwcf import admin, compat, http11
+from mockwcf import admin, compat, http11, journal
 from mockwcf.faults import Reply
 from mockwcf.runtime import Request, Runtime
 from mockwcf.scenario import Scenario
@@ -57,14 +57,17 @@ class Router:
 
     def reply(self, req: Request) -> Reply:
         try:
-            return self._route(req)
+            reply = self._route(req)
         except Exception:  # noqa: BLE001 - never a traceback on the wire
             log.exception("internal error")
-            return Reply(
+            reply = Reply(
                 500,
                 b"mockwcf internal error; see the server log\n",
                 [("Content-Type", "text/plain; charset=utf-8")],
             )
+        if not req.journaled and not req.path.startswith(admin.PREFIX):
+            self.runtime.record(journal.http_entry(self.runtime.journal, req, reply))
+        return reply
 
     def request(
         self,
@@ -87,10 +90,9 @@ class Router:
             return admin.handle(self.runtime, req)
         scenario = self.runtime.scenario
         if raw_path.rstrip("/") != scenario.service.path.rstrip("/"):
+            text = f"No endpoint at {raw_path}; the service is at {scenario.service.path}\n"
             return Reply(
-                404,
-                f"No endpoint at {raw_path}; the service is at {scenario.service.path}\n".encode(),
-                [("Content-Type", "text/plain; charset=utf-8")],
+                404, _with_endpoints(text, scenario), [("Content-Type", "text/plain; charset=utf-8")]
             )
         if method == "GET":
             base = req.base_url
@@ -98,7 +100,9 @@ class Router:
                 return Reply(200, self.runtime.wsdl(base), [("Content-Type", "text/xml; charset=utf-8")])
             return Reply(200, _help_page(scenario, base), [("Content-Type", "text/html; charset=utf-8")])
         if method != "POST":
-            return Reply(405, b"", [("Allow", "GET, POST")])
+            text = f"Method {method} is not allowed at {raw_path}; use POST (SOAP) or GET (WSDL)\n"
+            headers = [("Allow", "GET, POST"), ("Content-Type", "text/plain; charset=utf-8")]
+            return Reply(405, _with_endpoints(text, scenario), headers)
         return self.runtime.handle_soap(req)
 
 
@@ -150,6 +154,20 @@ class MockResource(resource.Resource):
         for name, value in reply.headers:
             request.setHeader(name, value)
         return reply.body
+
+
+def _with_endpoints(text: str, scenario: Scenario) -> bytes:
+    """A 404/405 answer; with diagnostics on it lists what this server does answer."""
+    if not scenario.diagnostics:
+        return text.encode()
+    path = scenario.service.path
+    endpoints = [
+        f"POST {path} (SOAP {'1.2' if scenario.soap12 else '1.1'}, service {scenario.service.name})",
+        f"GET {path}?wsdl, GET {path}?singleWsdl",
+        f"GET {path} (help page)",
+        f"GET {admin.PREFIX} (journal page), GET {admin.PREFIX}exchanges (journal, JSON)",
+    ]
+    return (text + "Valid endpoints:\n" + "".join(f"  {e}\n" for e in endpoints)).encode()
 
 
 def _help_page(scenario: Scenario, base: str) -> bytes:

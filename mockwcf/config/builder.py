@@ -186,6 +186,8 @@ class _Builder:
             clock_frozen_at=frozen,
             diagnostics=d["diagnostics"],
             journal_size=d["journal"]["maxEntries"],
+            journal_max_bytes=d["journal"]["maxBytes"],
+            journal_include_secrets=d["journal"]["includeSecrets"],
             out_of_band_signing=d["deviations"]["resolveSigningCertificateOutOfBand"],
             rules=rules,
         )

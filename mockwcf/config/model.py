@@ -86,6 +86,8 @@ class Scenario:
     out_of_band_signing: bool
     rules: tuple[Rule, ...] = field(default_factory=tuple)
     yaml_text: str = ""
+    journal_max_bytes: int = 64 * 1024 * 1024
+    journal_include_secrets: bool = False
 
     # Readings of the binding that the HTTP layer and the WSDL ask for often.
     @property

@@ -104,4 +104,5 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
             step=STEP,
             hint=hint,
             header=(qn.namespace or "", qn.localname),
+            element=h,
         )

@@ -40,6 +40,7 @@ def check_header_targets(ctx: ReceiveContext) -> None:
             f"The security header element 'Timestamp' with the '{ts.id or ts.element.get('Id') or ''}' id must "
             "be signed." + strict_note,
             step=STEP,
+            element=ts.element,
         )
 
 
@@ -58,6 +59,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
                 f"The '{value}' id occurred twice in the message that is supplied for verification "
                 f"({seen[value]} and {what}).",
                 step=STEP,
+                element=element,
             )
         seen[value] = what
         return value
@@ -85,6 +87,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
                     step=STEP,
                     hint="On this binding every WS-Addressing header you send must be signed: give it a wsu:Id "
                     "and add a ds:Reference to the primary signature.",
+                    element=h,
                 )
     body_id = unique(env.body, "Body")
     body_signed = False
@@ -104,6 +107,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
             codes.RequiredMessagePartNotSignedNs,
             f"The 'Body', '{env.env_ns}' required message part was not signed.{why}",
             step=STEP,
+            element=env.body,
         )
     for _sig, ref in ctx.pending_references:
         if not ref.verified:
@@ -112,6 +116,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
                 f"Cannot resolve reference URI '{ref.uri}' in signature to compute digest: no security header "
                 "element, SOAP header or Body carries that wsu:Id.",
                 step=STEP,
+                element=ref.element,
             )
     signed = ("Timestamp, " if ctx.timestamp is not None else "") + "Body"
     ctx.record(STEP, "ok", signed + (" and WS-Addressing headers" if required_headers else "") + " signed")
@@ -133,4 +138,5 @@ def check_transport_to(ctx: ReceiveContext) -> None:
         codes.UnsignedToHeaderInTransportSecuredMessage,
         "The message received over Transport security has unsigned 'To' header.",
         step=STEP,
+        element=to,
     )

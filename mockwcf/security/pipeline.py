@@ -62,7 +62,14 @@ def receive(ctx: ReceiveContext) -> None:
 
 
 def _read_element(ctx: ReceiveContext, el: etree._Element) -> None:
-    """One non-signature child, as ExecuteFullPass dispatches it."""
+    """One non-signature child, as ExecuteFullPass dispatches it; a rejection blames that child."""
+    try:
+        _dispatch(ctx, el)
+    except Rejection as rej:
+        raise rej.at(el) from None
+
+
+def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
     tag = el.tag
     if tag == _TIMESTAMP:
         timestamp.read(ctx, el)

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -32,6 +35,7 @@ from mockwcf.security import crosscheck, keyinfo
 from mockwcf.security.context import ReceiveContext, Token
 
 STEP = "signature"
+T = TypeVar("T")
 _ALLOWED_TRANSFORMS = {ns.EXC_C14N, ns.EXC_C14N_COMMENTS}
 _DIGESTS = {ns.SHA1: hashlib.sha1, ns.SHA256: hashlib.sha256}
 _SIG_HASHES = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
@@ -50,6 +54,7 @@ class Reference:
     digest_method: str
     digest_value: bytes
     verified: bool = False
+    element: etree._Element | None = None  # the ds:Reference, blamed when its digest fails
 
 
 @dataclass
@@ -99,6 +104,21 @@ def _pick(element: etree._Element, *tags: str) -> list[etree._Element | None]:
     return found
 
 
+def _blames_signature(step: Callable[..., T]) -> Callable[..., T]:
+    """A rejection raised while reading or processing a signature blames its ds:Signature, unless the
+    raise named a more precise element (a Reference, the KeyInfo, the SignatureValue)."""
+
+    @functools.wraps(step)
+    def wrapper(ctx: ReceiveContext, sig: Any) -> T:
+        try:
+            return step(ctx, sig)
+        except Rejection as rej:
+            raise rej.at(sig if isinstance(sig, etree._Element) else sig.element) from None
+
+    return wrapper
+
+
+@_blames_signature
 def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
     """SignedXml.ReadFrom with WCF's StandardTransformFactory: structural errors surface here."""
     si, sv, key_info = _pick(element, _SIGNED_INFO, _SIGNATURE_VALUE, _KEY_INFO)
@@ -133,7 +153,10 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
         raise Rejection(
             codes.MessageSecurityVerificationFailed, "SignatureValue is not base64.", step=STEP
         ) from None
-    clauses = keyinfo.read(key_info, ctx.binding.security.wss11)
+    try:
+        clauses = keyinfo.read(key_info, ctx.binding.security.wss11)
+    except Rejection as rej:
+        raise rej.at(key_info) from None
     return ParsedSignature(
         element=element,
         signed_info=si,
@@ -181,12 +204,16 @@ def _read_reference(ref: etree._Element) -> Reference:
         transforms=transforms,
         digest_method=dm.get("Algorithm", "") if dm is not None else "",
         digest_value=digest_value,
+        element=ref,
     )
 
 
 def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which: str) -> Token:
     """VerifySignature: KeyInfo -> key -> SignatureMethod -> SignatureValue -> header-element digests."""
-    token = keyinfo.resolve(ctx, sig.clauses, tokens, which)
+    try:
+        token = keyinfo.resolve(ctx, sig.clauses, tokens, which)
+    except Rejection as rej:
+        raise rej.at(sig.element.find(_KEY_INFO)) from None
     sig.token = token
     key = token.cert.public_key() if token.cert is not None else None
     if not isinstance(key, rsa.RSAPublicKey):
@@ -219,6 +246,7 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
             f"The SignatureValue does not verify with the key of {token.label()} over the exclusive-c14n "
             f"SignedInfo. {crosscheck.second_opinion(sig.element, token.cert, len(sig.references))}",
             step=STEP,
+            element=sig.element.find(_SIGNATURE_VALUE),
         ) from None
     for ref in sig.references:
         if ref.digest_method != want_digest:
@@ -227,6 +255,7 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
                 f"The algorithm '{ref.digest_method}' is not accepted for operation 'Digest' by algorithm suite "
                 f"{suite} (it takes {want_digest}).",
                 step=STEP,
+                element=ref.element,
             )
     _verify_header_references(ctx, sig)
     ctx.record(
@@ -276,10 +305,12 @@ def check_digest(sig: ParsedSignature, ref: Reference, target: etree._Element) -
             f"Digest verification failed for Reference '{ref.uri}' ({local}): the element was changed after "
             f"signing or canonicalized differently. {crosscheck.second_opinion(sig.element, cert, len(sig.references))}",
             step=STEP,
+            element=ref.element,
         )
     ref.verified = True
 
 
+@_blames_signature
 def process_primary(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     """ProcessPrimarySignature: replay check on the SignatureValue first, then verification."""
     ctx.primary_signature_value = sig.value
@@ -292,6 +323,7 @@ def process_primary(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     ctx.signature_values.append(sig.value)
 
 
+@_blames_signature
 def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     """ProcessSupportingSignature: endorsing signatures use the universal resolver."""
     binding = ctx.binding
@@ -320,5 +352,6 @@ def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
             f"The security header element 'Timestamp' with the '{ctx.timestamp.id}' id must be signed by the "
             "endorsing signature.",
             step=STEP,
+            element=ctx.timestamp.element,
         )
     token.endorsing = True

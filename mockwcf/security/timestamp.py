@@ -71,6 +71,7 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
             f"The security timestamp is invalid because its creation time ('{_fmt(ts.created)}') is greater "
             f"than or equal to its expiration time ('{_fmt(expires)}').",
             step=STEP,
+            element=ts.element,
         )
     if expires is not None and expires <= now - skew:
         raise Rejection(
@@ -78,6 +79,7 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
             f"The security timestamp is stale because its expiration time ('{_fmt(expires)}') is in the past. "
             f"Current time is '{_fmt(now)}' and allowed clock skew is '{format_timespan(skew)}'.",
             step=STEP,
+            element=ts.element,
         )
     if ts.created >= now + skew:
         raise Rejection(
@@ -86,6 +88,7 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
             f"future. Current time is '{_fmt(now)}' and allowed clock skew is '{format_timespan(skew)}'. "
             f"The client's clock is {_ahead(ts.created - now)} ahead of the server's.",
             step=STEP,
+            element=ts.element,
         )
     if ts.created <= now - (ttl + skew):
         raise Rejection(
@@ -94,6 +97,7 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
             f"back in the past. Current time is '{_fmt(now)}', maximum timestamp lifetime is "
             f"'{format_timespan(ttl)}' and allowed clock skew is '{format_timespan(skew)}'.",
             step=STEP,
+            element=ts.element,
         )
 
 
