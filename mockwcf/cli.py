@@ -69,7 +69,14 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("journal", help="show a running server's exchanges")
     p.add_argument("url", help="the server's base URL, e.g. http://127.0.0.1:8080/")
-    p.add_argument("--id", type=int, help="one exchange in full (request, response, steps)")
+    p.add_argument("--id", type=int, help="one exchange in full (steps, headers, request, response)")
+    p.add_argument("--json", action="store_true", help="JSON (with --follow: one object per line)")
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing new exchanges until Ctrl-C")
+    p.add_argument("--verdict", help="accepted, rejected or served")
+    p.add_argument("--operation", help="operation name, e.g. Echo")
+    p.add_argument("--code", help="resource code, e.g. TimeStampHasCreationTimeInFuture")
+    p.add_argument("--since", help="exchanges after this id, or at/after an instant (2026-01-01T00:00:00Z)")
+    p.add_argument("--node", help="farm node number")
     p.set_defaults(func=cmd_journal)
 
     p = sub.add_parser(
@@ -211,24 +218,9 @@ def cmd_certs(args: argparse.Namespace) -> int:
 
 
 def cmd_journal(args: argparse.Namespace) -> int:
-    from mockwcf import console
+    from mockwcf import journal_cli
 
-    base = args.url.rstrip("/")
-    path = f"/_mockwcf/exchanges/{args.id}" if args.id else "/_mockwcf/exchanges"
-    try:
-        with urllib.request.urlopen(base + path, timeout=10) as resp:  # noqa: S310 - user-given local URL
-            data = json.loads(resp.read())
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        print(f"mockwcf journal: cannot read {base + path}: {exc}", file=sys.stderr)
-        return 2
-    if args.id:
-        print(console.full_entry(data))
-    else:
-        color = sys.stdout.isatty()
-        for item in data:
-            print(console.summary_line(item, color))
-        print(f"{len(data)} exchange(s)")
-    return 0
+    return journal_cli.run(args)
 
 
 def cmd_health(args: argparse.Namespace) -> int:

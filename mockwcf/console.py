@@ -31,7 +31,7 @@ def summary_line(item: dict[str, Any], color: bool) -> str:
         mark = f"{_COLORS.get(verdict, '')}{mark}{_RESET}"
     time = item["time"][11:23]
     op = item.get("operation") or f"{item.get('method', 'POST')} {item.get('target', '')}".strip()
-    code = item.get("resourceCode") or (item.get("wireCode") or "" if verdict == "rejected" else "")
+    code = item.get("resourceCode") or ""  # a refused path or method has only its status, already shown
     rule = f" rule[{item['rule']}]" if item.get("rule") is not None else ""
     latency = f"{item.get('latencyMs', 0.0):.1f} ms"
     if item.get("delay"):
@@ -39,9 +39,10 @@ def summary_line(item: dict[str, Any], color: bool) -> str:
     reason = one_line(item.get("error") or item.get("reason")) if verdict == "rejected" else ""
     if reason and color:
         reason = f"{_DIM}{reason}{_RESET}"
-    parts = [f"{time} #{item['id']:<5} node{item['node']} {op:<16} {mark} {item['status']}"]
-    parts += [p for p in (code + rule, reason, latency) if p.strip()]
-    return " ".join(parts).rstrip()
+    line = f"{time} #{item['id']:<5} node{item['node']} {op:<16} {mark} {item['status']}"
+    line += f" {code}{rule}" if code or rule else ""
+    line += f": {reason}" if reason else ""
+    return f"{line} ({latency})"
 
 
 def printer(stream: IO[str]) -> Callable[[Entry], None]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from lxml import etree
 
-from mockwcf.clock import format_wcf_time
+from mockwcf.clock import format_wcf_time, parse_instant
 
 VERDICTS = ("accepted", "rejected", "served")
 FILTERS = ("verdict", "operation", "code", "since", "node")
@@ -136,12 +136,20 @@ class FilterError(ValueError):
         self.problems = problems
 
 
+def unknown_code(code: str) -> str | None:
+    """None for a catalog code, else a sentence naming the nearest codes (a typo never matches silently)."""
+    from mockwcf import catalog
+
+    if catalog.exists(code):
+        return None
+    near = difflib.get_close_matches(code, [e.code for e in catalog.entries()], n=3, cutoff=0.5)
+    did = f"; did you mean {', '.join(near)}?" if near else " (see `mockwcf catalog`)"
+    return f"{code!r} is not a resource code in the catalog{did}"
+
+
 def parse_filters(params: dict[str, str], ignore: tuple[str, ...] = ()) -> dict[str, Any]:
     """The journal filters from query parameters (`verdict=&operation=&code=&since=&node=`), checked:
     a verdict or resource code that cannot match anything is an error naming the choices."""
-    from mockwcf import catalog
-    from mockwcf.clock import parse_instant
-
     problems: list[str] = []
     out: dict[str, Any] = {}
     for key, value in params.items():
@@ -151,10 +159,8 @@ def parse_filters(params: dict[str, str], ignore: tuple[str, ...] = ()) -> dict[
             problems.append(f"{key}: not a filter; use {', '.join(FILTERS)}")
         elif key == "verdict" and value not in VERDICTS:
             problems.append(f"verdict: {value!r} is not one of {', '.join(VERDICTS)}")
-        elif key == "code" and not catalog.exists(value):
-            near = difflib.get_close_matches(value, [e.code for e in catalog.entries()], n=3)
-            did = f"; did you mean {', '.join(near)}?" if near else " (see `mockwcf catalog`)"
-            problems.append(f"code: {value!r} is not a resource code in the catalog{did}")
+        elif key == "code" and unknown_code(value):
+            problems.append(f"code: {unknown_code(value)}")
         elif key == "node":
             if not value.isascii() or not value.isdigit():
                 problems.append(f"node: {value!r} is not a node number (1, 2, ...)")

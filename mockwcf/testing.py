@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockwcf.clock import Clock, parse_instant, parse_timespan
-from mockwcf.journal import Entry
+from mockwcf import nearmiss
+from mockwcf.clock import Clock, format_wcf_time, parse_instant, parse_timespan
+from mockwcf.journal import Entry, unknown_code
 from mockwcf.runtime import Runtime
 from mockwcf.scenario import Scenario, load, load_builtin, load_dict
 
@@ -125,6 +126,13 @@ class MockServer:
 
     @property
     def journal(self) -> list[Entry]:
+        """The exchanges since the last reset, oldest first: SOAP requests and refused HTTP requests.
+        WSDL and help-page fetches are journaled too (verdict `served`) but left out here, so a
+        client that fetches its WSDL does not shift the indexes a test counts on; `all_requests` has them."""
+        return [e for e in self.runtime.journal.entries() if e.verdict != "served"]
+
+    @property
+    def all_requests(self) -> list[Entry]:
         return self.runtime.journal.entries()
 
     def last(self) -> Entry:
@@ -134,14 +142,7 @@ class MockServer:
         return entries[-1]
 
     def near_misses(self, n: int = 5) -> str:
-        lines = []
-        for e in self.journal[-n:]:
-            lines.append(
-                f"  #{e.id} {e.operation or '-'} {e.verdict} {e.resource_code or ''}"
-                + (f" ({e.reason})" if e.reason else "")
-                + (f" ERROR {e.error}" if e.error else "")
-            )
-        return "\n".join(lines) or "  (no exchanges)"
+        return "\n".join(f"  {nearmiss.describe(e)}" for e in self.journal[-n:]) or "  (no exchanges)"
 
     def raise_server_errors(self) -> None:
         """Re-raise, in the test, an unexpected error the server hit (the client only saw a generic fault)."""
@@ -150,25 +151,57 @@ class MockServer:
                 raise MockWcfAssertionError(f"mockwcf hit an internal error on exchange #{e.id}: {e.error}")
 
     def assert_accepted(self) -> Entry:
+        """The last exchange was accepted."""
         self.raise_server_errors()
         entry = self.last()
         if entry.verdict != "accepted":
             raise MockWcfAssertionError(
-                f"expected the last exchange to be accepted, it was rejected with {entry.resource_code}: "
-                f"{entry.reason}\nrecent exchanges:\n{self.near_misses()}"
+                f"expected the last exchange to be accepted, it was {nearmiss.describe(entry)}\n"
+                f"recent exchanges:\n{self.near_misses()}"
             )
         return entry
 
-    def assert_fault(self, code: str) -> Entry:
+    def assert_fault(self, code: str, nth: int | None = None) -> Entry:
+        """Some exchange (or, with `nth`, exchange `journal[nth]`: 0 the first, -1 the last) was rejected
+        with resource code `code`; returns it (the last such one without `nth`). A code the catalog does
+        not know is refused at once: it could never match."""
+        problem = unknown_code(code)
+        if problem:
+            raise ValueError(f"assert_fault: {problem}")
         self.raise_server_errors()
-        entry = self.last()
-        if entry.resource_code != code:
-            got = f"rejected with {entry.resource_code}" if entry.resource_code else entry.verdict
-            raise MockWcfAssertionError(
-                f"expected the last exchange to fail with {code}, it was {got}\nrecent exchanges:\n"
-                f"{self.near_misses()}"
-            )
+        entries = self.journal
+        if nth is None:
+            having = [e for e in entries if e.resource_code == code]
+            if not having:
+                raise MockWcfAssertionError(nearmiss.fault_missing(entries, code))
+            return having[-1]
+        try:
+            entry: Entry | None = entries[nth]
+        except IndexError:
+            entry = None
+        if entry is None or entry.resource_code != code:
+            raise MockWcfAssertionError(nearmiss.fault_at(entries, code, nth, entry))
         return entry
+
+    def assert_count(self, n: int, **filters: Any) -> list[Entry]:
+        """Exactly `n` exchanges match every filter: verdict ("accepted", "rejected", "served"),
+        operation, code (a resource code), node, since (an exchange id or an ISO instant)."""
+        nearmiss.check_filters(filters)
+        if isinstance(filters.get("since"), str):
+            filters["since"] = format_wcf_time(parse_instant(filters["since"]))
+        entries = self.all_requests if filters.get("verdict") == "served" else self.journal
+        matched = [e for e in entries if not e.mismatches(filters)]
+        if len(matched) != n:
+            raise MockWcfAssertionError(nearmiss.count_mismatch(entries, n, filters, matched))
+        return matched
+
+    def assert_no_rejections(self) -> None:
+        """No exchange since the last reset was rejected (a wrong path or method counts too)."""
+        self.raise_server_errors()
+        entries = self.journal
+        rejected = [e for e in entries if e.verdict == "rejected"]
+        if rejected:
+            raise MockWcfAssertionError(nearmiss.rejections(rejected, len(entries)))
 
     def admin(self, method: str, what: str, body: bytes | None = None) -> Any:
         req = urllib.request.Request(f"{self.base_url}/_mockwcf/{what}", data=body, method=method)

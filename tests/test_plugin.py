@@ -51,12 +51,9 @@ def test_plugin_in_a_throwaway_project(pytester):
     result = pytester.runpytest_subprocess("-p", "mockwcf", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=1)
     out = result.stdout.str()
-    assert (
-        "expected the last exchange to be accepted, it was rejected with UnableToFindSecurityHeaderInMessage"
-        in out
-    )
+    assert "expected the last exchange to be accepted, it was #" in out
     assert "recent exchanges:" in out
-    assert "Echo rejected UnableToFindSecurityHeaderInMessage (Security processor was unable" in out
+    assert "Echo rejected UnableToFindSecurityHeaderInMessage: Security processor was unable" in out
 
 
 def test_plugin_with_xdist_workers(pytester):
