@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8080
 HOST   ?= 127.0.0.1
 
-.PHONY: serve test certs lint bench install clean
+.PHONY: serve test certs lint bench install clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,15 @@ certs: $(STAMP)
 serve: $(STAMP) certs/ca.pem
 	$(BIN)/mockwcf serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# The journal page is tested in a real headless browser: Debian's chromium and chromedriver, installed
+# when missing (no browser download of a test tool's own).
+APT := apt-get -o DPkg::Lock::Timeout=900
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		$(APT) install -y chromium chromium-driver || \
+		($(APT) update && $(APT) install -y chromium chromium-driver)
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n 2 -p no:randomly
 
 lint: $(STAMP)
