@@ -176,7 +176,7 @@ def _help_page(scenario: Scenario, base: str) -> bytes:
         f"<html><head><title>{scenario.service.name} (mockwcf)</title></head><body>"
         f"<h1>{scenario.service.name}</h1><p>mockwcf scenario <b>{scenario.name}</b>. "
         f"WSDL: <a href='{url}?wsdl'>{url}?wsdl</a> (also ?singleWsdl). "
-        f"Journal: <a href='{base}/_mockwcf/exchanges'>{base}/_mockwcf/exchanges</a></p></body></html>"
+        f"Journal: <a href='{base}/_mockwcf/'>{base}/_mockwcf/</a></p></body></html>"
     ).encode()
 
 
