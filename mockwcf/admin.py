@@ -103,7 +103,7 @@ def _page(runtime: Runtime, what: str, params: dict[str, str]) -> Reply:
         headers = page.headers("-") + [
             ("X-MockWcf-Oldest", str(entries[0].id if entries else 0)),
             ("X-MockWcf-Last", str(max([after] + [e.id for e in shown]))),
-            ("X-MockWcf-Count", str(len(entries))),
+            ("X-MockWcf-Count", str(len(runtime.journal.select(**filters)) if filters else len(entries))),
         ]
         return Reply(200, page.rows(shown).encode(), headers)
     if what.startswith("page/exchange/") and what.rsplit("/", 1)[1].isdigit():

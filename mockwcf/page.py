@@ -35,6 +35,7 @@ _MARKERS = (
     (re.compile(rf"\n?[ \t]*<\?{_END} ?\?>"), f"<?{_END}?>"),
 )
 SHOW_LIMIT = 512 * 1024  # bytes of one message rendered; a bigger one is shown cut, as text
+ROWS = 500  # rows rendered at first (the journal may hold 10,000); filters narrow it, new rows keep coming
 
 
 def _template() -> Template:
@@ -62,11 +63,14 @@ def page(
 ) -> tuple[bytes, list[tuple[str, str]]]:
     """The whole page, newest exchange first; `open_id` is rendered opened (a link that works without script)."""
     nonce = secrets.token_urlsafe(16)
+    shown = entries[-ROWS:]
+    more = len(entries) - len(shown)
     body = _template().substitute(
         nonce=nonce,
         scenario=escape(scenario_name),
         count=len(entries),
-        rows=rows(entries, open_id),
+        older=f" · the newest {len(shown)} shown; filter to see older ones" if more else "",
+        rows=rows(shown, open_id),
         last=max((e.id for e in entries), default=0),
     )
     return body.encode(), headers(nonce)
