@@ -9,6 +9,10 @@ every test. A test picks its scenario with the `mockwcf_scenario` marker or by o
         client = zeep.Client(mockwcf_server.wsdl_url, wsse=UsernameToken("alice", "p@ssw0rd"))
         ...
         mockwcf_server.assert_fault("TimeStampHasCreationTimeInFuture")
+        mockwcf_server.assert_count(1, verdict="rejected")
+
+`assert_fault(code, nth=None)`, `assert_count(n, **filters)` and `assert_no_rejections()` fail with the
+exchanges that came closest and why each missed (testing.py, nearmiss.py).
 
 Options: --mockwcf-host / MOCKWCF_HOST, --mockwcf-port / MOCKWCF_PORT (default 0, a free port).
 HTTPS scenarios get their own session server, started on first use.

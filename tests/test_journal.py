@@ -177,7 +177,9 @@ def test_an_unresolved_keyinfo_blames_the_keyinfo(mockwcf_server):
     assert _blamed(mockwcf_server, entry.id).tag == f"{{{ns.DS}}}KeyInfo"
 
 
-def test_a_bad_password_blames_the_username_token(mockwcf_server):
+def test_credentials_blame_the_password_the_username_or_the_token(mockwcf_server):
     wss.post(mockwcf_server.url, wss.envelope(wss.security(wss.username_token(password="nope"))))
-    entry = mockwcf_server.assert_fault("UserNameAuthenticationFailed")
-    assert _blamed(mockwcf_server, entry.id).tag == f"{{{ns.WSSE}}}UsernameToken"
+    wss.post(mockwcf_server.url, wss.envelope(wss.security(wss.username_token(user="mallory"))))
+    wss.post(mockwcf_server.url, wss.envelope(wss.security(wss.username_token(password=None))))
+    blamed = [_blamed(mockwcf_server, e.id).tag for e in mockwcf_server.journal]
+    assert blamed == [f"{{{ns.WSSE}}}Password", f"{{{ns.WSSE}}}Username", f"{{{ns.WSSE}}}UsernameToken"]

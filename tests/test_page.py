@@ -156,3 +156,15 @@ def test_page_escapes_what_clients_sent(mockwcf_server):
     fragment = page.detail(entry)
     assert "<script>" not in fragment and "<img" not in fragment
     assert "&lt;img src=x onerror=alert(1)&gt;" in fragment
+
+
+def test_page_renders_the_newest_rows_of_a_full_journal(mockwcf_server):
+    with requests.Session() as http:
+        for _ in range(page.ROWS + 5):
+            http.get(mockwcf_server.base_url + "/nowhere", timeout=10)
+        html = http.get(mockwcf_server.base_url + "/_mockwcf/", timeout=10).text
+        rows = http.get(mockwcf_server.base_url + "/_mockwcf/page/rows?after=0&verdict=rejected", timeout=10)
+    assert html.count('<tr class="x rejected"') == page.ROWS
+    assert f"{page.ROWS + 5}</span> exchange(s) kept · the newest {page.ROWS} shown" in html
+    assert rows.text.count('<tr class="x rejected"') == page.ROWS + 5
+    assert rows.headers["X-MockWcf-Count"] == str(page.ROWS + 5)

@@ -32,6 +32,7 @@ def read(ctx: ReceiveContext, element: etree._Element, role: str) -> Token:
         )
     username = (children[0].text or "").strip()
     password: str | None = None
+    password_el = None
     for child in children[1:]:
         if child.tag == _PASSWORD:
             ptype = child.get("Type")
@@ -42,13 +43,15 @@ def read(ctx: ReceiveContext, element: etree._Element, role: str) -> Token:
                     step=STEP,
                     hint="Send the password as PasswordText (zeep: UsernameToken(user, password) without "
                     "use_digest=True) over TLS; WCF has no PasswordDigest support.",
+                    element=child,
                 )
-            password = child.text or ""
+            password, password_el = child.text or "", child
         elif child.tag not in _SKIPPED:
             raise Rejection(
                 codes.MessageSecurityVerificationFailed,
                 f"Unexpected element {child.tag} inside wsse:UsernameToken.",
                 step=STEP,
+                element=child,
             )
     if not username:
         raise Rejection(
@@ -65,6 +68,7 @@ def read(ctx: ReceiveContext, element: etree._Element, role: str) -> Token:
             codes.UserNameAuthenticationFailed,
             f"The credentials for user '{username}' were not accepted ({why}).",
             step=STEP,
+            element={"unknown user": children[0], "wrong password": password_el}.get(why),
         )
     token = Token("UserName", element, element.get(WSU_ID), role, username=username)
     ctx.record(STEP, "ok", f"user '{username}' authenticated")
