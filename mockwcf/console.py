@@ -7,6 +7,7 @@ the reason cut to one line, and the latency.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -45,8 +46,13 @@ def summary_line(item: dict[str, Any], color: bool) -> str:
     return f"{line} ({latency})"
 
 
+def use_color(stream: IO[str]) -> bool:
+    """Colour on a terminal only, and never when NO_COLOR is set (no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
 def printer(stream: IO[str]) -> Callable[[Entry], None]:
-    color = stream.isatty()
+    color = use_color(stream)
 
     def show(entry: Entry) -> None:
         stream.write(summary_line(entry.summary(), color) + "\n")

@@ -51,7 +51,7 @@ def _server_message(exc: urllib.error.HTTPError) -> str:
 
 def run(args: argparse.Namespace) -> int:
     base = args.url.rstrip("/") + "/_mockwcf/"
-    color = sys.stdout.isatty()
+    color = console.use_color(sys.stdout)
     try:
         if args.id is not None:
             item = fetch(f"{base}exchanges/{args.id}")

@@ -67,13 +67,15 @@ def test_console_lines_in_a_pipe_have_reason_and_latency_and_no_colour():
     assert nowhere["reason"].startswith("No endpoint at /nowhere")
 
 
-def test_console_lines_on_a_terminal_are_coloured():
+def _on_a_terminal(env: dict[str, str]) -> list[str]:
+    """The exchange lines of a server whose stdout is a pseudo-terminal."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [str(BIN / "mockwcf"), "serve", "--port", "0"],
         stdout=follower,
         stderr=subprocess.DEVNULL,
         close_fds=True,
+        env={**os.environ, **env},
     )
     os.close(follower)
 
@@ -85,15 +87,21 @@ def test_console_lines_on_a_terminal_are_coloured():
         head = _read_until_text(read, "EchoService.svc?wsdl")
         base = re.search(r"listening on (\S+)", head).group(1)
         _traffic(base)
-        lines = [line.rstrip("\r") for line in _read_until(read, 4) if " ms)" in line]
+        return [line.rstrip("\r") for line in _read_until(read, 4) if " ms)" in line]
     finally:
         proc.terminate()
         proc.wait(10)
         os.close(leader)
+
+
+def test_console_lines_on_a_terminal_are_coloured_unless_no_color():
+    lines = _on_a_terminal({"NO_COLOR": ""})
     assert "\x1b[32mACCEPT\x1b[0m" in lines[0]
     assert "\x1b[31mREJECT\x1b[0m" in lines[1] and "\x1b[2mThe credentials" in lines[1]
     assert "\x1b[36mSERVED\x1b[0m" in lines[2]
     assert LINE.match(ANSI.sub("", lines[1]))
+    plain = _on_a_terminal({"NO_COLOR": "1"})
+    assert len(plain) == 4 and not any(ANSI.search(line) for line in plain)
 
 
 def _read_until_text(read, text: str, timeout: float = 15.0) -> str:
