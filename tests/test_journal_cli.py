@@ -105,7 +105,7 @@ def test_filters_json_and_error_messages():
         assert "[redacted: 5 characters]" in full["request"]
         text = _journal(base, "--id", "2").stdout
         assert (
-            "request headers:" in text and "hint: " in text and "element: wsse:UsernameToken at /*[1]" in text
+            "request headers:" in text and "hint: " in text and "element: wsse:Password at /*[1]" in text
         )
         bad = _journal(base, "--verdict", "nope")
         assert bad.returncode == 2 and "Traceback" not in bad.stderr
