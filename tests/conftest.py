@@ -13,7 +13,9 @@ from mockwcf import certs
 REPO = Path(__file__).resolve().parent.parent
 CERTS = REPO / "certs"
 SCENARIOS = REPO / "scenarios"
-SEEDS = REPO.parent / "shared" / "seeds"
+# Test data travels with the repository (tests/data/README.md says where each file came from): a clone alone
+# runs the suite.
+DATA = REPO / "tests" / "data"
 
 certs.make(CERTS)  # idempotent: keeps existing files; the bundled scenarios point at certs/
 warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)

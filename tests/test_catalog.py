@@ -8,12 +8,12 @@ import sys
 
 from mockwcf import catalog
 from mockwcf.faults import WIRE_FAULTS
-from tests.conftest import SEEDS
+from tests.conftest import DATA
 
 
 def _seed_rows() -> list[tuple[str, str]]:
     rows = []
-    for line in (SEEDS / "000_a9bef4e1c8225866.txt").read_text(encoding="utf-8").splitlines():
+    for line in (DATA / "000_a9bef4e1c8225866.txt").read_text(encoding="utf-8").splitlines():
         if line.startswith("|") and not line.startswith(("|--", "|Resource Code")):
             _, code, string, _ = line.split("|")
             rows.append((code, string))
