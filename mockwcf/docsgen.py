@@ -73,8 +73,9 @@ def troubleshooting() -> str:
     out = [
         HEADER.format(src="data/catalog.yaml") + "# Troubleshooting: resource codes on the receive path\n",
         "Every code mockwcf raises while really processing a request, what the client sees on the wire, "
-        "and the usual client-side cause. The code arrives in the `X-MockWcf-Resource-Code` header and the "
-        "`urn:mockwcf:diagnostics` fault detail (unless `diagnostics: false`). `mockwcf catalog` lists all "
+        "and the usual client-side cause. The code arrives in the `X-MockWcf-Resource-Code` header and in the "
+        "fault detail, WCF's `ExceptionDetail` whose Message starts with it (unless `diagnostics: false`; "
+        "docs/clients.md shows how each client reads it). `mockwcf catalog` lists all "
         f"{len(catalog.entries())} codes, including those only a scenario rule produces.\n",
         "| resource code | wire fault | usual cause and fix |",
         "|---|---|---|",
@@ -84,7 +85,7 @@ def troubleshooting() -> str:
             continue
         wire = WIRE_FAULTS[e.fault]
         shown = "HTTP status" if wire.code == "HTTP" else f"{wire.code} / {wire.subcode or '-'}"
-        out.append(f"| `{e.code}` | {shown} | {e.hint} |")
+        out.append(f'| <a id="{e.code}"></a>`{e.code}` | {shown} | {e.hint} |')  # ExceptionDetail.HelpLink
     return "\n".join(out) + "\n"
 
 

@@ -4,8 +4,8 @@ Pipeline steps raise `Rejection(code, message)`; they never build XML. This modu
 as WCF writes it (RS SM/Channels/MessageFault.cs, SM/Security/SecurityUtils.cs; reference section 3):
 HTTP 500, unsecured, Sender + WS-Security subcode, the generic reason with xml:lang, SOAP 1.1 putting
 the subcode QName in faultcode, the addressing fault Action and RelatesTo when the request had a
-MessageID. With diagnostics on, the same fault also carries `X-MockWcf-Resource-Code` and a
-`urn:mockwcf:diagnostics` detail; with it off the bytes are WCF's alone.
+MessageID. With diagnostics on, the same fault also carries `X-MockWcf-Resource-Code` and an
+`ExceptionDetail` detail (exceptiondetail.py); with it off the bytes are WCF's alone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from mockwcf import catalog, ns
+from mockwcf import catalog, exceptiondetail, ns
 
 LANG = "en-US"  # WCF writes the server culture; en-US is what users paste into bug reports.
 
@@ -277,16 +277,10 @@ def render(rejection: Rejection, fs: FaultSettings) -> Reply:
 
 
 def _diagnostics_detail(rejection: Rejection) -> str:
-    d = ns.DIAG
-    parts = [
-        ("ResourceCode", rejection.code),
-        ("ResourceString", rejection.entry.string),
-        ("Message", rejection.message),
-        ("Step", rejection.step),
-        ("Hint", rejection.hint),
-    ]
-    inner = "".join(f"<d:{k}>{escape(v)}</d:{k}>" for k, v in parts)
-    return f'<d:MockWcfDiagnostics xmlns:d="{d}">{inner}</d:MockWcfDiagnostics>'
+    """WCF's ExceptionDetail data contract, the one detail every WCF-family client reads (exceptiondetail.py)."""
+    return exceptiondetail.render(
+        rejection.code, rejection.message, rejection.step, rejection.hint, rejection.entry.fault
+    )
 
 
 def soap_fault(

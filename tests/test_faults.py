@@ -11,7 +11,7 @@ import zeep
 from lxml import etree
 from zeep.wsse.username import UsernameToken
 
-from mockwcf import catalog, ns
+from mockwcf import catalog, exceptiondetail, ns
 from mockwcf.faults import WIRE_FAULTS, FaultSettings, Rejection, render
 from tests import wss
 
@@ -79,9 +79,10 @@ def test_every_seed_code_through_a_rule_reaches_zeep_as_wcf_fault(mockwcf_server
             action="http://tempuri.org/IEchoService/Echo", message="", header="", header_ns=""
         )
         assert err.value.message == expected_reason, code
-        detail = err.value.detail
-        assert detail.find(f".//{{{ns.DIAG}}}ResourceCode").text == code
-        assert detail.find(f".//{{{ns.DIAG}}}ResourceString").text == catalog.get(code).string
+        diagnosis = exceptiondetail.parse(err.value.detail)
+        assert (diagnosis.code, diagnosis.specifics) == (code, f"rule for {code}")
+        assert diagnosis.cause == catalog.get(code).string
+        assert diagnosis.type == exceptiondetail.TYPES[wire.name][0]
         entry = mockwcf_server.assert_fault(code)
         assert entry.rule == SEED_CODES.index(code)
         assert entry.wire_code == wire.subcode and entry.reason == f"rule for {code}"
@@ -217,3 +218,27 @@ def test_injected_fault_with_delay(mockwcf_server):
         and resp.headers["X-MockWcf-Resource-Code"] == "SecuritySessionAbortedFaultReason"
     )
     assert mockwcf_server.journal[-1].rule == 0
+
+
+@pytest.mark.parametrize("code", ["UserNameAuthenticationFailed", "X509ChainBuildFail", "AnonymousLogonsAreNotAllowed"])
+def test_detail_is_wcfs_exception_detail_data_contract(code):
+    """Member names, order and nil marks as DataContractSerializer writes System.ServiceModel.ExceptionDetail;
+    the detail holds that one element (a second one makes .NET's FaultFormatter throw)."""
+    reply = render(Rejection(code, "specifics", step="username"), FaultSettings(False, False, True))
+    detail = etree.fromstring(reply.body).find(".//detail")
+    assert len(detail) == 1
+    (ed,) = detail
+    members = ["HelpLink", "InnerException", "Message", "StackTrace", "Type"]
+    assert ed.tag == f"{{{exceptiondetail.NS}}}ExceptionDetail"
+    assert [etree.QName(c).localname for c in ed] == members
+    inner = ed.find(f"{{{exceptiondetail.NS}}}InnerException")
+    assert [etree.QName(c).localname for c in inner] == members
+    nil = f"{{{exceptiondetail.XSI}}}nil"
+    assert inner.find(f"{{{exceptiondetail.NS}}}InnerException").get(nil) == "true"
+    diagnosis = exceptiondetail.parse(detail)
+    entry = catalog.get(code)
+    assert diagnosis.code == code and diagnosis.specifics == "specifics" and diagnosis.hint == entry.hint
+    assert diagnosis.cause == entry.string
+    assert diagnosis.type == "System.ServiceModel.Security.MessageSecurityException"
+    assert "CustomUserNameSecurityTokenAuthenticator.ValidateUserNamePasswordCore" in diagnosis.stack_trace
+    assert diagnosis.help_link == (f"docs/troubleshooting.md#{code}" if entry.receive_path else None)
