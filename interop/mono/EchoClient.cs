@@ -1,0 +1,136 @@
+// The interop tier's Mono client: Mono's own System.ServiceModel (a WCF implementation) calling Echo once
+// through a custom binding, printing one line the tier parses. Settings are docs/clients.md's "Mono" section.
+//   mono EchoClient.exe URL usernameovertransport USER PASSWORD   (Mono does not implement it: see docs/clients.md)
+//   mono EchoClient.exe URL header USER PASSWORD    (no security element; the UsernameToken as a message header)
+//   mono EchoClient.exe URL plain                   (no security at all)
+//   mono EchoClient.exe URL mutual CLIENT.pfx PFXPASSWORD SERVICE.pem
+// Output: "RESULT\t<echo>" | "FAULT\t<exception type>\t<code>\t<subcode ns>\t<subcode>\t<reason>\t<detail Message>"
+//         | "ERROR\t<exception type>\t<message>"   (tabs and newlines inside fields become spaces, except
+//         the detail Message, whose newline becomes " | ")
+using System;
+using System.Security.Cryptography.X509Certificates;
+using System.ServiceModel;
+using System.ServiceModel.Channels;
+using System.ServiceModel.Description;
+using System.ServiceModel.Security;
+using System.Text;
+using System.Net.Security;
+
+[ServiceContract(Namespace = "http://tempuri.org/", ProtectionLevel = ProtectionLevel.Sign)]  // the scenarios are Sign-only
+public interface IEchoService
+{
+    [OperationContract(ProtectionLevel = ProtectionLevel.Sign)]
+    string Echo(string text);
+}
+
+public static class EchoClient
+{
+    static string Clean(string s) { return s == null ? "" : s.Replace("\t", " ").Replace("\r", "").Replace("\n", " | "); }
+
+    public static int Main(string[] args)
+    {
+        string url = args[0], mode = args[1];
+        SecurityBindingElement security = null;
+        if (mode == "usernameovertransport")
+        {
+            // basicHttpBinding TransportWithMessageCredential/UserName, spelled as WCF's custom binding
+            var t = SecurityBindingElement.CreateUserNameOverTransportBindingElement();
+            t.IncludeTimestamp = true;
+            security = t;
+        }
+        else if (mode == "mutual")
+        {
+            // seed 001's binding: MutualCertificate, WSS 1.0, Strict, SOAP 1.1
+            var m = SecurityBindingElement.CreateMutualCertificateBindingElement(
+                MessageSecurityVersion.WSSecurity10WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10);
+            m.IncludeTimestamp = true;
+            m.SecurityHeaderLayout = SecurityHeaderLayout.Strict;
+            security = m;
+        }
+        var binding = new CustomBinding();
+        if (security != null)
+            binding.Elements.Add(security);
+        binding.Elements.Add(new TextMessageEncodingBindingElement(MessageVersion.Soap11, Encoding.UTF8));
+        binding.Elements.Add(new HttpTransportBindingElement());
+        binding.SendTimeout = TimeSpan.FromSeconds(20);
+        EndpointAddress address;
+        var factory = (ChannelFactory<IEchoService>)null;
+        if (mode != "mutual")
+        {
+            address = new EndpointAddress(url);
+            factory = new ChannelFactory<IEchoService>(binding, address);
+            if (mode == "usernameovertransport")
+            {
+                factory.Credentials.UserName.UserName = args[2];
+                factory.Credentials.UserName.Password = args[3];
+            }
+        }
+        else
+        {
+            var service = new X509Certificate2(args[4]);
+            address = new EndpointAddress(new Uri(url), EndpointIdentity.CreateDnsIdentity("localhost"));
+            factory = new ChannelFactory<IEchoService>(binding, address);
+            factory.Credentials.ClientCertificate.Certificate = new X509Certificate2(args[2], args[3]);
+            factory.Credentials.ServiceCertificate.DefaultCertificate = service;
+            factory.Credentials.ServiceCertificate.Authentication.CertificateValidationMode = X509CertificateValidationMode.None;
+        }
+        try
+        {
+            var channel = factory.CreateChannel();
+            using (new OperationContextScope((IContextChannel)channel))
+            {
+                if (mode == "header")
+                    OperationContext.Current.OutgoingMessageHeaders.Add(UsernameHeader(args[2], args[3]));
+                Console.WriteLine("RESULT\t" + Clean(channel.Echo("hello from mono")));
+            }
+            return 0;
+        }
+        catch (FaultException<ExceptionDetail> f)
+        {
+            Report(f, f.Detail.Message);
+        }
+        catch (FaultException f)
+        {
+            Report(f, "");
+        }
+        catch (Exception e)
+        {
+            // .NET wraps an unsecured security fault in MessageSecurityException(FaultException)
+            var inner = e.InnerException as FaultException;
+            if (inner != null)
+            {
+                var withDetail = inner as FaultException<ExceptionDetail>;
+                Report(inner, withDetail == null ? "" : withDetail.Detail.Message, e.GetType().FullName + "/");
+            }
+            else
+                Console.WriteLine("ERROR\t" + e.GetType().FullName + "\t" + Clean(e.Message));
+        }
+        return 1;
+    }
+
+    const string Wsse = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+
+    // wsse:Security with a PasswordText UsernameToken, mustUnderstand, as WCF's UserNameOverTransport writes it
+    static MessageHeader UsernameHeader(string user, string password)
+    {
+        var doc = new System.Xml.XmlDocument();
+        var token = doc.CreateElement("o", "UsernameToken", Wsse);
+        var name = doc.CreateElement("o", "Username", Wsse);
+        name.InnerText = user;
+        var pass = doc.CreateElement("o", "Password", Wsse);
+        pass.SetAttribute("Type", "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText");
+        pass.InnerText = password;
+        token.AppendChild(name);
+        token.AppendChild(pass);
+        return MessageHeader.CreateHeader("Security", Wsse, token, true);
+    }
+
+    static void Report(FaultException f, string detailMessage, string outer = "")
+    {
+        var code = f.Code;
+        var sub = code.SubCode;
+        Console.WriteLine("FAULT\t" + outer + f.GetType().ToString() + "\t" + code.Name + "\t"
+            + (sub == null ? code.Namespace : sub.Namespace) + "\t" + (sub == null ? code.Name : sub.Name) + "\t"
+            + Clean(f.Reason.ToString()) + "\t" + Clean(detailMessage));
+    }
+}

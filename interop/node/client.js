@@ -1,0 +1,68 @@
+// The interop tier's node `soap` client: one Echo call, one JSON line on stdout.
+//   node client.js '{"wsdl": URL, "security": "none"|"username"|"cert", ...}'
+// The settings between "clients.md" markers are quoted verbatim by docs/clients.md (the tier checks it).
+"use strict";
+const fs = require("fs");
+const soap = require("soap");
+
+function security(cfg) {
+  if (cfg.security === "username") {
+    // clients.md: node-username begin
+    return new soap.WSSecurity(cfg.user, cfg.password, {
+      passwordType: "PasswordText", // WCF has no PasswordDigest
+      hasTimeStamp: true, // wsu:Timestamp, checked against maxClockSkew
+      hasTokenCreated: false, // wsu:Created in the token is ignored by WCF; keep the token plain
+      hasNonce: false,
+      mustUnderstand: true,
+    });
+    // clients.md: node-username end
+  }
+  if (cfg.security === "cert") {
+    const key = fs.readFileSync(cfg.key);
+    const cert = fs.readFileSync(cfg.cert);
+    // clients.md: node-cert begin
+    return new soap.WSSecurityCert(key, cert, "", {
+      hasTimeStamp: true,
+      signatureAlgorithm: "http://www.w3.org/2000/09/xmldsig#rsa-sha1", // Basic256
+      digestAlgorithm: "http://www.w3.org/2000/09/xmldsig#sha1",
+      signerOptions: { prefix: "ds", idMode: "wssecurity" }, // reference wsu:Id, which is all WCF looks at
+      signatureTransformations: ["http://www.w3.org/2001/10/xml-exc-c14n#"], // WCF: exclusive c14n only
+      mustUnderstand: true,
+    });
+    // clients.md: node-cert end
+  }
+  return null;
+}
+
+async function main() {
+  const cfg = JSON.parse(process.argv[2]);
+  const client = await soap.createClientAsync(cfg.wsdl);
+  const sec = security(cfg);
+  if (sec) client.setSecurity(sec);
+  try {
+    const [result] = await client.EchoAsync({ text: "hello from node" });
+    console.log(JSON.stringify({ result: result.EchoResult }));
+  } catch (err) {
+    const fault = err.root && err.root.Envelope && err.root.Envelope.Body && err.root.Envelope.Body.Fault;
+    if (!fault) {
+      console.log(JSON.stringify({ error: String(err && err.message) }));
+      return;
+    }
+    const detail = fault.detail && fault.detail.ExceptionDetail;
+    console.log(
+      JSON.stringify({
+        fault: {
+          code: typeof fault.faultcode === "object" ? fault.faultcode.$value : fault.faultcode,
+          reason: typeof fault.faultstring === "object" ? fault.faultstring.$value : fault.faultstring,
+          detailMessage: detail ? detail.Message : null,
+          detailType: detail ? detail.Type : null,
+          header: err.response && err.response.headers["x-mockwcf-resource-code"],
+        },
+      }),
+    );
+  }
+}
+
+main().catch((e) => {
+  console.log(JSON.stringify({ error: String(e && e.message) }));
+});

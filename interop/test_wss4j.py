@@ -1,0 +1,66 @@
+"""Apache WSS4J (Debian's libwss4j-java 1.6) securing requests from WSHandlerConstants, as CXF configures it."""
+
+from __future__ import annotations
+
+import pytest
+
+from interop.conftest import Report, expect, load, run, tab_report
+
+FIELDS = ["code", "reason", "header", "detail_message"]
+
+
+def wss4j(
+    classpath,
+    server,
+    pfx,
+    mode: str,
+    key_id: str = "DirectReference",
+    user: str = "alice",
+    password: str = "p@ssw0rd",
+    cert: str = "client",
+) -> Report:
+    line = run(
+        ["java", "-cp", classpath, "EchoClient", server.url, mode, key_id, user, password, str(pfx[cert])]
+    )
+    return tab_report(line, FIELDS)
+
+
+CASES = [
+    ("username-over-http.yaml", {"mode": "username"}, "accepted"),
+    ("username-over-http.yaml", {"mode": "none"}, ("InvalidSecurity", "UnableToFindSecurityHeaderInMessage")),
+    (
+        "username-over-http.yaml",
+        {"mode": "username", "password": "wrong"},
+        ("FailedAuthentication", "UserNameAuthenticationFailed"),
+    ),
+    (
+        "clock-skew-client-ahead.yaml",
+        {"mode": "username"},
+        ("InvalidSecurity", "TimeStampHasCreationTimeInFuture"),
+    ),
+    ("unsecured.yaml", {"mode": "username"}, ("MustUnderstand", "SFxHeaderNotUnderstood")),
+    # seed 001: MutualCertificate + signed UsernameToken, Strict
+    ("seed001-mutual-certificate.yaml", {"mode": "x509"}, "accepted"),
+    (
+        "seed001-mutual-certificate.yaml",
+        {"mode": "x509", "key_id": "IssuerSerial"},
+        ("InvalidSecurity", "UnableToResolveKeyInfoForVerifyingSignature"),
+    ),
+    (
+        "seed001-mutual-certificate.yaml",
+        {"mode": "x509", "cert": "client-untrusted"},
+        ("FailedAuthentication", "X509ChainBuildFail"),
+    ),
+    (
+        "seed001-mutual-certificate.yaml",
+        {"mode": "x509", "password": "wrong"},
+        ("FailedAuthentication", "UserNameAuthenticationFailed"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("scenario", "settings", "outcome"), CASES, ids=lambda v: str(v))
+def test_wss4j(wss4j_classpath, mockwcf_server, pfx, scenario, settings, outcome):
+    load(mockwcf_server, scenario)
+    report = wss4j(wss4j_classpath, mockwcf_server, pfx, **settings)
+    expect(mockwcf_server, report, outcome, reads_header=True)
