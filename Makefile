@@ -47,5 +47,12 @@ bench: $(STAMP) certs/ca.pem
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/stages.py
 
+# Real third-party clients (zeep, node soap, WSS4J, Mono WCF) against the shipped scenarios; installs what is
+# missing (interop/install.sh: apt packages, npm ci). Separate from `make test`: it needs Mono, a JDK and node.
+.PHONY: interop
+interop: $(STAMP) certs/ca.pem
+	interop/install.sh
+	$(BIN)/python -m pytest interop -q -n 2 -p no:randomly
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -220,7 +220,9 @@ def test_injected_fault_with_delay(mockwcf_server):
     assert mockwcf_server.journal[-1].rule == 0
 
 
-@pytest.mark.parametrize("code", ["UserNameAuthenticationFailed", "X509ChainBuildFail", "AnonymousLogonsAreNotAllowed"])
+@pytest.mark.parametrize(
+    "code", ["UserNameAuthenticationFailed", "X509ChainBuildFail", "AnonymousLogonsAreNotAllowed"]
+)
 def test_detail_is_wcfs_exception_detail_data_contract(code):
     """Member names, order and nil marks as DataContractSerializer writes System.ServiceModel.ExceptionDetail;
     the detail holds that one element (a second one makes .NET's FaultFormatter throw)."""

@@ -40,11 +40,13 @@ public static class EchoClient
         }
         else if (mode == "mutual")
         {
+            // clients.md: mono-mutual-binding begin
             // seed 001's binding: MutualCertificate, WSS 1.0, Strict, SOAP 1.1
             var m = SecurityBindingElement.CreateMutualCertificateBindingElement(
                 MessageSecurityVersion.WSSecurity10WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10);
             m.IncludeTimestamp = true;
             m.SecurityHeaderLayout = SecurityHeaderLayout.Strict;
+            // clients.md: mono-mutual-binding end
             security = m;
         }
         var binding = new CustomBinding();
@@ -67,28 +69,34 @@ public static class EchoClient
         }
         else
         {
+            // clients.md: mono-mutual-credentials begin
             var service = new X509Certificate2(args[4]);
             address = new EndpointAddress(new Uri(url), EndpointIdentity.CreateDnsIdentity("localhost"));
             factory = new ChannelFactory<IEchoService>(binding, address);
             factory.Credentials.ClientCertificate.Certificate = new X509Certificate2(args[2], args[3]);
             factory.Credentials.ServiceCertificate.DefaultCertificate = service;
             factory.Credentials.ServiceCertificate.Authentication.CertificateValidationMode = X509CertificateValidationMode.None;
+            // clients.md: mono-mutual-credentials end
         }
         try
         {
             var channel = factory.CreateChannel();
             using (new OperationContextScope((IContextChannel)channel))
             {
+                // clients.md: mono-username-header begin
                 if (mode == "header")
                     OperationContext.Current.OutgoingMessageHeaders.Add(UsernameHeader(args[2], args[3]));
+                // clients.md: mono-username-header end
                 Console.WriteLine("RESULT\t" + Clean(channel.Echo("hello from mono")));
             }
             return 0;
         }
+        // clients.md: mono-fault begin
         catch (FaultException<ExceptionDetail> f)
         {
             Report(f, f.Detail.Message);
         }
+        // clients.md: mono-fault end
         catch (FaultException f)
         {
             Report(f, "");

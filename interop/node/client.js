@@ -48,7 +48,11 @@ async function main() {
       console.log(JSON.stringify({ error: String(err && err.message) }));
       return;
     }
+    // clients.md: node-fault begin
+    // err.root is the parsed fault envelope; the ExceptionDetail's Message starts with the resource code
     const detail = fault.detail && fault.detail.ExceptionDetail;
+    const resourceCode = err.response && err.response.headers["x-mockwcf-resource-code"];
+    // clients.md: node-fault end
     console.log(
       JSON.stringify({
         fault: {
@@ -56,7 +60,7 @@ async function main() {
           reason: typeof fault.faultstring === "object" ? fault.faultstring.$value : fault.faultstring,
           detailMessage: detail ? detail.Message : null,
           detailType: detail ? detail.Type : null,
-          header: err.response && err.response.headers["x-mockwcf-resource-code"],
+          header: resourceCode,
         },
       }),
     );
