@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import PrivateFormat, load_pem_private_key, pkcs12
 
 from mockwcf import certs
+from mockwcf.testing import MockServer
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -84,7 +85,7 @@ def json_report(line: str) -> Report:
     return Report(code=f["code"], reason=f["reason"], detail_message=f["detailMessage"], header=f["header"])
 
 
-def load(server, name: str, **changes) -> None:
+def load(server: MockServer, name: str, **changes: object) -> None:
     """Serve a shipped scenario, optionally with top-level keys changed (e.g. diagnostics: false)."""
     path = SCENARIOS / name
     if not changes:
@@ -95,7 +96,9 @@ def load(server, name: str, **changes) -> None:
     server.load(data, base_dir=SCENARIOS)
 
 
-def expect(server, report: Report, outcome: tuple[str, str] | str, *, reads_header: bool = False) -> None:
+def expect(
+    server: MockServer, report: Report, outcome: tuple[str, str] | str, *, reads_header: bool = False
+) -> None:
     """`outcome` is "accepted" or (wire subcode, resource code); checks the client's report, then the journal."""
     if outcome == "accepted":
         assert report.result is not None and report.result.startswith("hello from"), report
@@ -141,7 +144,7 @@ def _build(target: Path, command: list[str]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def mono_client(tmp_path_factory) -> Path:
+def mono_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert shutil.which("mcs") and shutil.which("mono"), (
         "run `make interop` (interop/install.sh installs Mono)"
     )
@@ -156,7 +159,7 @@ def mono_client(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def wss4j_classpath(tmp_path_factory) -> str:
+def wss4j_classpath(tmp_path_factory: pytest.TempPathFactory) -> str:
     assert shutil.which("javac"), "run `make interop` (interop/install.sh installs a JDK and WSS4J)"
     src = HERE / "wss4j" / "EchoClient.java"
     out = tmp_path_factory.mktemp("wss4j")

@@ -7,16 +7,19 @@ SerializationException, and its Detail.Message must start with the resource code
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from interop.conftest import CERTS, PFX_PASSWORD, Report, expect, load, run, tab_report
+from mockwcf.testing import MockServer
 
 FIELDS = ["exception", "_name", "code_ns", "code", "reason", "detail_message"]  # code: the subcode's name
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 WITH_DETAIL = "System.ServiceModel.FaultException`1[System.ServiceModel.ExceptionDetail]"
 
 
-def mono(exe, server, *args: str) -> Report:
+def mono(exe: Path, server: MockServer, *args: str) -> Report:
     line = run(["mono", str(exe), server.url, *args])
     report = tab_report(line, FIELDS)
     return report

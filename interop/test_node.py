@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from interop.conftest import CERTS, HERE, Report, expect, json_report, load, run
+from mockwcf.testing import MockServer
 
 
-def node(client_js, server, security: str, **settings) -> Report:
+def node(client_js: Path, server: MockServer, security: str, **settings: str) -> Report:
     cfg = {"wsdl": server.wsdl_url, "security": security, "user": "alice", "password": "p@ssw0rd"}
     cfg.update(settings)
     if security == "cert":

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from interop.conftest import Report, expect, load, run, tab_report
+from mockwcf.testing import MockServer
 
 FIELDS = ["code", "reason", "header", "detail_message"]
 
 
 def wss4j(
-    classpath,
-    server,
-    pfx,
+    classpath: str,
+    server: MockServer,
+    pfx: dict[str, Path],
     mode: str,
     key_id: str = "DirectReference",
     user: str = "alice",

@@ -14,6 +14,7 @@ from zeep.wsse.utils import WSU, get_security_header
 
 from interop.conftest import CERTS, CLIENT_TIMEOUT, Report, expect, load
 from mockwcf import exceptiondetail
+from mockwcf.testing import MockServer
 
 
 def timestamp(minutes: int = 5):
@@ -62,7 +63,7 @@ def security(kind: str, user: str = "alice", password: str = "p@ssw0rd", cert: s
     return None
 
 
-def call(server, kind: str, **settings) -> Report:
+def call(server: MockServer, kind: str, **settings: str) -> Report:
     transport = Transport(timeout=CLIENT_TIMEOUT, operation_timeout=CLIENT_TIMEOUT)
     client = zeep.Client(server.wsdl_url, wsse=security(kind, **settings), transport=transport)
     try:
