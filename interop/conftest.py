@@ -41,6 +41,7 @@ class Report:
     result: str | None = None
     code: str | None = None  # the fault code as the client shows it (a:InvalidSecurity, InvalidSecurity, ...)
     code_ns: str | None = None  # its namespace, for clients that give it (Mono's FaultCode)
+    top_code: str | None = None  # Mono's FaultCode.Name: Sender on SOAP 1.2 (subcode in `code`), else = code
     reason: str | None = None
     detail_message: str | None = None  # the ExceptionDetail's Message, as the client read it
     header: str | None = None  # X-MockWcf-Resource-Code, for clients that expose HTTP headers

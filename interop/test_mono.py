@@ -14,7 +14,7 @@ import pytest
 from interop.conftest import CERTS, PFX_PASSWORD, Report, expect, load, run, tab_report
 from mockwcf.testing import MockServer
 
-FIELDS = ["exception", "_name", "code_ns", "code", "reason", "detail_message"]  # code: the subcode's name
+FIELDS = ["exception", "top_code", "code_ns", "code", "reason", "detail_message"]
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 WITH_DETAIL = "System.ServiceModel.FaultException`1[System.ServiceModel.ExceptionDetail]"
 
@@ -34,6 +34,18 @@ USERNAME_CASES = [
         ["header", "alice", "wrong"],
         ("FailedAuthentication", "UserNameAuthenticationFailed"),
     ),
+    # wsHttpBinding: SOAP 1.2 + WS-Addressing, the code as Sender with the WS-Security subcode
+    ("wshttp-username-transport.yaml", ["header12", "alice", "p@ssw0rd"], "accepted"),
+    (
+        "wshttp-username-transport.yaml",
+        ["plain12"],
+        ("InvalidSecurity", "UnableToFindSecurityHeaderInMessage"),
+    ),
+    (
+        "wshttp-username-transport.yaml",
+        ["header12", "alice", "wrong"],
+        ("FailedAuthentication", "UserNameAuthenticationFailed"),
+    ),
     ("unsecured.yaml", ["plain"], "accepted"),
     ("unsecured.yaml", ["header", "alice", "p@ssw0rd"], ("MustUnderstand", "SFxHeaderNotUnderstood")),
 ]
@@ -48,6 +60,7 @@ def test_mono_username(mono_client, mockwcf_server, scenario, args, outcome):
         assert report.exception == WITH_DETAIL, report  # not a SerializationException
         if outcome[0] != "MustUnderstand":
             assert report.code_ns == WSSE
+            assert report.top_code == ("Sender" if scenario.startswith("wshttp") else outcome[0])
 
 
 def test_mono_mutual_certificate_binding(mono_client, mockwcf_server, pfx):

@@ -11,7 +11,7 @@ from interop.conftest import CERTS, HERE, Report, expect, json_report, load, run
 from mockwcf.testing import MockServer
 
 
-def node(client_js: Path, server: MockServer, security: str, **settings: str) -> Report:
+def node(client_js: Path, server: MockServer, security: str, **settings: str | bool) -> Report:
     cfg = {"wsdl": server.wsdl_url, "security": security, "user": "alice", "password": "p@ssw0rd"}
     cfg.update(settings)
     if security == "cert":
@@ -36,6 +36,17 @@ CASES = [
         "clock-skew-client-ahead.yaml",
         {"security": "username"},
         ("InvalidSecurity", "TimeStampHasCreationTimeInFuture"),
+    ),
+    ("wshttp-username-transport.yaml", {"security": "username", "soap12": True}, "accepted"),
+    (
+        "wshttp-username-transport.yaml",
+        {"security": "none", "soap12": True},
+        ("InvalidSecurity", "UnableToFindSecurityHeaderInMessage"),
+    ),
+    (
+        "wshttp-username-transport.yaml",
+        {"security": "username", "soap12": True, "password": "wrong"},
+        ("FailedAuthentication", "UserNameAuthenticationFailed"),
     ),
     ("unsecured.yaml", {"security": "none"}, "accepted"),
     ("unsecured.yaml", {"security": "username"}, ("MustUnderstand", "SFxHeaderNotUnderstood")),

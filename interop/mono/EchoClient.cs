@@ -3,6 +3,7 @@
 //   mono EchoClient.exe URL usernameovertransport USER PASSWORD   (Mono does not implement it: see docs/clients.md)
 //   mono EchoClient.exe URL header USER PASSWORD    (no security element; the UsernameToken as a message header)
 //   mono EchoClient.exe URL plain                   (no security at all)
+//   header12 / plain12: the same on SOAP 1.2 + WS-Addressing 1.0 (wsHttpBinding)
 //   mono EchoClient.exe URL mutual CLIENT.pfx PFXPASSWORD SERVICE.pem
 // Output: "RESULT\t<echo>" | "FAULT\t<exception type>\t<code>\t<subcode ns>\t<subcode>\t<reason>\t<detail Message>"
 //         | "ERROR\t<exception type>\t<message>"   (tabs and newlines inside fields become spaces, except
@@ -30,6 +31,9 @@ public static class EchoClient
     public static int Main(string[] args)
     {
         string url = args[0], mode = args[1];
+        // a "12" suffix (header12, plain12) speaks wsHttpBinding's SOAP 1.2 with WS-Addressing 1.0
+        var version = mode.EndsWith("12") ? MessageVersion.Soap12WSAddressing10 : MessageVersion.Soap11;
+        mode = mode.EndsWith("12") ? mode.Substring(0, mode.Length - 2) : mode;
         SecurityBindingElement security = null;
         if (mode == "usernameovertransport")
         {
@@ -52,7 +56,7 @@ public static class EchoClient
         var binding = new CustomBinding();
         if (security != null)
             binding.Elements.Add(security);
-        binding.Elements.Add(new TextMessageEncodingBindingElement(MessageVersion.Soap11, Encoding.UTF8));
+        binding.Elements.Add(new TextMessageEncodingBindingElement(version, Encoding.UTF8));
         binding.Elements.Add(new HttpTransportBindingElement());
         binding.SendTimeout = TimeSpan.FromSeconds(20);
         EndpointAddress address;

@@ -36,7 +36,18 @@ function security(cfg) {
 
 async function main() {
   const cfg = JSON.parse(process.argv[2]);
-  const client = await soap.createClientAsync(cfg.wsdl);
+  let client;
+  if (cfg.soap12) {
+    // clients.md: node-wshttp begin
+    // wsHttpBinding: SOAP 1.2 (application/soap+xml) and WS-Addressing 1.0 headers, which node soap leaves to you
+    client = await soap.createClientAsync(cfg.wsdl, { forceSoap12Headers: true });
+    const wsa = 'xmlns:a="http://www.w3.org/2005/08/addressing" soap:mustUnderstand="1"';
+    client.addSoapHeader(`<a:Action ${wsa}>http://tempuri.org/IEchoService/Echo</a:Action>`);
+    client.addSoapHeader(`<a:To ${wsa}>${cfg.wsdl.replace(/\?wsdl$/, "")}</a:To>`);
+    // clients.md: node-wshttp end
+  } else {
+    client = await soap.createClientAsync(cfg.wsdl);
+  }
   const sec = security(cfg);
   if (sec) client.setSecurity(sec);
   try {
@@ -49,15 +60,19 @@ async function main() {
       return;
     }
     // clients.md: node-fault begin
-    // err.root is the parsed fault envelope; the ExceptionDetail's Message starts with the resource code
-    const detail = fault.detail && fault.detail.ExceptionDetail;
+    // err.root is the parsed fault envelope (SOAP 1.1 faultcode/faultstring/detail, SOAP 1.2 Code/Reason/Detail);
+    // the ExceptionDetail's Message starts with the resource code
+    const text = (v) => (v && typeof v === "object" ? v.$value : v);
+    const code = fault.Code ? (fault.Code.Subcode || fault.Code).Value : text(fault.faultcode);
+    const reason = fault.Reason ? text(fault.Reason.Text) : text(fault.faultstring);
+    const detail = (fault.detail || fault.Detail || {}).ExceptionDetail;
     const resourceCode = err.response && err.response.headers["x-mockwcf-resource-code"];
     // clients.md: node-fault end
     console.log(
       JSON.stringify({
         fault: {
-          code: typeof fault.faultcode === "object" ? fault.faultcode.$value : fault.faultcode,
-          reason: typeof fault.faultstring === "object" ? fault.faultstring.$value : fault.faultstring,
+          code,
+          reason,
           detailMessage: detail ? detail.Message : null,
           detailType: detail ? detail.Type : null,
           header: resourceCode,
