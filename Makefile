@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8080
 HOST   ?= 127.0.0.1
 
-.PHONY: serve test certs lint bench install clean browser
+.PHONY: serve test certs lint bench install clean browser vectors
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,9 @@ interop: $(STAMP) certs/ca.pem
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# P_SHA1 vectors from Apache WSS4J (a second implementation; tests/test_conversation.py checks ours against them)
+vectors:
+	@test -f /usr/share/java/wss4j.jar || apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends libwss4j-java default-jdk-headless || (apt-get -o DPkg::Lock::Timeout=900 update && apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends libwss4j-java default-jdk-headless)
+	javac -cp /usr/share/java/wss4j.jar -d build/vectors tests/vectors/PSha1Vectors.java
+	java -cp /usr/share/java/wss4j.jar:/usr/share/java/commons-logging.jar:build/vectors PSha1Vectors > tests/data/psha1_wss4j.json

@@ -130,12 +130,21 @@ def sign(
     position: int | None = None,
     transform: str = "exc",
     prefixes: list[str] | None = None,
+    hmac_key: bytes | None = None,
+    keyinfo_raw: str | None = None,
 ) -> str:
     """Sign `doc` with python-xmlsec; the Signature goes into wsse:Security (at `position`, default last).
-    `prefixes`: an InclusiveNamespaces PrefixList on every exclusive c14n (as WSS4J writes them)."""
+    `prefixes`: an InclusiveNamespaces PrefixList on every exclusive c14n (as WSS4J writes them).
+    `hmac_key` (with sig_alg "hmac-sha1"/"hmac-sha256") signs with a symmetric key, e.g. an SCT's, and
+    `keyinfo_raw` is then the KeyInfo content (key_path and cert_path are unused)."""
     root = etree.fromstring(doc.encode())
     xmlsec.tree.add_ids(root, ["Id"])
-    sig_t = {"rsa-sha1": xmlsec.Transform.RSA_SHA1, "rsa-sha256": xmlsec.Transform.RSA_SHA256}[sig_alg]
+    sig_t = {
+        "rsa-sha1": xmlsec.Transform.RSA_SHA1,
+        "rsa-sha256": xmlsec.Transform.RSA_SHA256,
+        "hmac-sha1": xmlsec.Transform.HMAC_SHA1,
+        "hmac-sha256": xmlsec.Transform.HMAC_SHA256,
+    }[sig_alg]
     dig_t = {"sha1": xmlsec.Transform.SHA1, "sha256": xmlsec.Transform.SHA256}[digest]
     signature = xmlsec.template.create(root, xmlsec.Transform.EXCL_C14N, sig_t)
     for rid in refs:
@@ -158,9 +167,14 @@ def sign(
     else:
         sec.insert(position, signature)
     ctx = xmlsec.SignatureContext()
-    ctx.key = xmlsec.Key.from_file(str(key_path), xmlsec.KeyFormat.PEM)
+    if hmac_key is not None:
+        ctx.key = xmlsec.Key.from_binary_data(xmlsec.KeyData.HMAC, hmac_key)
+    else:
+        ctx.key = xmlsec.Key.from_file(str(key_path), xmlsec.KeyFormat.PEM)
     ctx.sign(signature)
-    if keyinfo != "none":
+    if keyinfo_raw is not None:
+        etree.SubElement(signature, f"{{{ns.DS}}}KeyInfo").append(etree.fromstring(keyinfo_raw))
+    elif keyinfo != "none":
         ki = etree.SubElement(signature, f"{{{ns.DS}}}KeyInfo")
         ki.append(etree.fromstring(keyinfo_xml(keyinfo, cert_path, bst_id)))
     return etree.tostring(root).decode()

@@ -70,6 +70,11 @@ def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
     child = kids[0]
     if child.tag == _REF:
         uri = child.get("URI", "")
+        if not uri.startswith("#") and (child.get("ValueType") or "").endswith("/sct") and uri:
+            # SctStrEntry: a SecurityContextKeyIdentifierClause naming the context id (RS WSSecureConversation.cs)
+            return Clause(
+                "sct", uri, child.get("ValueType"), shape=f"wsse:Reference URI='{uri}' (SCT context id)"
+            )
         if not uri.startswith("#"):
             raise Rejection(
                 codes.CannotReadKeyIdentifier,

@@ -121,6 +121,11 @@ def _blames_signature(step: Callable[..., T]) -> Callable[..., T]:
 @_blames_signature
 def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
     """SignedXml.ReadFrom with WCF's StandardTransformFactory: structural errors surface here."""
+    return parse(element, ctx.binding.security.wss11)
+
+
+def parse(element: etree._Element, wss11: bool) -> ParsedSignature:
+    """`read` without a receive context (secure conversation verifies its own endorsing signatures)."""
     si, sv, key_info = _pick(element, _SIGNED_INFO, _SIGNATURE_VALUE, _KEY_INFO)
     if si is None or sv is None:
         raise Rejection(
@@ -154,7 +159,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
             codes.MessageSecurityVerificationFailed, "SignatureValue is not base64.", step=STEP
         ) from None
     try:
-        clauses = keyinfo.read(key_info, ctx.binding.security.wss11)
+        clauses = keyinfo.read(key_info, wss11)
     except Rejection as rej:
         raise rej.at(key_info) from None
     return ParsedSignature(

@@ -1,0 +1,363 @@
+"""Secure conversation on one node: issuing SCTs, finding the session of a message, checking the SCT's
+endorsing signature, Cancel.
+
+The flow is WCF's for a TransportSecurityBindingElement whose endorsing supporting token is a
+SecureConversationSecurityTokenParameters (SecurityBindingElement.CreateSecureConversationBindingElement
+over a transport bootstrap: RequireDerivedKeys=false, IncludeTimestamp=true, DetectReplays=false):
+
+- RST/SCT (and nothing else) goes to the issuer when it carries a security header (SessionActionFilter);
+  the bootstrap binding (UserNameOverTransport / CertificateOverTransport) authenticates it *before*
+  this module is called, and its identity is passed in;
+- session mode: every other message must name, in a wsc:SecurityContextToken directly in its security
+  header, a session this node holds (SecuritySessionFilter); otherwise demux fails with
+  BadContextTokenOrAction. The SCT is then read (SecurityContextNotRegistered, SecurityContextExpired),
+  the endorsing signature verified with the SCT's key, the key's age checked (CheckIncomingToken ->
+  RenewNeeded), and RST/SCT/Cancel closes the session (ProcessCloseRequest);
+- cookie mode: there is no session; the SCT's dnse:Cookie is decoded with this node's state encoder.
+
+The Timestamp's freshness is the receive pipeline's job, as for any other message; this module checks
+that the endorsing signature covers it (and wsa:To).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lxml import etree
+
+from mockwcf import ns
+from mockwcf.envelope import WSU_ID, Envelope, elements
+from mockwcf.faults import Rejection
+from mockwcf.security import cookies, signature, trust
+from mockwcf.security.sctstore import CookieCache, SecurityContext, SessionSettings, SessionStore
+
+STEP = "secureConversation"
+_HMAC = {ns.HMAC_SHA1: hashlib.sha1, ns.HMAC_SHA256: hashlib.sha256}
+_SUITE_HMAC = {"Basic256": ns.HMAC_SHA1, "Basic256Sha256": ns.HMAC_SHA256}
+_FAR_FUTURE = datetime.max.replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class ConversationSettings:
+    version: trust.ScVersion = trust.FEB2005
+    suite: str = "Basic256"
+    require_cancellation: bool = True  # true: session SCTs; false: cookie SCTs
+    session: SessionSettings = field(default_factory=SessionSettings)
+
+
+@dataclass
+class NodeState:
+    """What one node keeps for secure conversation; `restart` loses all of it, like a recycle."""
+
+    node: int
+    settings: ConversationSettings
+    opened: datetime
+    encoder: cookies.StateEncoder | None = None  # None: a node-local key (DPAPI's behaviour)
+    store: SessionStore = field(init=False)
+    cookie_cache: CookieCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._shared_encoder = self.encoder is not None
+        self.restart(self.opened)
+
+    def restart(self, now: datetime) -> None:
+        self.store = SessionStore(self.settings.session, opened=now)
+        self.cookie_cache = CookieCache(self.settings.session.max_cached_cookies)
+        if not self._shared_encoder:
+            self.encoder = cookies.NodeKeyEncoder(self.node)
+
+    def sessions(self) -> list[SecurityContext]:
+        return self.store.sessions() if self.settings.require_cancellation else self.cookie_cache.sessions()
+
+
+@dataclass
+class Outcome:
+    """What the caller does next: `reply` is Body content to send with `action`; for `application` the
+    request goes on to the contract."""
+
+    kind: str  # issue | cancel | application
+    sct: SecurityContext
+    reply: str | None = None
+    action: str | None = None
+
+
+def _generate_id() -> str:
+    """SecurityUtils.GenerateId's shape: uuid-<guid>-<n>."""
+    return f"uuid-{uuid.uuid4()}-1"
+
+
+def issue(state: NodeState, env: Envelope, identity: str, now: datetime) -> Outcome:
+    """ProcessIssueRequest (session mode) / AcceleratedTokenAuthenticator.ProcessRequestSecurityToken
+    (cookie mode): read the RST, check RequestType and TokenType, make the key, register the token."""
+    s = state.settings
+    v = s.version
+    rst = trust.parse_rst(env.body, v)
+    if rst.request_type is not None and rst.request_type != v.request_types["Issue"]:
+        raise Rejection(
+            "InvalidRstRequestType",
+            f"The RequestSecurityToken has an invalid or unspecified RequestType '{rst.request_type}' "
+            f"(this action issues: {v.request_types['Issue']}).",
+            step=trust.STEP,
+        )
+    if rst.token_type is not None and rst.token_type != v.sct_type:
+        raise Rejection(
+            "CannotIssueRstTokenType",
+            f"Cannot issue the token type '{rst.token_type}'; this endpoint issues {v.sct_type}.",
+            step=trust.STEP,
+        )
+    key = trust.issue_key(rst, s.suite)
+    settings = s.session
+    if s.require_cancellation:  # session token lifetime is TimeSpan.MaxValue; the key renews every 15 h
+        valid_to = _FAR_FUTURE.replace(tzinfo=now.tzinfo)
+        key_expires = now + settings.session_key_renewal_interval
+    else:
+        valid_to = key_expires = now + settings.issued_cookie_lifetime
+    sct = SecurityContext(
+        context_id=f"urn:uuid:{uuid.uuid4()}",
+        token_id=_generate_id(),
+        key=key.key,
+        generation=None,
+        valid_from=now,
+        valid_to=valid_to,
+        key_effective=now,
+        key_expires=key_expires,
+        identity=identity,
+        created=now,
+    )
+    if s.require_cancellation:
+        state.store.add_pending(sct, now)
+    else:
+        assert state.encoder is not None
+        sct.cookie = cookies.create(state.encoder, sct)
+    body = trust.issue_rstr(
+        v,
+        context=rst.context,
+        sct=trust.sct_xml(v, sct.token_id, sct.context_id, sct.generation, sct.cookie),
+        references=trust.sct_references(v, sct.token_id, sct.context_id, sct.generation),
+        issued=key,
+        entropy_id=_generate_id(),
+        valid_from=now,
+        valid_to=key_expires,  # session mode: SetLifetime(keyEffective, keyExpiration); cookie: the token's
+        applies_to=rst.applies_to,
+    )
+    return Outcome("issue", sct, body, v.action("RSTR/SCT"))
+
+
+def _header_scts(env: Envelope, version: trust.ScVersion) -> list[etree._Element]:
+    """TryGetSecurityContextIds: only direct children of the security header count."""
+    if env.security is None:
+        return []
+    tag = ns.q(version.sc_ns, "SecurityContextToken")
+    return [e for e in elements(env.security) if e.tag == tag]
+
+
+def _identifier(sct_el: etree._Element, version: trust.ScVersion) -> tuple[str, str | None]:
+    ident = sct_el.find(ns.q(version.sc_ns, "Identifier"))
+    if ident is None or not (ident.text or "").strip():
+        raise Rejection(
+            "SecurityContextNotRegistered",
+            "The SecurityContextSecurityToken does not have a context-id.",
+            step=STEP,
+        )
+    inst = sct_el.find(ns.q(version.sc_ns, "Instance"))
+    return ident.text.strip(), (inst.text or "").strip() if inst is not None else None
+
+
+def receive(state: NodeState, env: Envelope, action: str, now: datetime) -> Outcome:
+    """Everything but RST/SCT: demux (session mode), read the SCT, verify its endorsing signature,
+    check the key's age, then Cancel or hand the message on."""
+    s = state.settings
+    v = s.version
+    scts = _header_scts(env, v)
+    if s.require_cancellation:
+        ids = [_identifier(e, v)[0] for e in scts]
+        if not any(state.store.find(cid, now) is not None for cid in ids):
+            named = ", ".join(ids) or "no wsc:SecurityContextToken in the header"
+            raise Rejection(
+                "CannotFindSecuritySession",
+                f"No security session on node {state.node} matches the message ({named}). The session was "
+                "never issued here, was cancelled, timed out, or lives on another node / before a restart.",
+                step=STEP,
+            )
+    if not scts:
+        raise Rejection(
+            "SupportingTokenNotProvided",
+            f"The message carries no wsc:SecurityContextToken ({v.sc_ns}) in its security header; this endpoint "
+            "requires the SCT as an endorsing supporting token (obtain one with RST/SCT first).",
+            step=STEP,
+        )
+    sct = read_token(state, scts[0], now)
+    _verify_endorsing(env, scts[0], sct, s.suite, v)
+    is_cancel = action == v.action("RST/SCT/Cancel")
+    if sct.key_expires < now and not is_cancel:
+        if s.session.can_renew_session and s.require_cancellation:
+            raise Rejection(
+                "SecurityRenewFaultReason",
+                f"The key of context {sct.context_id} expired at {sct.key_expires.isoformat()} "
+                f"(sessionKeyRenewalInterval {s.session.session_key_renewal_interval}); send RST/SCT/Renew.",
+                step=STEP,
+            )
+        raise Rejection(
+            "SecurityContextKeyExpired",
+            f"The SecurityContextSecurityToken with Context-id={sct.context_id} "
+            f"(generation-id={sct.generation_text}) has expired.",
+            step=STEP,
+        )
+    if is_cancel and s.require_cancellation:
+        reply = _cancel(state, env, sct)
+        return Outcome("cancel", sct, reply, v.action("RSTR/SCT/Cancel"))
+    if s.require_cancellation:
+        state.store.activate(sct, now)
+    sct.calls += 1
+    sct.last_seen = now
+    return Outcome("application", sct)
+
+
+def read_token(state: NodeState, sct_el: etree._Element, now: datetime) -> SecurityContext:
+    """SecurityContextTokenEntry.ReadTokenCore, then SecurityContextSecurityTokenAuthenticator.IsTimeValid."""
+    v = state.settings.version
+    context_id, generation = _identifier(sct_el, v)
+    cookie_el = sct_el.find(ns.q(ns.DNSE, "Cookie"))
+    sct: SecurityContext | None
+    if cookie_el is not None:
+        sct = state.cookie_cache.get(context_id, generation)
+        if sct is None:
+            try:
+                blob = base64.b64decode("".join((cookie_el.text or "").split()), validate=True)
+            except ValueError:
+                blob = b""
+            assert state.encoder is not None
+            sct = cookies.read(state.encoder, blob, context_id, generation, sct_el.get(WSU_ID))
+            state.cookie_cache.add(sct)
+    else:
+        found = state.store.find(context_id, now)
+        sct = found if found is not None and found.generation == generation else None
+    if sct is None:
+        raise Rejection(
+            "SecurityContextNotRegistered",
+            f"The SecurityContextSecurityToken with context-id={context_id} (key generation-id="
+            f"{generation or ''}) is not registered.",
+            step=STEP,
+        )
+    if not (sct.valid_from <= now <= sct.valid_to and sct.key_effective <= now):
+        raise Rejection(
+            "SecurityContextExpired",
+            f"The SecurityContextSecurityToken with context-id={context_id} (key generation-id="
+            f"{sct.generation_text}) has expired (valid {sct.valid_from.isoformat()} to {sct.valid_to.isoformat()}).",
+            step=STEP,
+        )
+    return sct
+
+
+def _signs_with(sig: signature.ParsedSignature, sct_el: etree._Element, sct: SecurityContext) -> bool:
+    for clause in sig.clauses:
+        if clause.kind == "local" and clause.value == sct_el.get(WSU_ID):
+            return True
+        if clause.kind == "sct" and clause.value == sct.context_id:
+            return True
+    return False
+
+
+def _verify_endorsing(
+    env: Envelope, sct_el: etree._Element, sct: SecurityContext, suite: str, v: trust.ScVersion
+) -> None:
+    """The SCT endorses: an HMAC signature keyed by the SCT's key over the Timestamp (and wsa:To)."""
+    assert env.security is not None
+    children = elements(env.security)
+    sigs = [signature.parse(e, wss11=True) for e in children if e.tag == ns.q(ns.DS, "Signature")]
+    mine = [sig for sig in sigs if _signs_with(sig, sct_el, sct)]
+    if not mine:
+        raise Rejection(
+            "SupportingTokenIsNotEndorsing",
+            f"The SecurityContextToken {sct.context_id} is not used to sign anything: the endorsing ds:Signature "
+            'must reference it in ds:KeyInfo (wsse:Reference URI="#<its wsu:Id>").',
+            step=STEP,
+        )
+    want = _SUITE_HMAC.get(suite, ns.HMAC_SHA1)
+    digest = signature.SUITES.get(suite, signature.SUITES["Basic256"])[1]
+    targets = {e.get(WSU_ID): e for e in children if e.get(WSU_ID)}
+    if env.header is not None:
+        targets.update({e.get(WSU_ID): e for e in elements(env.header) if e.get(WSU_ID)})
+    signed: set[str] = set()
+    for sig in mine:
+        if sig.method != want:
+            raise Rejection(
+                "SuiteDoesNotAcceptAlgorithm",
+                f"The algorithm '{sig.method}' is not accepted for operation 'Signature' by algorithm suite {suite} "
+                f"(a symmetric SCT key signs with {want}).",
+                step=STEP,
+            )
+        expected = hmac.new(
+            sct.key, signature.c14n(sig.signed_info, sig.c14n_method, sig.c14n_prefixes), _HMAC[want]
+        ).digest()
+        if not hmac.compare_digest(expected, sig.value):
+            raise Rejection(
+                "SignatureVerificationFailed",
+                f"The HMAC SignatureValue does not verify with the key of context {sct.context_id} over the "
+                "exclusive-c14n SignedInfo (is the key P_SHA1(client entropy, server entropy) of the RSTR?).",
+                step=STEP,
+            )
+        for ref in sig.references:
+            if ref.digest_method != digest:
+                raise Rejection(
+                    "SuiteDoesNotAcceptAlgorithm",
+                    f"The algorithm '{ref.digest_method}' is not accepted for operation 'Digest' by algorithm "
+                    f"suite {suite}.",
+                    step=STEP,
+                )
+            target = targets.get(ref.target_id or "")
+            if target is None:
+                raise Rejection(
+                    "UnableToResolveReferenceUriForSignature",
+                    f"Cannot resolve the reference {ref.uri!r} of the endorsing signature to a security header "
+                    "child or a SOAP header.",
+                    step=STEP,
+                )
+            signature.check_digest(sig, ref, target)
+            signed.add(target.tag)
+    if ns.q(ns.WSU, "Timestamp") not in signed:
+        raise Rejection(
+            "SigningWithoutPrimarySignatureRequiresTimestamp",
+            "Signing without primary signature requires timestamp: the SCT's endorsing signature must cover "
+            "wsu:Timestamp.",
+            step=STEP,
+        )
+    to = env.header.find(ns.q(ns.WSA10, "To")) if env.header is not None else None
+    if to is not None and ns.q(ns.WSA10, "To") not in signed:
+        raise Rejection(
+            "UnsignedToHeaderInTransportSecuredMessage",
+            "The message received over Transport security has unsigned 'To' header.",
+            step=STEP,
+        )
+
+
+def _cancel(state: NodeState, env: Envelope, sct: SecurityContext) -> str:
+    """ProcessCloseRequest: RequestType Cancel (if given), a CancelTarget naming the signing SCT."""
+    v = state.settings.version
+    rst = trust.parse_rst(env.body, v)
+    if rst.request_type is not None and rst.request_type != v.request_types["Cancel"]:
+        raise Rejection(  # a MessageSecurityException in the session channel -> wsse:InvalidSecurity
+            "MessageSecurityVerificationFailed",
+            f"The RequestSecurityToken has an invalid or unspecified RequestType '{rst.request_type}' "
+            f"(InvalidRstRequestType; a Cancel takes {v.request_types['Cancel']}).",
+            step=STEP,
+        )
+    target = rst.cancel_target
+    if target is None:
+        raise Rejection(
+            "NoCloseTargetSpecified", "The RequestSecurityToken must specify a CloseTarget.", step=STEP
+        )
+    if not target.is_context_id or target.uri != sct.context_id or target.generation != sct.generation:
+        raise Rejection(
+            "BadCloseTarget",
+            f"The CloseTarget specified '{target}' does not identify the security token that signed the message "
+            f"({sct.context_id}).",
+            step=STEP,
+        )
+    state.store.remove(sct.context_id)
+    return trust.cancel_rstr(v, rst.context)
