@@ -71,6 +71,22 @@ UserNameCannotBeEmpty = "UserNameCannotBeEmpty"
 X509ChainBuildFail = "X509ChainBuildFail"
 X509InvalidUsageTime = "X509InvalidUsageTime"
 X509IsNotInTrustedStore = "X509IsNotInTrustedStore"
+# secure conversation (security/trust.py, conversation.py, cookies.py, sctstore.py)
+BadCloseTarget = "BadCloseTarget"
+CannotFindSecuritySession = "CannotFindSecuritySession"
+CannotIssueRstTokenType = "CannotIssueRstTokenType"
+EntropyModeRequiresRequestorEntropy = "EntropyModeRequiresRequestorEntropy"
+InvalidKeyLengthRequested = "InvalidKeyLengthRequested"
+InvalidRequestTrustFaultCode = "InvalidRequestTrustFaultCode"
+InvalidRstRequestType = "InvalidRstRequestType"
+InvalidSecurityContextCookie = "InvalidSecurityContextCookie"
+NoCloseTargetSpecified = "NoCloseTargetSpecified"
+SecurityContextExpired = "SecurityContextExpired"
+SecurityContextKeyExpired = "SecurityContextKeyExpired"
+SecurityContextNotRegistered = "SecurityContextNotRegistered"
+SecurityRenewFaultReason = "SecurityRenewFaultReason"
+SecuritySessionLimitReached = "SecuritySessionLimitReached"
+SecurityStateEncoderDecodingFailure = "SecurityStateEncoderDecodingFailure"
 
 
 def _check() -> None:

@@ -30,7 +30,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.envelope import WSU_ID, Envelope, elements
 from mockwcf.faults import Rejection
 from mockwcf.security import cookies, signature, trust
@@ -99,14 +99,14 @@ def issue(state: NodeState, env: Envelope, identity: str, now: datetime) -> Outc
     rst = trust.parse_rst(env.body, v)
     if rst.request_type is not None and rst.request_type != v.request_types["Issue"]:
         raise Rejection(
-            "InvalidRstRequestType",
+            codes.InvalidRstRequestType,
             f"The RequestSecurityToken has an invalid or unspecified RequestType '{rst.request_type}' "
             f"(this action issues: {v.request_types['Issue']}).",
             step=trust.STEP,
         )
     if rst.token_type is not None and rst.token_type != v.sct_type:
         raise Rejection(
-            "CannotIssueRstTokenType",
+            codes.CannotIssueRstTokenType,
             f"Cannot issue the token type '{rst.token_type}'; this endpoint issues {v.sct_type}.",
             step=trust.STEP,
         )
@@ -160,7 +160,7 @@ def _identifier(sct_el: etree._Element, version: trust.ScVersion) -> tuple[str, 
     ident = sct_el.find(ns.q(version.sc_ns, "Identifier"))
     if ident is None or not (ident.text or "").strip():
         raise Rejection(
-            "SecurityContextNotRegistered",
+            codes.SecurityContextNotRegistered,
             "The SecurityContextSecurityToken does not have a context-id.",
             step=STEP,
         )
@@ -179,14 +179,14 @@ def receive(state: NodeState, env: Envelope, action: str, now: datetime) -> Outc
         if not any(state.store.find(cid, now) is not None for cid in ids):
             named = ", ".join(ids) or "no wsc:SecurityContextToken in the header"
             raise Rejection(
-                "CannotFindSecuritySession",
+                codes.CannotFindSecuritySession,
                 f"No security session on node {state.node} matches the message ({named}). The session was "
                 "never issued here, was cancelled, timed out, or lives on another node / before a restart.",
                 step=STEP,
             )
     if not scts:
         raise Rejection(
-            "SupportingTokenNotProvided",
+            codes.SupportingTokenNotProvided,
             f"The message carries no wsc:SecurityContextToken ({v.sc_ns}) in its security header; this endpoint "
             "requires the SCT as an endorsing supporting token (obtain one with RST/SCT first).",
             step=STEP,
@@ -197,13 +197,13 @@ def receive(state: NodeState, env: Envelope, action: str, now: datetime) -> Outc
     if sct.key_expires < now and not is_cancel:
         if s.session.can_renew_session and s.require_cancellation:
             raise Rejection(
-                "SecurityRenewFaultReason",
+                codes.SecurityRenewFaultReason,
                 f"The key of context {sct.context_id} expired at {sct.key_expires.isoformat()} "
                 f"(sessionKeyRenewalInterval {s.session.session_key_renewal_interval}); send RST/SCT/Renew.",
                 step=STEP,
             )
         raise Rejection(
-            "SecurityContextKeyExpired",
+            codes.SecurityContextKeyExpired,
             f"The SecurityContextSecurityToken with Context-id={sct.context_id} "
             f"(generation-id={sct.generation_text}) has expired.",
             step=STEP,
@@ -239,14 +239,14 @@ def read_token(state: NodeState, sct_el: etree._Element, now: datetime) -> Secur
         sct = found if found is not None and found.generation == generation else None
     if sct is None:
         raise Rejection(
-            "SecurityContextNotRegistered",
+            codes.SecurityContextNotRegistered,
             f"The SecurityContextSecurityToken with context-id={context_id} (key generation-id="
             f"{generation or ''}) is not registered.",
             step=STEP,
         )
     if not (sct.valid_from <= now <= sct.valid_to and sct.key_effective <= now):
         raise Rejection(
-            "SecurityContextExpired",
+            codes.SecurityContextExpired,
             f"The SecurityContextSecurityToken with context-id={context_id} (key generation-id="
             f"{sct.generation_text}) has expired (valid {sct.valid_from.isoformat()} to {sct.valid_to.isoformat()}).",
             step=STEP,
@@ -273,7 +273,7 @@ def _verify_endorsing(
     mine = [sig for sig in sigs if _signs_with(sig, sct_el, sct)]
     if not mine:
         raise Rejection(
-            "SupportingTokenIsNotEndorsing",
+            codes.SupportingTokenIsNotEndorsing,
             f"The SecurityContextToken {sct.context_id} is not used to sign anything: the endorsing ds:Signature "
             'must reference it in ds:KeyInfo (wsse:Reference URI="#<its wsu:Id>").',
             step=STEP,
@@ -287,7 +287,7 @@ def _verify_endorsing(
     for sig in mine:
         if sig.method != want:
             raise Rejection(
-                "SuiteDoesNotAcceptAlgorithm",
+                codes.SuiteDoesNotAcceptAlgorithm,
                 f"The algorithm '{sig.method}' is not accepted for operation 'Signature' by algorithm suite {suite} "
                 f"(a symmetric SCT key signs with {want}).",
                 step=STEP,
@@ -297,7 +297,7 @@ def _verify_endorsing(
         ).digest()
         if not hmac.compare_digest(expected, sig.value):
             raise Rejection(
-                "SignatureVerificationFailed",
+                codes.SignatureVerificationFailed,
                 f"The HMAC SignatureValue does not verify with the key of context {sct.context_id} over the "
                 "exclusive-c14n SignedInfo (is the key P_SHA1(client entropy, server entropy) of the RSTR?).",
                 step=STEP,
@@ -305,7 +305,7 @@ def _verify_endorsing(
         for ref in sig.references:
             if ref.digest_method != digest:
                 raise Rejection(
-                    "SuiteDoesNotAcceptAlgorithm",
+                    codes.SuiteDoesNotAcceptAlgorithm,
                     f"The algorithm '{ref.digest_method}' is not accepted for operation 'Digest' by algorithm "
                     f"suite {suite}.",
                     step=STEP,
@@ -313,7 +313,7 @@ def _verify_endorsing(
             target = targets.get(ref.target_id or "")
             if target is None:
                 raise Rejection(
-                    "UnableToResolveReferenceUriForSignature",
+                    codes.UnableToResolveReferenceUriForSignature,
                     f"Cannot resolve the reference {ref.uri!r} of the endorsing signature to a security header "
                     "child or a SOAP header.",
                     step=STEP,
@@ -322,7 +322,7 @@ def _verify_endorsing(
             signed.add(target.tag)
     if ns.q(ns.WSU, "Timestamp") not in signed:
         raise Rejection(
-            "SigningWithoutPrimarySignatureRequiresTimestamp",
+            codes.SigningWithoutPrimarySignatureRequiresTimestamp,
             "Signing without primary signature requires timestamp: the SCT's endorsing signature must cover "
             "wsu:Timestamp.",
             step=STEP,
@@ -330,7 +330,7 @@ def _verify_endorsing(
     to = env.header.find(ns.q(ns.WSA10, "To")) if env.header is not None else None
     if to is not None and ns.q(ns.WSA10, "To") not in signed:
         raise Rejection(
-            "UnsignedToHeaderInTransportSecuredMessage",
+            codes.UnsignedToHeaderInTransportSecuredMessage,
             "The message received over Transport security has unsigned 'To' header.",
             step=STEP,
         )
@@ -342,7 +342,7 @@ def _cancel(state: NodeState, env: Envelope, sct: SecurityContext) -> str:
     rst = trust.parse_rst(env.body, v)
     if rst.request_type is not None and rst.request_type != v.request_types["Cancel"]:
         raise Rejection(  # a MessageSecurityException in the session channel -> wsse:InvalidSecurity
-            "MessageSecurityVerificationFailed",
+            codes.MessageSecurityVerificationFailed,
             f"The RequestSecurityToken has an invalid or unspecified RequestType '{rst.request_type}' "
             f"(InvalidRstRequestType; a Cancel takes {v.request_types['Cancel']}).",
             step=STEP,
@@ -350,11 +350,11 @@ def _cancel(state: NodeState, env: Envelope, sct: SecurityContext) -> str:
     target = rst.cancel_target
     if target is None:
         raise Rejection(
-            "NoCloseTargetSpecified", "The RequestSecurityToken must specify a CloseTarget.", step=STEP
+            codes.NoCloseTargetSpecified, "The RequestSecurityToken must specify a CloseTarget.", step=STEP
         )
     if not target.is_context_id or target.uri != sct.context_id or target.generation != sct.generation:
         raise Rejection(
-            "BadCloseTarget",
+            codes.BadCloseTarget,
             f"The CloseTarget specified '{target}' does not identify the security token that signed the message "
             f"({sct.context_id}).",
             step=STEP,

@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from mockwcf import codes
 from mockwcf.faults import Rejection
 from mockwcf.security.sctstore import SecurityContext
 
@@ -169,7 +170,7 @@ def create(encoder: StateEncoder, sct: SecurityContext) -> bytes:
     return encoder.encode(json.dumps(state, separators=(",", ":")).encode())
 
 
-def _invalid(reason: str, detail: str, code: str = "InvalidSecurityContextCookie") -> Rejection:
+def _invalid(reason: str, detail: str, code: str = codes.InvalidSecurityContextCookie) -> Rejection:
     return Rejection(
         code,
         "The SecurityContextSecurityToken has an invalid Cookie. The following error occurred when "
@@ -188,7 +189,7 @@ def read(
         raise _invalid(
             "Error decoding the Cookie element of SecurityContextSecurityToken.",
             str(exc),
-            code="SecurityStateEncoderDecodingFailure",
+            code=codes.SecurityStateEncoderDecodingFailure,
         ) from None
     try:
         state = json.loads(raw)
@@ -205,7 +206,7 @@ def read(
         ) from None
     if version != VERSION:
         raise Rejection(
-            "InvalidSecurityContextCookie",
+            codes.InvalidSecurityContextCookie,
             f"The serialized token version {version} is unsupported.",
             step=STEP,
         )

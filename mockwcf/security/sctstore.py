@@ -21,6 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from mockwcf import codes
 from mockwcf.faults import Rejection
 
 STEP = "session"
@@ -118,7 +119,7 @@ class SessionStore:
         limit = self.settings.max_pending_sessions
         if self.pending_count + 1 > limit:
             raise Rejection(
-                "SecuritySessionLimitReached",
+                codes.SecuritySessionLimitReached,
                 f"Cannot create a security session. Retry later. ({self.pending_count} issued sessions have not "
                 f"carried an application message yet; maxPendingSessions is {limit}. Pending sessions are "
                 f"dropped after one to two inactivityTimeout intervals of {self.settings.inactivity_timeout}.)",

@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import codes, ns
 from mockwcf.faults import Rejection
 
 STEP = "trust"
@@ -141,7 +141,7 @@ def _read_target(el: etree._Element, version: ScVersion) -> SctRef:
     kids = [c for c in el if isinstance(c.tag, str)]
     if not kids or kids[0].tag != ns.q(ns.WSSE, "SecurityTokenReference"):
         raise Rejection(
-            "InvalidRequestTrustFaultCode",
+            codes.InvalidRequestTrustFaultCode,
             f"wst:{etree.QName(el).localname} must hold a wsse:SecurityTokenReference; found "
             + (f"<{etree.QName(kids[0]).localname}>" if kids else "nothing"),
             step=STEP,
@@ -150,7 +150,7 @@ def _read_target(el: etree._Element, version: ScVersion) -> SctRef:
     uri = ref.get("URI") if ref is not None else None
     if not uri:
         raise Rejection(
-            "InvalidRequestTrustFaultCode",
+            codes.InvalidRequestTrustFaultCode,
             f"The SecurityTokenReference in wst:{etree.QName(el).localname} has no wsse:Reference URI; WCF "
             'reads SCT references as <wsse:Reference URI="urn:uuid:..." ValueType=".../sct"/>.',
             step=STEP,
@@ -158,7 +158,7 @@ def _read_target(el: etree._Element, version: ScVersion) -> SctRef:
     value_type = ref.get("ValueType")
     if value_type is not None and not uri.startswith("#") and value_type != version.sct_type:
         raise Rejection(
-            "InvalidRequestTrustFaultCode",
+            codes.InvalidRequestTrustFaultCode,
             f"The reference's ValueType {value_type!r} is not {version.sct_type!r}.",
             step=STEP,
         )
@@ -172,7 +172,7 @@ def parse_rst(body: etree._Element, version: ScVersion) -> Rst:
     if payload is None or payload.tag != ns.q(t, "RequestSecurityToken"):
         found = etree.QName(payload).text if payload is not None else "an empty Body"
         raise Rejection(
-            "InvalidRequestTrustFaultCode",
+            codes.InvalidRequestTrustFaultCode,
             f"Expected element 'RequestSecurityToken' from namespace '{t}', found {found}.",
             step=STEP,
         )
@@ -206,7 +206,7 @@ def _int32(text: str) -> int:
     """Int32.Parse with the invariant culture: optional sign, digits, within 32 bits."""
     if not re.fullmatch(r"[+-]?[0-9]+", text) or not -(2**31) <= int(text) < 2**31:
         raise Rejection(
-            "InvalidRequestTrustFaultCode",
+            codes.InvalidRequestTrustFaultCode,
             f"wst:KeySize {text!r} is not a 32-bit integer (Int32.Parse fails).",
             step=STEP,
         )
@@ -220,7 +220,7 @@ def _read_entropy(el: etree._Element, version: ScVersion) -> bytes:
     secret = kids[0] if kids else None
     if secret is None or secret.tag not in (ns.q(ns.WST, "BinarySecret"), ns.q(ns.WST13, "BinarySecret")):
         raise Rejection(
-            "InvalidRequestTrustFaultCode",
+            codes.InvalidRequestTrustFaultCode,
             "wst:Entropy must contain a wst:BinarySecret (WCF reads the first child as a token) "
             + ("but is empty." if secret is None else f"but holds <{etree.QName(secret).localname}>."),
             step=STEP,
@@ -229,7 +229,7 @@ def _read_entropy(el: etree._Element, version: ScVersion) -> bytes:
     allowed = {f"{v}/{k}" for v in (ns.WST, ns.WST13) for k in ("Nonce", "SymmetricKey")}
     if kind and kind not in allowed:
         raise Rejection(
-            "InvalidRequestTrustFaultCode",
+            codes.InvalidRequestTrustFaultCode,
             f"BinarySecret Type {kind!r} is not a Nonce or SymmetricKey type (UnexpectedBinarySecretType).",
             step=STEP,
         )
@@ -237,7 +237,7 @@ def _read_entropy(el: etree._Element, version: ScVersion) -> bytes:
         return base64.b64decode("".join((secret.text or "").split()), validate=True)
     except (binascii.Error, ValueError):
         raise Rejection(
-            "InvalidRequestTrustFaultCode", "The wst:BinarySecret is not valid base64.", step=STEP
+            codes.InvalidRequestTrustFaultCode, "The wst:BinarySecret is not valid base64.", step=STEP
         ) from None
 
 
@@ -252,7 +252,7 @@ def issue_key(rst: Rst, suite: str, rng: object = secrets) -> IssuedKey:
     """ProcessRstAndIssueKey for SecurityKeyEntropyMode.CombinedEntropy (WCF's default)."""
     if rst.entropy is None:
         raise Rejection(
-            "EntropyModeRequiresRequestorEntropy",
+            codes.EntropyModeRequiresRequestorEntropy,
             "The client must provide key entropy in key entropy mode 'CombinedEntropy': add "
             '<wst:Entropy><wst:BinarySecret Type=".../Nonce">base64</wst:BinarySecret></wst:Entropy> to the RST.',
             step=STEP,
@@ -261,7 +261,7 @@ def issue_key(rst: Rst, suite: str, rng: object = secrets) -> IssuedKey:
     size = rst.key_size or default
     if rst.key_size and (size % 8 or not low <= size <= high):
         raise Rejection(
-            "InvalidKeyLengthRequested",
+            codes.InvalidKeyLengthRequested,
             f"The key length '{size}' requested is invalid: algorithm suite {suite} issues "
             + (f"{low}-bit keys" if low == high else f"keys of {low} to {high} bits")
             + " (multiples of 8).",
