@@ -190,6 +190,7 @@ class Rejection(Exception):
         http_status: int | None = None,
         header: tuple[str, str] | None = None,
         element: Any = None,
+        subcode_ns: str | None = None,
     ) -> None:
         super().__init__(message)
         self.entry = catalog.get(code)
@@ -200,6 +201,8 @@ class Rejection(Exception):
         self.http_status = http_status
         self.header = header  # (namespace, local name) of the header a MustUnderstand fault names
         self.element = element  # the request element that caused it (the journal page highlights it)
+        # the binding's namespace where WCF takes it from the binding (secure conversation 1.3 faults)
+        self.subcode_ns = subcode_ns
 
     def at(self, element: Any) -> Rejection:
         """Blame `element` unless a more precise one was named where the rejection was raised."""
@@ -260,7 +263,7 @@ def render(rejection: Rejection, fs: FaultSettings) -> Reply:
         header_ns=rejection.header[0] if rejection.header else "",
     )
     detail = _diagnostics_detail(rejection) if fs.diagnostics else None
-    subcode_ns = wire.subcode_ns
+    subcode_ns = rejection.subcode_ns or wire.subcode_ns
     if wire.name == "ActionNotSupported" and not fs.addressing:
         subcode_ns = ns.WSA_NONE
     body = soap_fault(

@@ -183,6 +183,7 @@ def receive(state: NodeState, env: Envelope, action: str, now: datetime) -> Outc
                 f"No security session on node {state.node} matches the message ({named}). The session was "
                 "never issued here, was cancelled, timed out, or lives on another node / before a restart.",
                 step=STEP,
+                subcode_ns=v.sc_ns,  # CreateSecurityContextNotFoundFault: the binding's SC namespace
             )
     if not scts:
         raise Rejection(
@@ -201,6 +202,7 @@ def receive(state: NodeState, env: Envelope, action: str, now: datetime) -> Outc
                 f"The key of context {sct.context_id} expired at {sct.key_expires.isoformat()} "
                 f"(sessionKeyRenewalInterval {s.session.session_key_renewal_interval}); send RST/SCT/Renew.",
                 step=STEP,
+                subcode_ns=v.sc_ns,  # InitializeFaultCodesIfRequired: scDriver.RenewNeededFaultCode
             )
         raise Rejection(
             codes.SecurityContextKeyExpired,
