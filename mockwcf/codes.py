@@ -87,6 +87,10 @@ SecurityContextNotRegistered = "SecurityContextNotRegistered"
 SecurityRenewFaultReason = "SecurityRenewFaultReason"
 SecuritySessionLimitReached = "SecuritySessionLimitReached"
 SecurityStateEncoderDecodingFailure = "SecurityStateEncoderDecodingFailure"
+BadRenewTarget = "BadRenewTarget"
+NoRenewTargetSpecified = "NoRenewTargetSpecified"
+TooManyPendingSessionKeys = "TooManyPendingSessionKeys"
+WrongIdentityRenewingToken = "WrongIdentityRenewingToken"
 
 
 def _check() -> None:

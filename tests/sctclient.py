@@ -157,10 +157,32 @@ def cancel(session: Session, target: str | None = "context", request_type: str |
             f"<t:RequestType>{t + '/Cancel' if request_type == 'default' else request_type}</t:RequestType>"
         )
     if target is not None:
-        uri = session.context_id if target == "context" else target
-        parts.append(
-            f'<t:CancelTarget><o:SecurityTokenReference xmlns:o="{ns.WSSE}"><o:Reference URI="{uri}" '
-            f'ValueType="{c}/sct"/></o:SecurityTokenReference></t:CancelTarget>'
-        )
+        parts.append(_target("CancelTarget", session, target))
     body = f'<t:RequestSecurityToken Context="uuid-cancel" xmlns:t="{t}">{"".join(parts)}</t:RequestSecurityToken>'
     return call(session, f"{t}/RST/SCT/Cancel", body)
+
+
+def renew(session: Session, target: str | None = "context", user: str = "alice") -> tuple[str, bytes]:
+    """RST/SCT/Renew: bootstrap credentials (UsernameToken) plus the current SCT endorsing the message."""
+    t, c = VERSIONS[session.version]
+    entropy = os.urandom(32)
+    parts = [f"<t:RequestType>{t}/Renew</t:RequestType>"]
+    if target is not None:
+        parts.append(_target("RenewTarget", session, target))
+    secret = base64.b64encode(entropy).decode()
+    parts.append(f'<t:Entropy><t:BinarySecret Type="{t}/Nonce">{secret}</t:BinarySecret></t:Entropy>')
+    body = f'<t:RequestSecurityToken Context="uuid-renew" xmlns:t="{t}">{"".join(parts)}</t:RequestSecurityToken>'
+    sct = session.sct_xml + wss.username_token(user=user)
+    return call(session, f"{t}/RST/SCT/Renew", body, sct_xml=sct), entropy
+
+
+def _target(name: str, session: Session, target: str) -> str:
+    """A SecurityContextKeyIdentifierClause: the context id, with the key generation as c:Instance."""
+    _, c = VERSIONS[session.version]
+    gen = etree.fromstring(session.sct_xml).findtext(f"{{{c}}}Instance")
+    instance = f' c:Instance="{gen}" xmlns:c="{c}"' if gen else ""
+    uri = session.context_id if target == "context" else target
+    return (
+        f'<t:{name}><o:SecurityTokenReference xmlns:o="{ns.WSSE}"><o:Reference URI="{uri}"{instance} '
+        f'ValueType="{c}/sct"/></o:SecurityTokenReference></t:{name}>'
+    )

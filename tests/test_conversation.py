@@ -18,7 +18,7 @@ from lxml import etree
 from mockwcf import envelope, ns
 from mockwcf.faults import FaultSettings, Rejection, render
 from mockwcf.security import cookies, trust
-from mockwcf.security.conversation import ConversationSettings, NodeState, issue, receive
+from mockwcf.security.conversation import ConversationSettings, NodeState, issue, receive, renew
 from mockwcf.security.sctstore import SessionSettings
 from tests import sctclient, wss
 
@@ -72,7 +72,7 @@ def test_issue_three_calls_cancel_then_a_call_after_cancel(version):
     assert s.context_id.startswith("urn:uuid:") and len(s.key) == 32
     for i in range(3):
         out = send(state, sctclient.call(s), T0 + timedelta(seconds=i))
-        assert out.kind == "application" and out.sct.calls == i + 1
+        assert out.kind == "application" and state.sessions()[0].calls == i + 1
     t, _ = sctclient.VERSIONS[version]
     out = send(state, sctclient.cancel(s), T0 + timedelta(seconds=5))
     assert out.kind == "cancel" and out.action == f"{t}/RSTR/SCT/Cancel"
@@ -223,7 +223,8 @@ def test_max_pending_sessions_then_the_inactivity_sweep():
     with pytest.raises(Rejection) as exc:
         send(state, sctclient.call(sessions[1], created=later), later)
     assert exc.value.code == "CannotFindSecuritySession"
-    assert send(state, sctclient.call(sessions[0], created=later), later).sct.calls == 2
+    assert send(state, sctclient.call(sessions[0], created=later), later).kind == "application"
+    assert [x.calls for x in state.sessions()] == [2]
     assert start(state, now=later).context_id
 
 
@@ -328,3 +329,54 @@ def test_psha1_matches_apache_wss4j():
         got = trust.p_sha1(secret, seed, v["offset"] + v["length"])[v["offset"] :]
         assert got.hex() == v["key"], v["name"]
         assert sctclient.p_sha1(secret, seed, v["offset"] + v["length"])[v["offset"] :].hex() == v["key"]
+
+
+def test_renew_then_rollover_of_the_old_key():
+    state = node(session_key_rollover_interval=timedelta(minutes=5))
+    s = start(state)
+    assert send(state, sctclient.call(s)).kind == "application"
+    message, entropy = sctclient.renew(s)
+    env = envelope.parse(message.encode())
+    out = renew(state, env, ALICE, T0 + timedelta(seconds=1))
+    assert out.kind == "renew" and out.action == f"{ns.WST}/RSTR/SCT/Renew"
+    s2 = sctclient.read_rstr(out.reply or "", "feb2005", entropy)
+    assert s2.context_id == s.context_id and s2.key != s.key
+    assert etree.fromstring(s2.sct_xml).findtext(f"{{{ns.WSC}}}Instance") == out.sct.generation
+    assert (
+        send(state, sctclient.call(s), T0 + timedelta(seconds=2)).sct.generation is None
+    )  # old key, not yet rolled
+    assert send(state, sctclient.call(s2), T0 + timedelta(seconds=3)).sct.generation == out.sct.generation
+    assert send(state, sctclient.call(s), T0 + timedelta(minutes=4)).kind == "application"  # rollover window
+    late = T0 + timedelta(minutes=6)
+    with pytest.raises(Rejection) as exc:
+        send(state, sctclient.call(s, created=late), late)
+    assert exc.value.code == "SecurityContextNotRegistered"
+    assert fault_of(exc.value)[1] == f"{{{ns.WSC}}}BadContextToken"
+    assert send(state, sctclient.cancel(s2), late).kind == "cancel"
+
+
+@pytest.mark.parametrize(
+    ("what", "code"),
+    [
+        ("pending", "InvalidRequestTrustFaultCode"),
+        ("no-target", "NoRenewTargetSpecified"),
+        ("other-target", "BadRenewTarget"),
+        ("other-user", "WrongIdentityRenewingToken"),
+        ("six", "TooManyPendingSessionKeys"),
+    ],
+)
+def test_renew_refusals_are_invalid_request(what, code):
+    state = node()
+    s = start(state)
+    if what != "pending":
+        send(state, sctclient.call(s))
+    target = {"no-target": None, "other-target": "urn:uuid:00000000-0000-0000-0000-000000000001"}.get(
+        what, "context"
+    )
+    identity = "UserName 'mallory'" if what == "other-user" else ALICE
+    for _ in range(5 if what == "six" else 0):
+        renew(state, envelope.parse(sctclient.renew(s)[0].encode()), ALICE, T0)
+    with pytest.raises(Rejection) as exc:
+        renew(state, envelope.parse(sctclient.renew(s, target=target)[0].encode()), identity, T0)
+    assert exc.value.code == code
+    assert fault_of(exc.value)[1] == f"{{{ns.WST}}}InvalidRequest"

@@ -80,7 +80,7 @@ class Outcome:
     """What the caller does next: `reply` is Body content to send with `action`; for `application` the
     request goes on to the contract."""
 
-    kind: str  # issue | cancel | application
+    kind: str  # issue | renew | cancel | application
     sct: SecurityContext
     reply: str | None = None
     action: str | None = None
@@ -134,18 +134,81 @@ def issue(state: NodeState, env: Envelope, identity: str, now: datetime) -> Outc
     else:
         assert state.encoder is not None
         sct.cookie = cookies.create(state.encoder, sct)
-    body = trust.issue_rstr(
+    return Outcome("issue", sct, _rstr(v, rst, sct, key), v.action("RSTR/SCT"))
+
+
+def _rstr(v: trust.ScVersion, rst: trust.Rst, sct: SecurityContext, key: trust.IssuedKey) -> str:
+    return trust.issue_rstr(
         v,
         context=rst.context,
         sct=trust.sct_xml(v, sct.token_id, sct.context_id, sct.generation, sct.cookie),
         references=trust.sct_references(v, sct.token_id, sct.context_id, sct.generation),
         issued=key,
         entropy_id=_generate_id(),
-        valid_from=now,
-        valid_to=key_expires,  # session mode: SetLifetime(keyEffective, keyExpiration); cookie: the token's
+        valid_from=sct.key_effective,  # session mode: SetLifetime(keyEffective, keyExpiration)
+        valid_to=sct.key_expires,
         applies_to=rst.applies_to,
     )
-    return Outcome("issue", sct, body, v.action("RSTR/SCT"))
+
+
+def renew(state: NodeState, env: Envelope, identity: str, now: datetime) -> Outcome:
+    """ProcessRenewRequest (session mode, canRenewSession): the bootstrap credentials authenticate the
+    message, the current SCT endorses it; the reply is a new key generation of the same context."""
+    s = state.settings
+    v = s.version
+    scts = _header_scts(env, v)
+    if not scts:
+        raise Rejection(
+            codes.SupportingTokenNotProvided,
+            "The renew security session message does not have the session token as a supporting token "
+            "(RenewSessionMissingSupportingToken).",
+            step=STEP,
+        )
+    old = read_token(state, scts[0], now)
+    _verify_endorsing(env, scts[0], old, s.suite, v)
+    rst = trust.parse_rst(env.body, v)
+    if rst.request_type != v.request_types["Renew"]:
+        raise Rejection(
+            codes.InvalidRstRequestType,
+            f"The RequestSecurityToken has an invalid or unspecified RequestType '{rst.request_type}' "
+            f"(a renew takes {v.request_types['Renew']}).",
+            step=trust.STEP,
+        )
+    target = rst.renew_target
+    if target is None:
+        raise Rejection(
+            codes.NoRenewTargetSpecified,
+            "The RequestSecurityToken must specify a RenewTarget.",
+            step=trust.STEP,
+        )
+    if not target.is_context_id or target.uri != old.context_id or target.generation != old.generation:
+        raise Rejection(
+            codes.BadRenewTarget,
+            f"There is no endorsing session token that matches the specified RenewTarget '{target}'.",
+            step=trust.STEP,
+        )
+    if identity != old.identity:
+        raise Rejection(
+            codes.WrongIdentityRenewingToken,
+            f"The identity of the security session renew message ({identity}) does not match the identity of "
+            f"the session token ({old.identity}).",
+            step=trust.STEP,
+        )
+    key = trust.issue_key(rst, s.suite)
+    new = SecurityContext(
+        context_id=old.context_id,
+        token_id=_generate_id(),
+        key=key.key,
+        generation=f"urn:uuid:{uuid.uuid4()}",
+        valid_from=old.valid_from,
+        valid_to=old.valid_to,
+        key_effective=now,
+        key_expires=min(now + s.session.session_key_renewal_interval, old.valid_to),  # GetKeyExpirationTime
+        identity=identity,
+        created=old.created,
+    )
+    state.store.add_renewed(old, new, now)
+    return Outcome("renew", new, _rstr(v, rst, new, key), v.action("RSTR/SCT/Renew"))
 
 
 def _header_scts(env: Envelope, version: trust.ScVersion) -> list[etree._Element]:
@@ -213,10 +276,10 @@ def receive(state: NodeState, env: Envelope, action: str, now: datetime) -> Outc
     if is_cancel and s.require_cancellation:
         reply = _cancel(state, env, sct)
         return Outcome("cancel", sct, reply, v.action("RSTR/SCT/Cancel"))
-    if s.require_cancellation:
-        state.store.activate(sct, now)
-    sct.calls += 1
-    sct.last_seen = now
+    session = state.store.activate(sct.context_id, now) if s.require_cancellation else None
+    counted = session or sct
+    counted.calls += 1
+    counted.last_seen = now
     return Outcome("application", sct)
 
 
@@ -237,8 +300,7 @@ def read_token(state: NodeState, sct_el: etree._Element, now: datetime) -> Secur
             sct = cookies.read(state.encoder, blob, context_id, generation, sct_el.get(WSU_ID))
             state.cookie_cache.add(sct)
     else:
-        found = state.store.find(context_id, now)
-        sct = found if found is not None and found.generation == generation else None
+        sct = state.store.token(context_id, generation, now)
     if sct is None:
         raise Rejection(
             codes.SecurityContextNotRegistered,

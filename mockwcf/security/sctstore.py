@@ -28,6 +28,7 @@ STEP = "session"
 # mockwcf's own bound on established sessions, so a client that never cancels cannot grow memory
 # without limit (WCF bounds them through ServiceThrottle.MaxConcurrentSessions and receiveTimeout).
 MAX_ACTIVE_SESSIONS = 100_000
+MAX_PENDING_KEYS_PER_SESSION = 5  # SecuritySessionServerSettings.maximumPendingKeysPerSession
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class SessionStore:
     _pending_new: dict[str, SecurityContext] = field(default_factory=dict)
     _pending_old: dict[str, SecurityContext] = field(default_factory=dict)
     _active: dict[str, SecurityContext] = field(default_factory=dict)
+    _future: dict[str, list[SecurityContext]] = field(default_factory=dict)  # renewed, not used yet
+    _retired: dict[tuple[str, str | None], tuple[SecurityContext, datetime]] = field(default_factory=dict)
     _next_tick: datetime | None = None
 
     def _tick(self, now: datetime) -> None:
@@ -107,7 +110,9 @@ class SessionStore:
         idle = self.settings.receive_timeout
         stale = [k for k, s in self._active.items() if s.last_seen is not None and now - s.last_seen > idle]
         for k in stale:
-            del self._active[k]
+            self.remove(k)
+        for key in [k for k, (_, until) in self._retired.items() if until < now]:
+            del self._retired[key]
 
     @property
     def pending_count(self) -> int:
@@ -136,22 +141,80 @@ class SessionStore:
             or self._pending_old.get(context_id)
         )
 
-    def activate(self, sct: SecurityContext, now: datetime) -> None:
-        """First application message: the pending session becomes an established one."""
-        cid = sct.context_id
-        if self._pending_new.pop(cid, None) is None:
-            self._pending_old.pop(cid, None)
-        if cid not in self._active and len(self._active) >= MAX_ACTIVE_SESSIONS:
-            oldest = min(self._active.values(), key=lambda s: s.last_seen or self.opened)
-            del self._active[oldest.context_id]
-        self._active[cid] = sct
-        sct.last_seen = now
+    def activate(self, context_id: str, now: datetime) -> SecurityContext | None:
+        """An application message arrived on the session: a pending session becomes established
+        (RemovePendingSession); returns the session's current token, whose call count is the session's."""
+        pending = self._pending_new.pop(context_id, None) or self._pending_old.pop(context_id, None)
+        if pending is not None:
+            if len(self._active) >= MAX_ACTIVE_SESSIONS:
+                oldest = min(self._active.values(), key=lambda s: s.last_seen or self.opened)
+                self.remove(oldest.context_id)
+            self._active[context_id] = pending
+        current = self._active.get(context_id)
+        if current is not None:
+            current.last_seen = now
+        return current
+
+    def token(self, context_id: str, generation: str | None, now: datetime) -> SecurityContext | None:
+        """The token with this key generation (SecurityContextSecurityTokenResolver.GetContext). The first
+        use of a renewed generation makes it current; the old key then lives KeyRolloverInterval more and
+        unused renewals are dropped (ServerSecuritySessionChannel.CheckIncomingToken)."""
+        current = self.find(context_id, now)
+        if current is None:
+            return None
+        if current.generation == generation:
+            return current
+        for new in self._future.get(context_id, []):
+            if new.generation == generation:
+                until = now + self.settings.session_key_rollover_interval
+                self._retired[(context_id, current.generation)] = (current, until)
+                for table in (self._active, self._pending_new, self._pending_old):
+                    if context_id in table:
+                        table[context_id] = new
+                new.calls, new.created = current.calls, current.created
+                del self._future[context_id]
+                return new
+        retired = self._retired.get((context_id, generation))
+        if retired is not None and retired[1] >= now:
+            return retired[0]
+        return None
+
+    def add_renewed(self, old: SecurityContext, new: SecurityContext, now: datetime) -> None:
+        """RenewSessionToken: only the current token of an established session can be renewed, and at
+        most MaximumPendingKeysPerSession (5) renewals may wait for their first use."""
+        current = self._active.get(old.context_id)
+        if current is None:
+            raise Rejection(
+                codes.InvalidRequestTrustFaultCode,
+                f"Cannot find the security session with id '{old.context_id}' (CannotFindSecuritySession): a "
+                "session is renewed only after it carried an application message.",
+                step=STEP,
+            )
+        if current.generation != old.generation:
+            raise Rejection(
+                codes.InvalidRequestTrustFaultCode,
+                f"The supporting token in the renew message has a different generation '{old.generation}' than "
+                f"the current session token's generation '{current.generation}' (CurrentSessionTokenNotRenewed).",
+                step=STEP,
+            )
+        future = self._future.setdefault(old.context_id, [])
+        if len(future) == MAX_PENDING_KEYS_PER_SESSION:
+            raise Rejection(
+                codes.TooManyPendingSessionKeys,
+                "There are too many renewed session keys that have not been used "
+                f"({MAX_PENDING_KEYS_PER_SESSION}).",
+                step=STEP,
+            )
+        future.append(new)
 
     def remove(self, context_id: str) -> bool:
         """Session closed (Cancel) or aborted: RemoveAllContexts for that context id."""
         found = False
         for table in (self._active, self._pending_new, self._pending_old):
             found = table.pop(context_id, None) is not None or found
+        self._future.pop(context_id, None)
+        for key in [k for k in self._retired if k[0] == context_id]:
+            del self._retired[key]
         return found
 
     def sessions(self) -> list[SecurityContext]:
@@ -161,6 +224,8 @@ class SessionStore:
         self._pending_new.clear()
         self._pending_old.clear()
         self._active.clear()
+        self._future.clear()
+        self._retired.clear()
 
 
 @dataclass
