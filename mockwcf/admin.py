@@ -68,9 +68,18 @@ def handle(runtime: Runtime, req: Request) -> Reply:
                 return _error(400, "the scenario must be UTF-8 YAML")
             runtime.switch(scenario)
             return _json(200, {"status": "ok", "scenario": scenario.name})
+    if what == "sessions" and method == "GET":
+        return _json(200, _sessions(runtime))
+    if what.startswith("nodes/") and what.endswith("/restart") and method == "POST":
+        index = what[len("nodes/") : -len("/restart")]
+        count = len(runtime.active.nodes)
+        if not index.isdigit() or not 1 <= int(index) <= count:
+            return _error(404, f"no node {index!r}; this farm has nodes 1 to {count}")
+        runtime.node(int(index)).restart(runtime.clock.now())
+        return _json(200, {"status": "restarted", "node": int(index)})
     known = (
         "GET / (journal page), GET health, GET exchanges?verdict=&operation=&code=&since=&node=, "
-        "GET exchanges/{id}, POST reset, GET|POST clock, GET|PUT scenario"
+        "GET exchanges/{id}, POST reset, GET|POST clock, GET|PUT scenario, GET sessions, POST nodes/{n}/restart"
     )
     return _error(
         404 if method in ("GET", "POST", "PUT") else 405,
@@ -127,3 +136,11 @@ def _set_clock(runtime: Runtime, body: bytes) -> Reply:
     except ValueError as exc:
         return _error(400, str(exc))
     return _json(200, runtime.clock.describe())
+
+
+def _sessions(runtime: Runtime) -> dict[str, list[dict[str, object]]]:
+    """Live secure conversation contexts per node (session SCTs, or the cookies a node has decoded)."""
+    return {
+        str(node.index): [sct.describe() for sct in node.conversation.sessions()] if node.conversation else []
+        for node in runtime.active.nodes
+    }

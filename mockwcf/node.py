@@ -8,8 +8,10 @@ farm node a `Node`, and the receive steps get the node that serves the request, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from mockwcf.binding.model import LocalServiceSecuritySettings
+from mockwcf.security.conversation import NodeState
 from mockwcf.security.replay import ReplayCache
 from mockwcf.security.x509 import TrustSettings
 
@@ -22,6 +24,7 @@ class Node:
     trust: TrustSettings  # the configured trust; certificate caches hang off the node
     settings: LocalServiceSecuritySettings
     replay: ReplayCache = field(init=False)
+    conversation: NodeState | None = None  # sessions, cookie cache and cookie key (secure conversation)
 
     def __post_init__(self) -> None:
         self.replay = self._new_replay_cache()
@@ -32,9 +35,14 @@ class Node:
         return ReplayCache(s.replay_window + 2 * s.max_clock_skew, s.replay_cache_size)
 
     def reset(self) -> None:
-        """Admin reset: forget replayed signatures (and, with sessions, sessions)."""
+        """Admin reset: forget replayed signatures and secure conversation sessions (the node key stays)."""
         self.replay = self._new_replay_cache()
+        if self.conversation is not None:
+            self.conversation.store.clear()
+            self.conversation.cookie_cache.clear()
 
-    def restart(self) -> None:
-        """An application-domain recycle: all in-memory state is gone (keys too, once nodes have them)."""
-        self.reset()
+    def restart(self, now: datetime | None = None) -> None:
+        """An application-domain recycle: all in-memory state is gone, the per-node cookie key too."""
+        self.replay = self._new_replay_cache()
+        if self.conversation is not None:
+            self.conversation.restart(now or datetime.now(UTC))

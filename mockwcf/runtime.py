@@ -23,7 +23,7 @@ from mockwcf.node import Node
 from mockwcf.rules import RuleBook
 from mockwcf.scenario import Operation, Scenario
 from mockwcf.security import header as header_step
-from mockwcf.security import pipeline
+from mockwcf.security import pipeline, sessionstep
 from mockwcf.security.context import ReceiveContext
 from mockwcf.security.respond import ResponseSecurity
 from mockwcf.security.x509 import TrustSettings, load_pem_certificate
@@ -195,7 +195,23 @@ class Runtime:
             ctx = ReceiveContext(
                 scenario, scenario.binding, self.node(node), env, now, second_opinion=self.second_opinion
             )
-            pipeline.receive(ctx)
+            conversation = sessionstep.receive(ctx, action or "")
+            if conversation is None:
+                pipeline.receive(ctx)
+            elif (
+                conversation.reply is not None
+            ):  # RST/SCT, Renew, Cancel: the issuer or session channel answers
+                entry.operation = f"SecureConversation.{conversation.kind}"
+                body = active.responder.envelope(
+                    conversation.reply.encode(),
+                    action=conversation.action or "",
+                    relates_to=relates,
+                    now=now,
+                    signature_values=[],
+                )
+                entry.steps = [s.as_dict() for s in ctx.steps]
+                reply = Reply(200, body, [("Content-Type", content_type(scenario.soap12))], delay=delay)
+                return self._finish(entry, reply)
             if op is None:
                 raise Rejection(
                     codes.SFxNoEndpointMatchingContract,

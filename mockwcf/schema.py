@@ -212,7 +212,17 @@ SCHEMA = F(
                         ),
                         "includeTimestamp": F("bool", "Whether a Timestamp is required and sent.", True),
                         "establishSecurityContext": F(
-                            "bool", "wsHttpBinding secure conversation (must be false for now).", DERIVED
+                            "bool",
+                            "wsHttpBinding secure conversation (default true): TransportWithMessageCredential "
+                            "clients first obtain an SCT (RST/SCT); Message security needs false for now.",
+                            DERIVED,
+                        ),
+                        "secureConversationBootstrap": F(
+                            "enum",
+                            "customBinding authenticationMode SecureConversation: the bootstrap that "
+                            "authenticates the RST.",
+                            None,
+                            ("UserNameOverTransport", "CertificateOverTransport"),
                         ),
                         "negotiateServiceCredential": F(
                             "bool", "wsHttpBinding Message: SSL/SPNEGO negotiation.", DERIVED
@@ -324,6 +334,15 @@ SCHEMA = F(
                     "timespan", "Secure conversation: pending-session timeout.", "00:02:00"
                 ),
                 "issuedCookieLifetime": F("timespan", "Cookie SCT lifetime.", "10:00:00"),
+                "maxCachedCookies": F(
+                    "int", "Secure conversation: decoded cookie SCTs kept per node.", 1000, minimum=0
+                ),
+                "sessionKeyRenewalInterval": F(
+                    "timespan", "Secure conversation: a session key's life before RenewNeeded.", "15:00:00"
+                ),
+                "sessionKeyRolloverInterval": F(
+                    "timespan", "Secure conversation: how long the old key works after a renewal.", "00:05:00"
+                ),
             },
         ),
         "farm": F(
@@ -333,7 +352,15 @@ SCHEMA = F(
                 "nodes": F("int", "Number of nodes.", 1, minimum=1),
                 "balancing": F("enum", "How requests are spread.", "roundRobin", ("roundRobin", "sticky")),
                 "cookieProtection": F(
-                    "enum", "Cookie SCT protection.", "perNode", ("perNode", "shared", "certificate")
+                    "enum",
+                    "Cookie SCT protection: perNode (a key made at node start, as DPAPI), shared (one key for "
+                    "every node: cookieKeyFile, or a key the in-process nodes share), certificate (the service "
+                    "certificate).",
+                    "perNode",
+                    ("perNode", "shared", "certificate"),
+                ),
+                "cookieKeyFile": F(
+                    "path", "The key file shared nodes read (cookieProtection: shared).", None
                 ),
             },
         ),

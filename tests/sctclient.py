@@ -58,10 +58,11 @@ def rst(
     key_size: str | None = "256",
     token_type: str | None = "default",
     request_type: str | None = "default",
-    user: str = "alice",
+    user: str | None = "alice",
     context: str = "uuid-ctx-1",
 ) -> tuple[str, bytes | None]:
-    """RST/SCT with a UsernameToken bootstrap (UserNameOverTransport); returns (xml, client entropy)."""
+    """RST/SCT with a UsernameToken bootstrap (UserNameOverTransport; `user` None: no UsernameToken);
+    returns (xml, client entropy)."""
     t, c = VERSIONS[version]
     if entropy is None:
         entropy = os.urandom(32)
@@ -80,9 +81,8 @@ def rst(
     body = (
         f'<t:RequestSecurityToken Context="{context}" xmlns:t="{t}">{"".join(parts)}</t:RequestSecurityToken>'
     )
-    header = _addressing(f"{t}/RST/SCT") + wss.security(
-        wss.timestamp(id="_0"), wss.username_token(user=user), soap12=True
-    )
+    token = wss.username_token(user=user) if user is not None else ""
+    header = _addressing(f"{t}/RST/SCT") + wss.security(wss.timestamp(id="_0"), token, soap12=True)
     return _soap(header, body), (entropy or None)
 
 

@@ -36,9 +36,11 @@ from mockwcf.binding.model import (
     SecurityHeaderLayout,
     SecurityMode,
     SecurityTokenInclusionMode,
+    SecurityTokenParameters,
     SecurityVersion,
     SupportingTokenParameters,
     SymmetricSecurityBindingElement,
+    TokenKind,
     TransportSecurityBindingElement,
     X509KeyIdentifierClauseType,
     username_parameters,
@@ -138,7 +140,27 @@ def anonymous_for_certificate() -> SymmetricSecurityBindingElement:
     )
 
 
+def secure_conversation(
+    bootstrap: TransportSecurityBindingElement, require_cancellation: bool = True
+) -> TransportSecurityBindingElement:
+    """CreateSecureConversationBindingElement(bootstrap, requireCancellation) for a transport bootstrap: the SCT
+    is an endorsing supporting token without derived keys, replays are not detected, a Timestamp is sent."""
+    sct = SecurityTokenParameters(
+        TokenKind.SecureConversation,
+        require_derived_keys=False,
+        require_cancellation=require_cancellation,
+        bootstrap=bootstrap,
+    )
+    return TransportSecurityBindingElement(
+        message_security_version=bootstrap.message_security_version,
+        endpoint_supporting=SupportingTokenParameters(endorsing=(sct,)),
+        local_service_settings=LocalServiceSecuritySettings(detect_replays=False),
+        include_timestamp=True,
+    )
+
+
 FACTORY_NAMES = {
+    secure_conversation: "CreateSecureConversationBindingElement",
     user_name_over_transport: "CreateUserNameOverTransportBindingElement",
     certificate_over_transport: "CreateCertificateOverTransportBindingElement",
     mutual_certificate: "CreateMutualCertificateBindingElement",
@@ -243,6 +265,8 @@ def _custom(
 ) -> tuple[Callable[..., SecurityBindingElement] | None, SecurityMode, SecurityBindingElement | None]:
     if not auth:
         return None, SecurityMode(mode_name or "None"), None
+    if auth == "SecureConversation":
+        return _custom_secure_conversation(s, mode_name, version, err)
     implied = AUTH_MODE_SECURITY.get(auth)
     if implied is None:
         why = (
@@ -269,6 +293,28 @@ def _custom(
     else:
         factory, sbe = anonymous_for_certificate, anonymous_for_certificate()
     return factory, implied, sbe
+
+
+def _custom_secure_conversation(
+    s: dict[str, Any], mode_name: str | None, version: MessageSecurityVersion | None, err: Err
+) -> tuple[Callable[..., SecurityBindingElement] | None, SecurityMode, SecurityBindingElement | None]:
+    """<security authenticationMode="SecureConversation"><secureConversationBootstrap .../>: over a transport
+    bootstrap only for now (a Message bootstrap needs encryption, issue 12)."""
+    boot = s["secureConversationBootstrap"]
+    mode = SecurityMode.TransportWithMessageCredential
+    if boot not in ("UserNameOverTransport", "CertificateOverTransport"):
+        err(
+            f"{KEY}.secureConversationBootstrap",
+            "authenticationMode SecureConversation needs secureConversationBootstrap: UserNameOverTransport or "
+            "CertificateOverTransport (a Message-security bootstrap is not emulated yet)",
+        )
+        return None, mode, None
+    if mode_name and SecurityMode(mode_name) is not mode:
+        err(f"{KEY}.mode", f"a {boot} bootstrap means mode {mode.value}, not {mode_name}")
+    v = version or _DEFAULT
+    inner = user_name_over_transport() if boot == "UserNameOverTransport" else certificate_over_transport(v)
+    inner = dataclasses.replace(inner, message_security_version=v)
+    return secure_conversation, mode, secure_conversation(inner, bool(s["requireCancellation"]))
 
 
 def _basic_http(
@@ -309,12 +355,12 @@ def _ws_http(
 ) -> tuple[Callable[..., SecurityBindingElement] | None, SecurityMode, SecurityBindingElement | None]:
     version = _WS2007_HTTP if btype == "ws2007HttpBinding" else _WS_HTTP
     key = f"{KEY}.clientCredentialType"
-    establish = s["establishSecurityContext"]
-    if establish is None or establish:
+    establish = s["establishSecurityContext"] is None or bool(s["establishSecurityContext"])
+    if establish and mode is SecurityMode.Message:
         err(
             f"{KEY}.establishSecurityContext",
-            "secure conversation is not emulated yet; set establishSecurityContext: false "
-            f"(it defaults to true on {btype})",
+            "secure conversation over Message security is not emulated yet (it is over "
+            f"TransportWithMessageCredential); set establishSecurityContext: false (it defaults to true on {btype})",
         )
     if cred not in ("UserName", "Certificate", "None"):
         err(
@@ -330,7 +376,9 @@ def _ws_http(
             err(key, "ClientCredentialTypeMustBeSpecifiedForMixedMode: give UserName or Certificate")
             return None, mode, None
         factory = user_name_over_transport if cred == "UserName" else certificate_over_transport
-        sbe = factory()
+        sbe = dataclasses.replace(factory(), message_security_version=version)
+        if establish:  # MessageSecurityOverHttp: CreateSecureConversationBindingElement(oneShot, true)
+            factory, sbe = secure_conversation, secure_conversation(sbe, True)
     else:
         negotiate = s["negotiateServiceCredential"]
         if negotiate is None or negotiate:
@@ -376,6 +424,9 @@ def _apply_configuration(
         max_pending_sessions=lss["maxPendingSessions"],
         inactivity_timeout=lss["inactivityTimeout"],
         issued_cookie_lifetime=lss["issuedCookieLifetime"],
+        max_cached_cookies=lss["maxCachedCookies"],
+        session_key_renewal_interval=lss["sessionKeyRenewalInterval"],
+        session_key_rollover_interval=lss["sessionKeyRolloverInterval"],
     )
     signed = tuple(username_parameters() for t in (s["signedSupportingTokens"] or ()) if t == "UserName")
     if signed:

@@ -190,6 +190,8 @@ class _Builder:
             journal_include_secrets=d["journal"]["includeSecrets"],
             out_of_band_signing=d["deviations"]["resolveSigningCertificateOutOfBand"],
             rules=rules,
+            cookie_protection=d["farm"]["cookieProtection"],
+            cookie_key_file=self.path("farm.cookieKeyFile", d["farm"]["cookieKeyFile"]),
         )
 
     # -- service -----------------------------------------------------------------------------

@@ -88,6 +88,8 @@ class Scenario:
     yaml_text: str = ""
     journal_max_bytes: int = 64 * 1024 * 1024
     journal_include_secrets: bool = False
+    cookie_protection: str = "perNode"  # farm.cookieProtection: perNode | shared | certificate
+    cookie_key_file: Path | None = None
 
     # Readings of the binding that the HTTP layer and the WSDL ask for often.
     @property

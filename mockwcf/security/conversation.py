@@ -231,6 +231,21 @@ def _identifier(sct_el: etree._Element, version: trust.ScVersion) -> tuple[str, 
     return ident.text.strip(), (inst.text or "").strip() if inst is not None else None
 
 
+def demux(state: NodeState, env: Envelope, now: datetime) -> None:
+    """SecuritySessionFilter (session mode): the message must name a session this node holds."""
+    v = state.settings.version
+    ids = [_identifier(e, v)[0] for e in _header_scts(env, v)]
+    if not any(state.store.find(cid, now) is not None for cid in ids):
+        named = ", ".join(ids) or "no wsc:SecurityContextToken in the header"
+        raise Rejection(
+            codes.CannotFindSecuritySession,
+            f"No security session on node {state.node} matches the message ({named}). The session was "
+            "never issued here, was cancelled, timed out, or lives on another node / before a restart.",
+            step=STEP,
+            subcode_ns=v.sc_ns,  # CreateSecurityContextNotFoundFault: the binding's SC namespace
+        )
+
+
 def receive(state: NodeState, env: Envelope, action: str, now: datetime) -> Outcome:
     """Everything but RST/SCT: demux (session mode), read the SCT, verify its endorsing signature,
     check the key's age, then Cancel or hand the message on."""
@@ -238,16 +253,7 @@ def receive(state: NodeState, env: Envelope, action: str, now: datetime) -> Outc
     v = s.version
     scts = _header_scts(env, v)
     if s.require_cancellation:
-        ids = [_identifier(e, v)[0] for e in scts]
-        if not any(state.store.find(cid, now) is not None for cid in ids):
-            named = ", ".join(ids) or "no wsc:SecurityContextToken in the header"
-            raise Rejection(
-                codes.CannotFindSecuritySession,
-                f"No security session on node {state.node} matches the message ({named}). The session was "
-                "never issued here, was cancelled, timed out, or lives on another node / before a restart.",
-                step=STEP,
-                subcode_ns=v.sc_ns,  # CreateSecurityContextNotFoundFault: the binding's SC namespace
-            )
+        demux(state, env, now)
     if not scts:
         raise Rejection(
             codes.SupportingTokenNotProvided,

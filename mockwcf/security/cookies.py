@@ -102,9 +102,13 @@ class SharedKeyEncoder:
 
     name = "sharedKey"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str, key: bytes | None = None) -> None:
         self.path = path
-        self._key = hashlib.sha256(Path(path).read_bytes()).digest()
+        self._key = key if key is not None else hashlib.sha256(Path(path).read_bytes()).digest()
+
+    @classmethod
+    def from_key(cls, key: bytes, label: str) -> SharedKeyEncoder:
+        return cls(label, key)
 
     def encode(self, data: bytes) -> bytes:
         return _seal(self._key, data)

@@ -1,0 +1,165 @@
+"""The receive step of an endpoint whose binding ends in a SecureConversation token (over transport).
+
+WCF splits such an endpoint in two listeners (SecuritySessionSecurityTokenAuthenticator.SetupSessionListener):
+RST/SCT and RST/SCT/Renew messages that carry a security header go to the issuer, secured by the *bootstrap*
+binding element (UserNameOverTransport / CertificateOverTransport); everything else goes to the session
+channels (session SCTs: demux by context id) or, for cookie SCTs, to the steady-state security channel. This
+module makes that choice and runs mockwcf's receive pipeline with the bootstrap element where WCF does.
+
+`receive` returns None when the binding has no secure conversation (the caller runs the ordinary pipeline), an
+Outcome with a reply for issue, renew and cancel, or an Outcome of kind "application" for a message that goes
+on to the contract.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from lxml import etree
+
+from mockwcf import envelope, ns
+from mockwcf.binding.model import Binding, SecurityTokenParameters, TokenKind
+from mockwcf.config.model import Scenario
+from mockwcf.security import cookies, header, pipeline, timestamp, trust
+from mockwcf.security.context import ReceiveContext
+from mockwcf.security.conversation import ConversationSettings, NodeState, Outcome, demux, issue, renew
+from mockwcf.security.conversation import receive as sc_receive
+from mockwcf.security.sctstore import SessionSettings
+
+STEP = "secureConversation"
+
+
+def token_parameters(binding: Binding) -> SecurityTokenParameters | None:
+    found = binding.supporting(TokenKind.SecureConversation)
+    return found[0][1] if found else None
+
+
+def settings(binding: Binding, sct: SecurityTokenParameters) -> ConversationSettings:
+    """The binding model read as the conversation module's settings."""
+    lss = binding.settings
+    sbe = binding.security
+    assert sbe is not None
+    return ConversationSettings(
+        version=trust.WSSX13 if sbe.message_security_version.trust13 else trust.FEB2005,
+        suite=sbe.default_algorithm_suite,
+        require_cancellation=sct.require_cancellation,
+        session=SessionSettings(
+            max_pending_sessions=lss.max_pending_sessions,
+            inactivity_timeout=lss.inactivity_timeout,
+            session_key_renewal_interval=lss.session_key_renewal_interval,
+            session_key_rollover_interval=lss.session_key_rollover_interval,
+            issued_cookie_lifetime=lss.issued_cookie_lifetime,
+            max_cached_cookies=lss.max_cached_cookies,
+        ),
+    )
+
+
+@cache
+def _process_key() -> bytes:
+    """The key in-process nodes share when cookieProtection is `shared` without a key file."""
+    return hashlib.sha256(b"mockwcf in-process farm " + Path(__file__).read_bytes()[:64]).digest()
+
+
+def encoder(scenario: Scenario) -> cookies.StateEncoder | None:
+    """farm.cookieProtection: perNode -> None (each node makes its own key), shared, certificate."""
+    if scenario.cookie_protection == "shared":
+        if scenario.cookie_key_file is not None:
+            return cookies.SharedKeyEncoder(scenario.cookie_key_file)
+        return cookies.SharedKeyEncoder.from_key(_process_key(), "the in-process farm's key")
+    if scenario.cookie_protection == "certificate" and scenario.service_certificate and scenario.service_key:
+        cert = x509.load_pem_x509_certificate(scenario.service_certificate.read_bytes())
+        key = load_pem_private_key(scenario.service_key.read_bytes(), None)
+        return cookies.CertificateEncoder(cert, key)  # type: ignore[arg-type]
+    return None
+
+
+def node_state(ctx: ReceiveContext, sct: SecurityTokenParameters) -> NodeState:
+    """The node's conversation state, made on first use (a scenario switch builds new nodes)."""
+    node = ctx.node
+    if node.conversation is None:
+        node.conversation = NodeState(node.index, settings(ctx.binding, sct), ctx.now, encoder(ctx.scenario))
+    return node.conversation
+
+
+def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
+    binding = ctx.binding
+    sct = token_parameters(binding)
+    if sct is None:
+        return None
+    state = node_state(ctx, sct)
+    v = state.settings.version
+    env = ctx.env
+    to_issuer = action in (v.action("RST/SCT"), v.action("RST/SCT/Renew")) and env.security is not None
+    if to_issuer and not (action.endswith("/Renew") and not state.settings.require_cancellation):
+        identity = _bootstrap(ctx, sct, strip_sct=action.endswith("/Renew"))
+        if action.endswith("/Renew"):
+            out = renew(state, env, identity, ctx.now)
+        else:
+            out = issue(state, env, identity, ctx.now)
+        ctx.record(
+            STEP, "ok", f"{out.kind}: context {out.sct.context_id} for {identity} on node {state.node}"
+        )
+        return out
+    if state.settings.require_cancellation:  # session channels demux before any header processing
+        demux(state, env, ctx.now)
+    children = header.locate(ctx)
+    for el in children:
+        if el.tag == ns.q(ns.WSU, "Timestamp"):
+            timestamp.read(ctx, el)
+    out = sc_receive(state, env, action, ctx.now)
+    ctx.record(
+        STEP, "ok", f"{out.kind}: context {out.sct.context_id} ({out.sct.identity}) on node {state.node}"
+    )
+    return out
+
+
+def _bootstrap(ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: bool) -> str:
+    """Run the receive pipeline with the bootstrap element; the authenticated token names the identity.
+    A Renew also carries the SCT and its endorsing signature, which the bootstrap protocol's renew
+    supporting-token requirement handles: they are left out of the bootstrap pass."""
+    boot = sct.bootstrap
+    assert boot is not None
+    outer = ctx.binding.security
+    assert outer is not None
+    boot = dataclasses.replace(
+        boot,
+        default_algorithm_suite=outer.default_algorithm_suite,
+        allow_insecure_transport=outer.allow_insecure_transport,
+        local_service_settings=dataclasses.replace(
+            outer.local_service_settings, detect_replays=boot.local_service_settings.detect_replays
+        ),
+    )
+    env = ctx.env
+    if strip_sct:
+        env = _without_sct(env, ctx.node.conversation)
+    inner = ReceiveContext(
+        ctx.scenario,
+        dataclasses.replace(ctx.binding, security=boot),
+        ctx.node,
+        env,
+        ctx.now,
+        ctx.second_opinion,
+    )
+    pipeline.receive(inner)
+    ctx.steps.extend(inner.steps)
+    token = next((t for t in inner.tokens if t.username or t.cert is not None), None)
+    return token.label().rsplit(" (id", 1)[0] if token is not None else "anonymous"
+
+
+def _without_sct(env: envelope.Envelope, state: NodeState | None) -> envelope.Envelope:
+    assert state is not None
+    root = etree.fromstring(etree.tostring(env.root))
+    sec = root.find(f"{{{env.env_ns}}}Header/{{{ns.WSSE}}}Security")
+    assert sec is not None
+    sct_tag = ns.q(state.settings.version.sc_ns, "SecurityContextToken")
+    ids = {e.get(envelope.WSU_ID) for e in sec if e.tag == sct_tag}
+    for el in list(sec):
+        refs = el.findall(f"{{{ns.DS}}}KeyInfo/{{{ns.WSSE}}}SecurityTokenReference/{{{ns.WSSE}}}Reference")
+        if el.tag == sct_tag or any((r.get("URI") or "")[1:] in ids for r in refs):
+            sec.remove(el)
+    return envelope.parse(etree.tostring(root))

@@ -1,0 +1,196 @@
+"""Secure conversation over loopback HTTP: wsHttpBinding TransportWithMessageCredential with
+establishSecurityContext (its default), customBinding SecureConversation, and seed 003's farm rows.
+
+The client is tests/sctclient.py; every call asserts the node that served it, the outcome and the code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from lxml import etree
+
+from mockwcf import ns
+from tests import sctclient, wss
+from tests.conftest import CERTS
+
+USERS = {"userNameAuthentication": {"users": {"alice": "p@ssw0rd"}}}
+
+
+def ws_http(binding: str = "wsHttpBinding", credential: str = "UserName", **farm: Any) -> dict[str, Any]:
+    scenario: dict[str, Any] = {
+        "binding": {
+            "type": binding,
+            "security": {
+                "mode": "TransportWithMessageCredential",
+                "clientCredentialType": credential,
+                "allowInsecureTransport": True,
+            },
+        },
+        "credentials": dict(USERS),
+    }
+    if farm:
+        scenario["farm"] = farm
+    return scenario
+
+
+def custom(bootstrap: str, require_cancellation: bool = True, **farm: Any) -> dict[str, Any]:
+    scenario: dict[str, Any] = {
+        "binding": {
+            "type": "customBinding",
+            "messageVersion": "Soap12WSAddressing10",
+            "security": {
+                "authenticationMode": "SecureConversation",
+                "secureConversationBootstrap": bootstrap,
+                "requireCancellation": require_cancellation,
+                "allowInsecureTransport": True,
+            },
+        },
+        "credentials": {
+            **USERS,
+            "clientCertificate": {"trustedCertificates": [str(CERTS / "ca.pem")]},
+            "serviceCertificate": {
+                "certificate": str(CERTS / "service.pem"),
+                "privateKey": str(CERTS / "service.key"),
+            },
+        },
+    }
+    if farm:
+        scenario["farm"] = farm
+    return scenario
+
+
+def post(server, message: str, action: str = wss.ACTION) -> requests.Response:
+    return wss.post(server.url, message, soap12=True, action=action)
+
+
+def issue(server, version: str = "feb2005", rst: tuple[str, bytes | None] | None = None) -> sctclient.Session:
+    request, entropy = rst or sctclient.rst(version)
+    trust_ns = sctclient.VERSIONS[version][0]
+    resp = post(server, request, f"{trust_ns}/RST/SCT")
+    assert resp.status_code == 200, resp.text
+    root = etree.fromstring(resp.content)
+    assert root.findtext(f".//{{{ns.WSA10}}}Action") == f"{trust_ns}/RSTR/SCT"
+    body = root.find(f"{{{ns.SOAP12}}}Body")[0]
+    return sctclient.read_rstr(etree.tostring(body), version, entropy or b"")
+
+
+def outcome(server) -> tuple[int, str, str | None]:
+    e = server.last()
+    return e.node, e.verdict, e.resource_code
+
+
+def test_wshttp_establish_security_context_full_conversation(mockwcf_server):
+    mockwcf_server.load(ws_http())
+    s = issue(mockwcf_server)
+    assert outcome(mockwcf_server) == (1, "accepted", None)
+    for _ in range(3):
+        resp = post(mockwcf_server, sctclient.call(s))
+        assert resp.status_code == 200 and b"<EchoResult>hi</EchoResult>" in resp.content
+        assert outcome(mockwcf_server) == (1, "accepted", None)
+    sessions = mockwcf_server.admin("GET", "sessions")
+    assert [(x["id"], x["calls"]) for x in sessions["1"]] == [(s.context_id, 3)]
+    resp = post(mockwcf_server, sctclient.cancel(s), f"{ns.WST}/RST/SCT/Cancel")
+    assert resp.status_code == 200 and b"RequestedTokenCancelled" in resp.content
+    assert mockwcf_server.admin("GET", "sessions") == {"1": []}
+    resp = post(mockwcf_server, sctclient.call(s))
+    assert resp.status_code == 500
+    root = etree.fromstring(resp.content)
+    assert root.find(f".//{{{ns.SOAP12}}}Subcode/{{{ns.SOAP12}}}Value").text == "a:BadContextToken"
+    assert f"the action '{wss.ACTION}' is incorrect" in root.findtext(f".//{{{ns.SOAP12}}}Text")
+    assert outcome(mockwcf_server) == (1, "rejected", "CannotFindSecuritySession")
+
+
+def test_a_plain_username_client_at_an_establish_security_context_endpoint(mockwcf_server):
+    """What zeep-style clients see at a default wsHttpBinding TWMC endpoint: the demux fault."""
+    mockwcf_server.load(ws_http())
+    doc = wss.envelope(
+        wss.addressing() + wss.security(wss.timestamp(), wss.username_token(), soap12=True), soap12=True
+    )
+    assert post(mockwcf_server, doc).status_code == 500
+    mockwcf_server.assert_fault("CannotFindSecuritySession")
+
+
+def test_bootstrap_credentials_are_checked_on_the_rst(mockwcf_server):
+    mockwcf_server.load(ws_http())
+    request, _ = sctclient.rst(user="mallory")
+    assert post(mockwcf_server, request, f"{ns.WST}/RST/SCT").status_code == 500
+    mockwcf_server.assert_fault("UserNameAuthenticationFailed")
+
+
+def test_ws2007_issues_an_rstr_collection_with_wssx_13(mockwcf_server):
+    mockwcf_server.load(ws_http("ws2007HttpBinding"))
+    s = issue(mockwcf_server, "1.3")
+    assert s.rstr.getparent() is None or etree.QName(s.rstr).namespace == ns.WST13
+    assert post(mockwcf_server, sctclient.call(s)).status_code == 200
+    resp = post(mockwcf_server, sctclient.cancel(s), f"{ns.WST13}/RST/SCT/Cancel")
+    assert b"RequestSecurityTokenResponseCollection" in resp.content
+
+
+def test_custom_binding_certificate_over_transport_bootstrap(mockwcf_server):
+    mockwcf_server.load(custom("CertificateOverTransport"))
+    request, entropy = sctclient.rst(user=None)
+    signed = wss.sign(
+        request.replace("</wsu:Timestamp>", "</wsu:Timestamp>" + wss.bst(CERTS / "client.pem"), 1),
+        CERTS / "client.key",
+        CERTS / "client.pem",
+        ["_0", "_1"],
+    )
+    s = issue(mockwcf_server, rst=(signed, entropy))
+    assert "CN=" in mockwcf_server.admin("GET", "sessions")["1"][0]["identity"]
+    assert post(mockwcf_server, sctclient.call(s)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("scenario", "second_node"),
+    [
+        # session SCT on round robin: node 2 has no session -> demux fault (the classic farm symptom)
+        (ws_http(nodes=2, balancing="roundRobin"), "CannotFindSecuritySession"),
+        # sticky sessions: every call lands on the node that issued the SCT
+        (ws_http(nodes=2, balancing="sticky"), None),
+        # cookie SCT protected per node (DPAPI's behaviour): node 2 cannot decode it -> InvalidSecurity
+        (custom("UserNameOverTransport", False, nodes=2), "SecurityStateEncoderDecodingFailure"),
+        # cookie SCT with a key every node shares, or protected by the service certificate: works everywhere
+        (custom("UserNameOverTransport", False, nodes=2, cookieProtection="shared"), None),
+        (custom("UserNameOverTransport", False, nodes=2, cookieProtection="certificate"), None),
+    ],
+)
+def test_seed_003_farm_rows(mockwcf_server, scenario, second_node):
+    mockwcf_server.load(scenario)
+    s = issue(mockwcf_server)
+    issuer = mockwcf_server.last().node
+    post(mockwcf_server, sctclient.call(s))
+    node, verdict, code = outcome(mockwcf_server)
+    sticky = scenario["farm"].get("balancing") == "sticky"
+    assert node == (issuer if sticky else 3 - issuer)
+    assert (verdict, code) == (("accepted", None) if second_node is None else ("rejected", second_node))
+
+
+def test_establish_security_context_false_works_on_every_node(mockwcf_server):
+    scenario = ws_http(nodes=2)
+    scenario["binding"]["security"]["establishSecurityContext"] = False
+    mockwcf_server.load(scenario)
+    doc = wss.envelope(
+        wss.addressing() + wss.security(wss.timestamp(), wss.username_token(), soap12=True), soap12=True
+    )
+    nodes = set()
+    for _ in range(2):
+        assert post(mockwcf_server, doc).status_code == 200
+        nodes.add(mockwcf_server.last().node)
+    assert nodes == {1, 2}
+
+
+def test_node_restart_loses_sessions_and_the_node_key(mockwcf_server):
+    mockwcf_server.load(ws_http())
+    s = issue(mockwcf_server)
+    assert post(mockwcf_server, sctclient.call(s)).status_code == 200
+    assert mockwcf_server.admin("POST", "nodes/1/restart") == {"status": "restarted", "node": 1}
+    assert post(mockwcf_server, sctclient.call(s)).status_code == 500
+    assert outcome(mockwcf_server) == (1, "rejected", "CannotFindSecuritySession")
+    mockwcf_server.load(custom("UserNameOverTransport", False))
+    c = issue(mockwcf_server)
+    assert post(mockwcf_server, sctclient.call(c)).status_code == 200
+    mockwcf_server.admin("POST", "nodes/1/restart")
+    assert post(mockwcf_server, sctclient.call(c)).status_code == 500
+    assert outcome(mockwcf_server) == (1, "rejected", "SecurityStateEncoderDecodingFailure")
