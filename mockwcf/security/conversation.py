@@ -22,8 +22,6 @@ that the endorsing signature covers it (and wsa:To).
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,12 +31,10 @@ from lxml import etree
 from mockwcf import codes, ns
 from mockwcf.envelope import WSU_ID, Envelope, elements
 from mockwcf.faults import Rejection
-from mockwcf.security import cookies, signature, trust
+from mockwcf.security import cookies, sctsignature, trust
 from mockwcf.security.sctstore import CookieCache, SecurityContext, SessionSettings, SessionStore
 
 STEP = "secureConversation"
-_HMAC = {ns.HMAC_SHA1: hashlib.sha1, ns.HMAC_SHA256: hashlib.sha256}
-_SUITE_HMAC = {"Basic256": ns.HMAC_SHA1, "Basic256Sha256": ns.HMAC_SHA256}
 _FAR_FUTURE = datetime.max.replace(tzinfo=None)
 
 
@@ -165,7 +161,7 @@ def renew(state: NodeState, env: Envelope, identity: str, now: datetime) -> Outc
             step=STEP,
         )
     old = read_token(state, scts[0], now)
-    _verify_endorsing(env, scts[0], old, s.suite, v)
+    sctsignature.verify(env, scts[0], old, s.suite, v)
     rst = trust.parse_rst(env.body, v)
     if rst.request_type != v.request_types["Renew"]:
         raise Rejection(
@@ -262,7 +258,7 @@ def receive(state: NodeState, env: Envelope, action: str, now: datetime) -> Outc
             step=STEP,
         )
     sct = read_token(state, scts[0], now)
-    _verify_endorsing(env, scts[0], sct, s.suite, v)
+    sctsignature.verify(env, scts[0], sct, s.suite, v)
     is_cancel = action == v.action("RST/SCT/Cancel")
     if sct.key_expires < now and not is_cancel:
         if s.session.can_renew_session and s.require_cancellation:
@@ -322,88 +318,6 @@ def read_token(state: NodeState, sct_el: etree._Element, now: datetime) -> Secur
             step=STEP,
         )
     return sct
-
-
-def _signs_with(sig: signature.ParsedSignature, sct_el: etree._Element, sct: SecurityContext) -> bool:
-    for clause in sig.clauses:
-        if clause.kind == "local" and clause.value == sct_el.get(WSU_ID):
-            return True
-        if clause.kind == "sct" and clause.value == sct.context_id:
-            return True
-    return False
-
-
-def _verify_endorsing(
-    env: Envelope, sct_el: etree._Element, sct: SecurityContext, suite: str, v: trust.ScVersion
-) -> None:
-    """The SCT endorses: an HMAC signature keyed by the SCT's key over the Timestamp (and wsa:To)."""
-    assert env.security is not None
-    children = elements(env.security)
-    sigs = [signature.parse(e, wss11=True) for e in children if e.tag == ns.q(ns.DS, "Signature")]
-    mine = [sig for sig in sigs if _signs_with(sig, sct_el, sct)]
-    if not mine:
-        raise Rejection(
-            codes.SupportingTokenIsNotEndorsing,
-            f"The SecurityContextToken {sct.context_id} is not used to sign anything: the endorsing ds:Signature "
-            'must reference it in ds:KeyInfo (wsse:Reference URI="#<its wsu:Id>").',
-            step=STEP,
-        )
-    want = _SUITE_HMAC.get(suite, ns.HMAC_SHA1)
-    digest = signature.SUITES.get(suite, signature.SUITES["Basic256"])[1]
-    targets = {e.get(WSU_ID): e for e in children if e.get(WSU_ID)}
-    if env.header is not None:
-        targets.update({e.get(WSU_ID): e for e in elements(env.header) if e.get(WSU_ID)})
-    signed: set[str] = set()
-    for sig in mine:
-        if sig.method != want:
-            raise Rejection(
-                codes.SuiteDoesNotAcceptAlgorithm,
-                f"The algorithm '{sig.method}' is not accepted for operation 'Signature' by algorithm suite {suite} "
-                f"(a symmetric SCT key signs with {want}).",
-                step=STEP,
-            )
-        expected = hmac.new(
-            sct.key, signature.c14n(sig.signed_info, sig.c14n_method, sig.c14n_prefixes), _HMAC[want]
-        ).digest()
-        if not hmac.compare_digest(expected, sig.value):
-            raise Rejection(
-                codes.SignatureVerificationFailed,
-                f"The HMAC SignatureValue does not verify with the key of context {sct.context_id} over the "
-                "exclusive-c14n SignedInfo (is the key P_SHA1(client entropy, server entropy) of the RSTR?).",
-                step=STEP,
-            )
-        for ref in sig.references:
-            if ref.digest_method != digest:
-                raise Rejection(
-                    codes.SuiteDoesNotAcceptAlgorithm,
-                    f"The algorithm '{ref.digest_method}' is not accepted for operation 'Digest' by algorithm "
-                    f"suite {suite}.",
-                    step=STEP,
-                )
-            target = targets.get(ref.target_id or "")
-            if target is None:
-                raise Rejection(
-                    codes.UnableToResolveReferenceUriForSignature,
-                    f"Cannot resolve the reference {ref.uri!r} of the endorsing signature to a security header "
-                    "child or a SOAP header.",
-                    step=STEP,
-                )
-            signature.check_digest(sig, ref, target)
-            signed.add(target.tag)
-    if ns.q(ns.WSU, "Timestamp") not in signed:
-        raise Rejection(
-            codes.SigningWithoutPrimarySignatureRequiresTimestamp,
-            "Signing without primary signature requires timestamp: the SCT's endorsing signature must cover "
-            "wsu:Timestamp.",
-            step=STEP,
-        )
-    to = env.header.find(ns.q(ns.WSA10, "To")) if env.header is not None else None
-    if to is not None and ns.q(ns.WSA10, "To") not in signed:
-        raise Rejection(
-            codes.UnsignedToHeaderInTransportSecuredMessage,
-            "The message received over Transport security has unsigned 'To' header.",
-            step=STEP,
-        )
 
 
 def _cancel(state: NodeState, env: Envelope, sct: SecurityContext) -> str:
