@@ -13,7 +13,7 @@ from lxml import etree
 
 from mockwcf import ns
 from tests import sctclient, wss
-from tests.conftest import CERTS
+from tests.conftest import CERTS, SCENARIOS
 
 USERS = {"userNameAuthentication": {"users": {"alice": "p@ssw0rd"}}}
 
@@ -142,35 +142,36 @@ def test_custom_binding_certificate_over_transport_bootstrap(mockwcf_server):
     assert post(mockwcf_server, sctclient.call(s)).status_code == 200
 
 
-@pytest.mark.parametrize(
-    ("scenario", "second_node"),
-    [
-        # session SCT on round robin: node 2 has no session -> demux fault (the classic farm symptom)
-        (ws_http(nodes=2, balancing="roundRobin"), "CannotFindSecuritySession"),
-        # sticky sessions: every call lands on the node that issued the SCT
-        (ws_http(nodes=2, balancing="sticky"), None),
-        # cookie SCT protected per node (DPAPI's behaviour): node 2 cannot decode it -> InvalidSecurity
-        (custom("UserNameOverTransport", False, nodes=2), "SecurityStateEncoderDecodingFailure"),
-        # cookie SCT with a key every node shares, or protected by the service certificate: works everywhere
-        (custom("UserNameOverTransport", False, nodes=2, cookieProtection="shared"), None),
-        (custom("UserNameOverTransport", False, nodes=2, cookieProtection="certificate"), None),
-    ],
-)
-def test_seed_003_farm_rows(mockwcf_server, scenario, second_node):
-    mockwcf_server.load(scenario)
+OK, GONE, UNDECODABLE = None, "CannotFindSecuritySession", "SecurityStateEncoderDecodingFailure"
+# scenario -> per call after the RST: (same node as the issuer?, expected code), for call 1-3, Cancel, call 4
+SEED_003 = {
+    "seed003-session-round-robin": [(False, GONE), (True, OK), (False, GONE), (True, OK), (False, GONE)],
+    "seed003-session-sticky": [(True, OK)] * 4 + [(True, GONE)],
+    "seed003-cookie-per-node": [(False, UNDECODABLE), (True, OK), (False, UNDECODABLE)],
+    "seed003-cookie-shared-key": [(False, OK), (True, OK), (False, OK)],
+    "seed003-cookie-certificate": [(False, OK), (True, OK), (False, OK)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEED_003))
+def test_seed_003_scenarios(mockwcf_server, name):
+    """Each scenario's conversation: issue, three calls, then (session SCTs) Cancel and a call after it."""
+    mockwcf_server.load(SCENARIOS / f"{name}.yaml")
     s = issue(mockwcf_server)
     issuer = mockwcf_server.last().node
-    post(mockwcf_server, sctclient.call(s))
-    node, verdict, code = outcome(mockwcf_server)
-    sticky = scenario["farm"].get("balancing") == "sticky"
-    assert node == (issuer if sticky else 3 - issuer)
-    assert (verdict, code) == (("accepted", None) if second_node is None else ("rejected", second_node))
+    steps = [sctclient.call(s)] * 3 + [sctclient.cancel(s), sctclient.call(s)]
+    for i, (same_node, code) in enumerate(SEED_003[name]):
+        action = f"{ns.WST}/RST/SCT/Cancel" if i == 3 else wss.ACTION
+        resp = post(mockwcf_server, steps[i], action)
+        node, verdict, got = outcome(mockwcf_server)
+        assert (node == issuer, got) == (same_node, code), f"call {i + 1} of {name}"
+        assert resp.status_code == (200 if code is None else 500) and verdict == (
+            "accepted" if code is None else "rejected"
+        )
 
 
 def test_establish_security_context_false_works_on_every_node(mockwcf_server):
-    scenario = ws_http(nodes=2)
-    scenario["binding"]["security"]["establishSecurityContext"] = False
-    mockwcf_server.load(scenario)
+    mockwcf_server.load(SCENARIOS / "seed003-no-security-context.yaml")
     doc = wss.envelope(
         wss.addressing() + wss.security(wss.timestamp(), wss.username_token(), soap12=True), soap12=True
     )
@@ -194,3 +195,19 @@ def test_node_restart_loses_sessions_and_the_node_key(mockwcf_server):
     mockwcf_server.admin("POST", "nodes/1/restart")
     assert post(mockwcf_server, sctclient.call(c)).status_code == 500
     assert outcome(mockwcf_server) == (1, "rejected", "SecurityStateEncoderDecodingFailure")
+
+
+def test_renew_over_the_wire_then_the_new_generation(mockwcf_server):
+    mockwcf_server.load(ws_http())
+    s = issue(mockwcf_server)
+    assert post(mockwcf_server, sctclient.call(s)).status_code == 200
+    message, entropy = sctclient.renew(s)
+    resp = post(mockwcf_server, message, f"{ns.WST}/RST/SCT/Renew")
+    assert resp.status_code == 200, resp.text
+    assert etree.fromstring(resp.content).findtext(f".//{{{ns.WSA10}}}Action") == f"{ns.WST}/RSTR/SCT/Renew"
+    body = etree.fromstring(resp.content).find(f"{{{ns.SOAP12}}}Body")[0]
+    s2 = sctclient.read_rstr(etree.tostring(body), "feb2005", entropy)
+    assert s2.context_id == s.context_id and s2.key != s.key
+    assert post(mockwcf_server, sctclient.call(s2)).status_code == 200
+    assert outcome(mockwcf_server) == (1, "accepted", None)
+    assert post(mockwcf_server, sctclient.cancel(s2), f"{ns.WST}/RST/SCT/Cancel").status_code == 200
