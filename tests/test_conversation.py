@@ -168,7 +168,7 @@ def test_shared_key_file_and_certificate_cookies_work_on_every_node(tmp_path, pk
     keyfile.write_bytes(os.urandom(32))
     cert = x509.load_pem_x509_certificate((pki / "service.pem").read_bytes())
     key = serialization.load_pem_private_key((pki / "service.key").read_bytes(), None)
-    for make in (lambda: cookies.SharedKeyEncoder(keyfile), lambda: cookies.CertificateEncoder(cert, key)):
+    for make in (lambda: cookies.shared_key_file(keyfile), lambda: cookies.CertificateEncoder(cert, key)):
         one, two = node(1, cookie=True, encoder=make()), node(2, cookie=True, encoder=make())
         s = start(one)
         for state in (one, two, one):

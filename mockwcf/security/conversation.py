@@ -65,7 +65,7 @@ class NodeState:
         self.store = SessionStore(self.settings.session, opened=now)
         self.cookie_cache = CookieCache(self.settings.session.max_cached_cookies)
         if not self._shared_encoder:
-            self.encoder = cookies.NodeKeyEncoder(self.node)
+            self.encoder = cookies.node_key(self.node)
 
     def sessions(self) -> list[SecurityContext]:
         return self.store.sessions() if self.settings.require_cancellation else self.cookie_cache.sessions()
@@ -113,24 +113,38 @@ def issue(state: NodeState, env: Envelope, identity: str, now: datetime) -> Outc
         key_expires = now + settings.session_key_renewal_interval
     else:
         valid_to = key_expires = now + settings.issued_cookie_lifetime
-    sct = SecurityContext(
-        context_id=f"urn:uuid:{uuid.uuid4()}",
-        token_id=_generate_id(),
-        key=key.key,
-        generation=None,
-        valid_from=now,
-        valid_to=valid_to,
-        key_effective=now,
-        key_expires=key_expires,
-        identity=identity,
-        created=now,
-    )
+    sct = _token(f"urn:uuid:{uuid.uuid4()}", None, key, (now, valid_to), now, key_expires, identity, now)
     if s.require_cancellation:
         state.store.add_pending(sct, now)
     else:
         assert state.encoder is not None
         sct.cookie = cookies.create(state.encoder, sct)
     return Outcome("issue", sct, _rstr(v, rst, sct, key), v.action("RSTR/SCT"))
+
+
+def _token(
+    context_id: str,
+    generation: str | None,
+    key: trust.IssuedKey,
+    valid: tuple[datetime, datetime],
+    key_effective: datetime,
+    key_expires: datetime,
+    identity: str,
+    created: datetime | None,
+) -> SecurityContext:
+    """new SecurityContextSecurityToken(contextId, GenerateId(), key, ...) for issue and renew."""
+    return SecurityContext(
+        context_id,
+        _generate_id(),
+        key.key,
+        generation,
+        valid[0],
+        valid[1],
+        key_effective,
+        key_expires,
+        identity,
+        created=created,
+    )
 
 
 def _rstr(v: trust.ScVersion, rst: trust.Rst, sct: SecurityContext, key: trust.IssuedKey) -> str:
@@ -191,17 +205,10 @@ def renew(state: NodeState, env: Envelope, identity: str, now: datetime) -> Outc
             step=trust.STEP,
         )
     key = trust.issue_key(rst, s.suite)
-    new = SecurityContext(
-        context_id=old.context_id,
-        token_id=_generate_id(),
-        key=key.key,
-        generation=f"urn:uuid:{uuid.uuid4()}",
-        valid_from=old.valid_from,
-        valid_to=old.valid_to,
-        key_effective=now,
-        key_expires=min(now + s.session.session_key_renewal_interval, old.valid_to),  # GetKeyExpirationTime
-        identity=identity,
-        created=old.created,
+    key_expires = min(now + s.session.session_key_renewal_interval, old.valid_to)  # GetKeyExpirationTime
+    valid = (old.valid_from, old.valid_to)
+    new = _token(
+        old.context_id, f"urn:uuid:{uuid.uuid4()}", key, valid, now, key_expires, identity, old.created
     )
     state.store.add_renewed(old, new, now)
     return Outcome("renew", new, _rstr(v, rst, new, key), v.action("RSTR/SCT/Renew"))

@@ -8,8 +8,8 @@ decode the cookie. The cookie is opaque to clients; mockwcf keeps WCF's fields a
 them as JSON rather than .NET binary XML.
 
 Encoders here:
-- `NodeKeyEncoder`: a random key made when the node starts, lost when it restarts (DPAPI's effect);
-- `SharedKeyEncoder`: a key read from a file every node shares (a custom SecurityStateEncoder);
+- `node_key`: a random key made when the node starts, lost when it restarts (DPAPI's effect);
+- `shared_key` / `shared_key_file`: a key every node shares (a custom SecurityStateEncoder);
 - `CertificateEncoder`: the content key wrapped with the service certificate's RSA key (RSA-OAEP),
   Microsoft's sample for farms; every node holding the certificate's private key can decode.
 All three seal with AES-256-GCM, so a tampered, truncated or foreign cookie fails to decode.
@@ -52,8 +52,6 @@ class DecodeError(Exception):
 
 
 class StateEncoder(Protocol):
-    name: str
-
     def encode(self, data: bytes) -> bytes: ...
 
     def decode(self, blob: bytes) -> bytes: ...
@@ -73,14 +71,12 @@ def _open(key: bytes, blob: bytes) -> bytes:
         raise DecodeError("authentication failed: another key protected it, or it was changed") from None
 
 
-class NodeKeyEncoder:
-    """DPAPI's behaviour: the key belongs to this node instance only."""
+class KeyEncoder:
+    """AES-256-GCM under one key; `failure` says whose key it is when a blob does not open."""
 
-    name = "node"
-
-    def __init__(self, node: int) -> None:
-        self.node = node
-        self._key = AESGCM.generate_key(bit_length=256)
+    def __init__(self, key: bytes, failure: str) -> None:
+        self._key = key
+        self.failure = failure
 
     def encode(self, data: bytes) -> bytes:
         return _seal(self._key, data)
@@ -89,41 +85,32 @@ class NodeKeyEncoder:
         try:
             return _open(self._key, blob)
         except DecodeError as exc:
-            raise DecodeError(
-                "The DataProtectionSecurityStateEncoder is unable to decode the byte array. Ensure that a "
-                "'UserProfile' is loaded, if this is a 'web farm scenario' ensure all servers are running as "
-                "the same user with the roaming profiles or provide a custom SecurityStateEncoder'. "
-                f"(node {self.node}'s key: {exc})"
-            ) from None
+            raise DecodeError(f"{self.failure} ({exc})") from None
 
 
-class SharedKeyEncoder:
+def node_key(node: int) -> KeyEncoder:
+    """DPAPI's behaviour: a key of this node instance only, made when the node starts."""
+    return KeyEncoder(
+        AESGCM.generate_key(bit_length=256),
+        "The DataProtectionSecurityStateEncoder is unable to decode the byte array. Ensure that a "
+        "'UserProfile' is loaded, if this is a 'web farm scenario' ensure all servers are running as "
+        "the same user with the roaming profiles or provide a custom SecurityStateEncoder'. "
+        f"[node {node}'s key]",
+    )
+
+
+def shared_key(key: bytes, where: str) -> KeyEncoder:
+    """One key for every node (a custom SecurityStateEncoder)."""
+    return KeyEncoder(key, f"the shared key ({where}) does not open it")
+
+
+def shared_key_file(path: Path) -> KeyEncoder:
     """A key every node reads from the same file (any content; its SHA-256 is the AES key)."""
-
-    name = "sharedKey"
-
-    def __init__(self, path: Path | str, key: bytes | None = None) -> None:
-        self.path = path
-        self._key = key if key is not None else hashlib.sha256(Path(path).read_bytes()).digest()
-
-    @classmethod
-    def from_key(cls, key: bytes, label: str) -> SharedKeyEncoder:
-        return cls(label, key)
-
-    def encode(self, data: bytes) -> bytes:
-        return _seal(self._key, data)
-
-    def decode(self, blob: bytes) -> bytes:
-        try:
-            return _open(self._key, blob)
-        except DecodeError as exc:
-            raise DecodeError(f"shared key file {self.path}: {exc}") from None
+    return shared_key(hashlib.sha256(Path(path).read_bytes()).digest(), f"key file {path}")
 
 
 class CertificateEncoder:
     """The content key wrapped with the certificate's public key; decoding needs its private key."""
-
-    name = "certificate"
 
     def __init__(self, cert: x509.Certificate, private_key: rsa.RSAPrivateKey) -> None:
         self.cert = cert

@@ -56,13 +56,7 @@ def verify(
         targets.update({e.get(WSU_ID): e for e in elements(env.header) if e.get(WSU_ID)})
     signed: set[str] = set()
     for sig in mine:
-        if sig.method != want:
-            raise Rejection(
-                codes.SuiteDoesNotAcceptAlgorithm,
-                f"The algorithm '{sig.method}' is not accepted for operation 'Signature' by algorithm suite {suite} "
-                f"(a symmetric SCT key signs with {want}).",
-                step=STEP,
-            )
+        signature.check_algorithm("Signature", sig.method, want, suite)
         expected = hmac.new(
             sct.key, signature.c14n(sig.signed_info, sig.c14n_method, sig.c14n_prefixes), _HMAC[want]
         ).digest()
@@ -74,13 +68,7 @@ def verify(
                 step=STEP,
             )
         for ref in sig.references:
-            if ref.digest_method != digest:
-                raise Rejection(
-                    codes.SuiteDoesNotAcceptAlgorithm,
-                    f"The algorithm '{ref.digest_method}' is not accepted for operation 'Digest' by algorithm "
-                    f"suite {suite}.",
-                    step=STEP,
-                )
+            signature.check_algorithm("Digest", ref.digest_method, digest, suite, ref.element)
             target = targets.get(ref.target_id or "")
             if target is None:
                 raise Rejection(

@@ -69,8 +69,8 @@ def encoder(scenario: Scenario) -> cookies.StateEncoder | None:
     """farm.cookieProtection: perNode -> None (each node makes its own key), shared, certificate."""
     if scenario.cookie_protection == "shared":
         if scenario.cookie_key_file is not None:
-            return cookies.SharedKeyEncoder(scenario.cookie_key_file)
-        return cookies.SharedKeyEncoder.from_key(_process_key(), "the in-process farm's key")
+            return cookies.shared_key_file(scenario.cookie_key_file)
+        return cookies.shared_key(_process_key(), "the in-process farm's key")
     if scenario.cookie_protection == "certificate" and scenario.service_certificate and scenario.service_key:
         cert = x509.load_pem_x509_certificate(scenario.service_certificate.read_bytes())
         key = load_pem_private_key(scenario.service_key.read_bytes(), None)

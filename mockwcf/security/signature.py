@@ -235,13 +235,7 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
         )
     suite = ctx.binding.security.default_algorithm_suite
     want_sig, want_digest = SUITES[suite]
-    if sig.method != want_sig:
-        raise Rejection(
-            codes.SuiteDoesNotAcceptAlgorithm,
-            f"The algorithm '{sig.method}' is not accepted for operation 'Signature' by algorithm suite "
-            f"{suite} (it takes {want_sig}).",
-            step=STEP,
-        )
+    check_algorithm("Signature", sig.method, want_sig, suite)
     signed_info = c14n(sig.signed_info, sig.c14n_method, sig.c14n_prefixes)
     try:
         key.verify(sig.value, signed_info, padding.PKCS1v15(), _SIG_HASHES[sig.method]())
@@ -254,19 +248,24 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
             element=sig.element.find(_SIGNATURE_VALUE),
         ) from None
     for ref in sig.references:
-        if ref.digest_method != want_digest:
-            raise Rejection(
-                codes.SuiteDoesNotAcceptAlgorithm,
-                f"The algorithm '{ref.digest_method}' is not accepted for operation 'Digest' by algorithm suite "
-                f"{suite} (it takes {want_digest}).",
-                step=STEP,
-                element=ref.element,
-            )
+        check_algorithm("Digest", ref.digest_method, want_digest, suite, ref.element)
     _verify_header_references(ctx, sig)
     ctx.record(
         STEP, "ok", f"{which} signature verified with {token.label()}, {len(sig.references)} reference(s)"
     )
     return token
+
+
+def check_algorithm(operation: str, used: str, wanted: str, suite: str, element: Any = None) -> None:
+    """SecurityAlgorithmSuite.Is*AlgorithmSupported: a suite accepts its own algorithm only."""
+    if used != wanted:
+        raise Rejection(
+            codes.SuiteDoesNotAcceptAlgorithm,
+            f"The algorithm '{used}' is not accepted for operation '{operation}' by algorithm suite {suite} "
+            f"(it takes {wanted}).",
+            step=STEP,
+            element=element,
+        )
 
 
 def _verify_header_references(ctx: ReceiveContext, sig: ParsedSignature) -> None:
