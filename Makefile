@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8080
 HOST   ?= 127.0.0.1
 
-.PHONY: serve test certs lint bench install clean browser vectors
+.PHONY: serve test certs lint bench install clean browser vectors farm
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ test: $(STAMP) browser
 lint: $(STAMP)
 	$(BIN)/ruff check mockwcf tests bench
 	$(BIN)/ruff format --check mockwcf tests bench
+
+# seed 003 with a real balancer: `mockwcf serve --node-id K` processes behind HAProxy (installed when missing)
+SCENARIO ?= scenarios/seed003-session-round-robin.yaml
+BALANCE  ?= roundrobin
+farm: $(STAMP) certs/ca.pem
+	$(BIN)/python -m mockwcf.farm $(SCENARIO) --balance $(BALANCE) --port $(PORT)
 
 bench: $(STAMP) certs/ca.pem
 	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)

@@ -72,9 +72,9 @@ def handle(runtime: Runtime, req: Request) -> Reply:
         return _json(200, _sessions(runtime))
     if what.startswith("nodes/") and what.endswith("/restart") and method == "POST":
         index = what[len("nodes/") : -len("/restart")]
-        count = len(runtime.active.nodes)
-        if not index.isdigit() or not 1 <= int(index) <= count:
-            return _error(404, f"no node {index!r}; this farm has nodes 1 to {count}")
+        indexes = [n.index for n in runtime.active.nodes]
+        if not index.isdigit() or int(index) not in indexes:
+            return _error(404, f"no node {index!r}; this server has node(s) {', '.join(map(str, indexes))}")
         runtime.node(int(index)).restart(runtime.clock.now())
         return _json(200, {"status": "restarted", "node": int(index)})
     known = (

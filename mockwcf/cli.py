@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--tls", action="store_true", help="serve HTTPS with the scenario's service certificate")
     p.add_argument("--quiet", action="store_true", help="no line per exchange")
+    p.add_argument(
+        "--node-id",
+        type=int,
+        default=None,
+        help="serve as node K of a farm of processes (behind a real balancer; share farm.cookieKeyFile)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("validate", help="check scenario files; errors name file:line: key")
@@ -109,7 +115,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario)
     if scenario is None:
         return 2
-    runtime = Runtime(scenario)
+    if args.node_id is not None and args.node_id < 1:
+        print("mockwcf: --node-id must be 1 or more", file=sys.stderr)
+        return 2
+    runtime = Runtime(scenario, node_id=args.node_id)
     gc.collect()
     gc.freeze()  # start-up objects (Spyne app, schema, catalog) never need scanning again: steadier p99
     if not args.quiet:
@@ -123,7 +132,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     actual = port.getHost().port
 
     def announce() -> None:
-        print(f"mockwcf listening on {scheme}://{args.host}:{actual}/", flush=True)
+        node = f" as node {args.node_id}" if args.node_id else ""
+        print(f"mockwcf listening on {scheme}://{args.host}:{actual}/{node}", flush=True)
         print(
             f"  scenario {scenario.name}: {scheme}://{args.host}:{actual}{scenario.service.path}?wsdl",
             flush=True,

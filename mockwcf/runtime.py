@@ -68,7 +68,9 @@ class Active:
 
 
 class Runtime:
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, node_id: int | None = None) -> None:
+        """`node_id`: this process is node K of a farm of processes (`mockwcf serve --node-id K`)."""
+        self.node_id = node_id
         self.clock = Clock()
         self.journal = Journal(
             scenario.journal_size, scenario.journal_max_bytes, scenario.journal_include_secrets
@@ -81,8 +83,7 @@ class Runtime:
 
     # -- scenario lifecycle -------------------------------------------------------------------
 
-    @staticmethod
-    def _build(scenario: Scenario) -> Active:
+    def _build(self, scenario: Scenario) -> Active:
         trust = TrustSettings(
             mode=scenario.validation_mode,
             roots=tuple(load_pem_certificate(p) for p in scenario.trusted_certificates),
@@ -96,7 +97,10 @@ class Runtime:
             rules=RuleBook(scenario.rules),
             by_action=scenario.service.by_action(),
             by_name={op.name: op for op in scenario.service.operations},
-            nodes=[Node(i, trust, scenario.binding.settings) for i in range(1, scenario.farm_nodes + 1)],
+            nodes=[
+                Node(i, trust, scenario.binding.settings)
+                for i in ([self.node_id] if self.node_id else range(1, scenario.farm_nodes + 1))
+            ],
         )
 
     def switch(self, scenario: Scenario) -> None:
@@ -127,7 +131,7 @@ class Runtime:
         return self.active.trust
 
     def node(self, index: int) -> Node:
-        return self.active.nodes[index - 1]
+        return next(n for n in self.active.nodes if n.index == index)
 
     # -- WSDL -----------------------------------------------------------------------------------
 
@@ -145,6 +149,8 @@ class Runtime:
     # -- one SOAP request -----------------------------------------------------------------------
 
     def _node(self, req: Request) -> int:
+        if self.node_id:
+            return self.node_id
         nodes = self.scenario.farm_nodes
         if nodes == 1:
             return 1
