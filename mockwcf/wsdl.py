@@ -14,6 +14,7 @@ from spyne.interface.wsdl import Wsdl11
 from mockwcf import ns
 from mockwcf.binding.model import (
     AsymmetricSecurityBindingElement,
+    SecurityBindingElement,
     SecurityMode,
     SecurityTokenParameters,
     TokenKind,
@@ -77,10 +78,19 @@ _SUPPORTING = {
 
 
 def _token(parent: etree._Element, p: SecurityTokenParameters) -> None:
-    tok = etree.SubElement(
-        parent, f"{{{SP}}}{'UsernameToken' if p.kind is TokenKind.UserName else 'X509Token'}"
-    )
+    name = {TokenKind.UserName: "UsernameToken", TokenKind.SecureConversation: "SecureConversationToken"}
+    tok = etree.SubElement(parent, f"{{{SP}}}{name.get(p.kind, 'X509Token')}")
     tok.set(f"{{{SP}}}IncludeToken", _INCLUDE + p.inclusion_mode.value)
+    if p.kind is TokenKind.SecureConversation and p.bootstrap is not None:
+        # WSSecurityPolicy.CreateWsspSecureConversationTokenAssertion: RequireDerivedKeys, MustNotSendCancel
+        # (cookie SCTs), BootstrapPolicy (the bootstrap element's own policy)
+        inner = etree.SubElement(tok, f"{{{WSP}}}Policy")
+        if p.require_derived_keys:
+            etree.SubElement(inner, f"{{{SP}}}RequireDerivedKeys")
+        if not p.require_cancellation:
+            etree.SubElement(inner, f"{{{SP}}}MustNotSendCancel")
+        boot = etree.SubElement(etree.SubElement(inner, f"{{{SP}}}BootstrapPolicy"), f"{{{WSP}}}Policy")
+        _assertions(boot, p.bootstrap, over_transport=True, protects_message=False)
 
 
 def _policy(scenario: Scenario) -> etree._Element | None:
@@ -93,6 +103,14 @@ def _policy(scenario: Scenario) -> etree._Element | None:
     policy = etree.Element(f"{{{WSP}}}Policy", nsmap=nsmap)
     policy.set(f"{{{WSU}}}Id", f"{binding.name}_{scenario.service.contract}_policy")
     all_el = etree.SubElement(etree.SubElement(policy, f"{{{WSP}}}ExactlyOne"), f"{{{WSP}}}All")
+    _assertions(all_el, sbe, binding.over_transport, binding.protects_message)
+    return policy
+
+
+def _assertions(
+    all_el: etree._Element, sbe: SecurityBindingElement | None, over_transport: bool, protects_message: bool
+) -> None:
+    """The assertions of one security binding element (also a secure conversation's bootstrap)."""
     layout = etree.Element(f"{{{SP}}}Layout")
     etree.SubElement(
         etree.SubElement(layout, f"{{{WSP}}}Policy"),
@@ -103,7 +121,7 @@ def _policy(scenario: Scenario) -> etree._Element | None:
         etree.SubElement(suite, f"{{{WSP}}}Policy"),
         f"{{{SP}}}{sbe.default_algorithm_suite if sbe else 'Basic256'}",
     )
-    if sbe is None or binding.over_transport:
+    if sbe is None or over_transport:
         tb = etree.SubElement(all_el, f"{{{SP}}}TransportBinding")
         inner = etree.SubElement(tb, f"{{{WSP}}}Policy")
         tt = etree.SubElement(etree.SubElement(inner, f"{{{SP}}}TransportToken"), f"{{{WSP}}}Policy")
@@ -122,10 +140,10 @@ def _policy(scenario: Scenario) -> etree._Element | None:
     inner.append(suite)
     inner.append(layout)
     if sbe is None:
-        return policy
+        return
     if sbe.include_timestamp:
         etree.SubElement(inner, f"{{{SP}}}IncludeTimestamp")
-    if binding.protects_message:
+    if protects_message:
         etree.SubElement(inner, f"{{{SP}}}OnlySignEntireHeadersAndBody")
     for attachment, params in sbe.endpoint_supporting.all():
         _token(
@@ -136,4 +154,9 @@ def _policy(scenario: Scenario) -> etree._Element | None:
         )
     wss = etree.SubElement(all_el, f"{{{SP}}}Wss11" if sbe.wss11 else f"{{{SP}}}Wss10")
     etree.SubElement(wss, f"{{{WSP}}}Policy")
-    return policy
+    if any(p.kind is TokenKind.SecureConversation for _, p in sbe.endpoint_supporting.all()):
+        # CreateWsspTrustAssertion with CombinedEntropy: client and server entropy both required
+        trust = etree.SubElement(all_el, f"{{{SP}}}Trust10")
+        tp = etree.SubElement(trust, f"{{{WSP}}}Policy")
+        for name in ("MustSupportIssuedTokens", "RequireClientEntropy", "RequireServerEntropy"):
+            etree.SubElement(tp, f"{{{SP}}}{name}")

@@ -211,3 +211,13 @@ def test_renew_over_the_wire_then_the_new_generation(mockwcf_server):
     assert post(mockwcf_server, sctclient.call(s2)).status_code == 200
     assert outcome(mockwcf_server) == (1, "accepted", None)
     assert post(mockwcf_server, sctclient.cancel(s2), f"{ns.WST}/RST/SCT/Cancel").status_code == 200
+
+
+def test_wsdl_exports_the_secure_conversation_token_and_its_bootstrap(mockwcf_server):
+    mockwcf_server.load(SCENARIOS / "seed003-cookie-per-node.yaml")
+    root = etree.fromstring(requests.get(mockwcf_server.wsdl_url, timeout=10).content)
+    sp = "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy"
+    sct = root.find(f".//{{{sp}}}EndorsingSupportingTokens//{{{sp}}}SecureConversationToken")
+    assert sct is not None and sct.find(f".//{{{sp}}}MustNotSendCancel") is not None
+    assert sct.find(f".//{{{sp}}}BootstrapPolicy//{{{sp}}}UsernameToken") is not None
+    assert root.find(f".//{{{sp}}}Trust10/*/{{{sp}}}RequireClientEntropy") is not None
