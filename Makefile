@@ -52,6 +52,7 @@ bench: $(STAMP) certs/ca.pem
 	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/stages.py
+	$(BIN)/python bench/sessions.py
 
 # Real third-party clients (zeep, node soap, WSS4J, Mono WCF) against the shipped scenarios; installs what is
 # missing (interop/install.sh: apt packages, npm ci). Separate from `make test`: it needs Mono, a JDK and node.

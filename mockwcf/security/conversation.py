@@ -249,13 +249,13 @@ def demux(state: NodeState, env: Envelope, now: datetime) -> None:
         )
 
 
-def receive(state: NodeState, env: Envelope, action: str, now: datetime) -> Outcome:
+def receive(state: NodeState, env: Envelope, action: str, now: datetime, demuxed: bool = False) -> Outcome:
     """Everything but RST/SCT: demux (session mode), read the SCT, verify its endorsing signature,
     check the key's age, then Cancel or hand the message on."""
     s = state.settings
     v = s.version
     scts = _header_scts(env, v)
-    if s.require_cancellation:
+    if s.require_cancellation and not demuxed:
         demux(state, env, now)
     if not scts:
         raise Rejection(

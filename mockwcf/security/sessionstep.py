@@ -111,7 +111,7 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
     for el in children:
         if el.tag == ns.q(ns.WSU, "Timestamp"):
             timestamp.read(ctx, el)
-    out = sc_receive(state, env, action, ctx.now)
+    out = sc_receive(state, env, action, ctx.now, demuxed=True)
     ctx.record(
         STEP, "ok", f"{out.kind}: context {out.sct.context_id} ({out.sct.identity}) on node {state.node}"
     )
