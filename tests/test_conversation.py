@@ -380,3 +380,24 @@ def test_renew_refusals_are_invalid_request(what, code):
         renew(state, envelope.parse(sctclient.renew(s, target=target)[0].encode()), identity, T0)
     assert exc.value.code == code
     assert fault_of(exc.value)[1] == f"{{{ns.WST}}}InvalidRequest"
+
+
+def test_idle_established_sessions_are_aborted_after_the_receive_timeout():
+    state = node(receive_timeout=timedelta(minutes=10), session_key_renewal_interval=timedelta(hours=1))
+    s = start(state)
+    assert send(state, sctclient.call(s)).kind == "application"
+    nine = T0 + timedelta(minutes=9)
+    assert send(state, sctclient.call(s, created=nine), nine).kind == "application"  # idle time restarts
+    late = nine + timedelta(minutes=10, seconds=1)
+    with pytest.raises(Rejection) as exc:
+        send(state, sctclient.call(s, created=late), late)
+    assert exc.value.code == "CannotFindSecuritySession"
+
+
+def test_decoded_cookies_are_cached_up_to_max_cached_cookies():
+    state = node(cookie=True, max_cached_cookies=2)
+    sessions = [start(state) for _ in range(3)]
+    for s in sessions:
+        send(state, sctclient.call(s))
+    assert len(state.cookie_cache) == 2
+    assert [c.context_id for c in state.cookie_cache.sessions()] == [s.context_id for s in sessions[1:]]

@@ -145,8 +145,10 @@ def _bootstrap(ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: boo
         ctx.now,
         ctx.second_opinion,
     )
-    pipeline.receive(inner)
-    ctx.steps.extend(inner.steps)
+    try:
+        pipeline.receive(inner)
+    finally:  # the journal shows the bootstrap's steps, failed ones included
+        ctx.steps.extend(inner.steps)
     token = next((t for t in inner.tokens if t.username or t.cert is not None), None)
     return token.label().rsplit(" (id", 1)[0] if token is not None else "anonymous"
 
