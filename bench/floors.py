@@ -24,6 +24,8 @@ from lxml import etree
 from twisted.internet import reactor
 from twisted.web import resource, server
 
+from mockwcf.security.trust import p_sha1
+
 WSU_ID = "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd}Id"
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 REPLY = (
@@ -89,6 +91,39 @@ class LxmlRsaSign(LxmlRsa):
         return reply
 
 
+class LxmlHmac(Bare):
+    """An SCT-endorsed call: parse, P_SHA1 of a 24-byte key from the session key and the message's nonce
+    (bench/sessions.py signs with it), c14n + SHA-1 of the Timestamp and wsa:To, HMAC-SHA1 of SignedInfo."""
+
+    session_key = bytes(range(32))
+
+    def render_POST(self, request):
+        import hmac
+
+        root = etree.fromstring(request.content.read(), PARSER)
+        header = root[0]
+        sec = header.find(
+            "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd}Security"
+        )
+        sig = sec.find(f"{DS}Signature")
+        si = sig.find(f"{DS}SignedInfo")
+        ids = {el.get(WSU_ID): el for el in (*sec, *header) if el.get(WSU_ID)}
+        for ref in si.iter(f"{DS}Reference"):
+            digest = hashlib.sha1(
+                etree.tostring(ids[ref.get("URI")[1:]], method="c14n", exclusive=True)
+            ).digest()
+            if base64.b64decode(ref.find(f"{DS}DigestValue").text) != digest:
+                request.setResponseCode(500)
+                return b"digest"
+        key = p_sha1(self.session_key, b"WS-SecureConversationWS-SecureConversation" + b"0" * 16, 32)
+        mac = hmac.new(key, etree.tostring(si, method="c14n", exclusive=True), hashlib.sha1).digest()
+        if not hmac.compare_digest(mac, base64.b64decode(sig.find(f"{DS}SignatureValue").text)):
+            request.setResponseCode(500)
+            return b"hmac"
+        request.setHeader("Content-Type", "application/soap+xml; charset=utf-8")
+        return REPLY
+
+
 class _Site(server.Site):
     def log(self, request):
         pass
@@ -96,7 +131,7 @@ class _Site(server.Site):
 
 def main() -> None:
     mode, port = sys.argv[1], int(sys.argv[2])
-    handler = {"bare": Bare, "lxml_rsa": LxmlRsa, "lxml_rsa_sign": LxmlRsaSign}[mode]()
+    handler = {"bare": Bare, "lxml_rsa": LxmlRsa, "lxml_rsa_sign": LxmlRsaSign, "lxml_hmac": LxmlHmac}[mode]()
     # --tuned: the Site tuning mockwcf uses (no form parsing, no access log), the true minimum;
     # otherwise a default Twisted Site, as the floors of performance-floors.md were measured
     tuned = "--tuned" in sys.argv

@@ -1,5 +1,5 @@
 -- wrk script: POST pre-built messages (one per request, never repeated in a run) and report JSON.
--- usage: wrk -t1 -cN -dS -s post.lua URL -- messages-file soap-action
+-- usage: wrk -t1 -cN -dS -s post.lua URL -- messages-file soap-action [soap12]
 local msgs = {}
 local i = 0
 local hdrs = {}
@@ -11,8 +11,12 @@ init = function(args)
   for m in string.gmatch(data, "(.-)\n@@@@\n") do
     msgs[#msgs + 1] = m
   end
-  hdrs["Content-Type"] = "text/xml; charset=utf-8"
-  hdrs["SOAPAction"] = '"' .. args[2] .. '"'
+  if args[3] then  -- SOAP 1.2: the action travels in the Content-Type
+    hdrs["Content-Type"] = 'application/soap+xml; charset=utf-8; action="' .. args[2] .. '"'
+  else
+    hdrs["Content-Type"] = "text/xml; charset=utf-8"
+    hdrs["SOAPAction"] = '"' .. args[2] .. '"'
+  end
 end
 
 request = function()

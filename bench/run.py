@@ -97,7 +97,7 @@ def write_messages(path: Path, msgs: list[bytes]) -> None:
             f.write(m + b"\n@@@@\n")
 
 
-def wrk(port: int, path: str, conc: int, duration: float, msg_file: Path) -> dict:
+def wrk(port: int, path: str, conc: int, duration: float, msg_file: Path, soap12: bool = False) -> dict:
     out = subprocess.run(
         [
             "wrk",
@@ -112,6 +112,7 @@ def wrk(port: int, path: str, conc: int, duration: float, msg_file: Path) -> dic
             "--",
             str(msg_file),
             ACTION,
+            *(["soap12"] if soap12 else []),
         ],
         capture_output=True,
         text=True,

@@ -19,13 +19,16 @@ import json
 import resource
 import statistics
 import sys
+import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
 
 from lxml import etree  # noqa: E402
 
@@ -119,6 +122,48 @@ def throughput(rounds: int, count: int) -> dict:
     }
 
 
+def served(rounds: int, duration: float, pool: int) -> dict:
+    """The issue's served figure: wrk c=8 against mockwcf (seed003-session-sticky, one SCT) and the
+    lxml_hmac floor (tuned Site), alternating rounds; each ratio is a round's, the median is reported."""
+    import run  # bench/run.py: servers and wrk
+
+    tmp = Path(tempfile.mkdtemp(prefix="mockwcf-sct-bench-"))
+    mock = run.mockwcf_server("seed003-session-sticky.yaml")
+    flo = run.floor_server("lxml_hmac", tuned=True)
+    try:
+        url = f"http://127.0.0.1:{mock.port}/EchoService.svc"
+        request, entropy = sctclient.rst()
+        req = urllib.request.Request(
+            url, request.encode(), {"Content-Type": "application/soap+xml; charset=utf-8"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+            body = etree.fromstring(resp.read()).find(f"{{{ns.SOAP12}}}Body")[0]
+        session = sctclient.read_rstr(etree.tostring(body), "feb2005", entropy or b"")
+        floor_key = trust.p_sha1(bytes(range(32)), LABEL + b"0" * 16, 32)
+        files = {"mockwcf": tmp / "sct.msgs", "floor": tmp / "sct-floor.msgs"}
+        run.write_messages(files["mockwcf"], [sctclient.call(session).encode() for _ in range(pool)])
+        run.write_messages(
+            files["floor"], [sctclient.call(session, key=floor_key).encode() for _ in range(pool)]
+        )
+        rps: dict[str, list[float]] = {"mockwcf": [], "floor": []}
+        for _ in range(rounds):
+            for name, server in (("floor", flo), ("mockwcf", mock)):
+                r = run.wrk(server.port, "/EchoService.svc", 8, duration, files[name], soap12=True)
+                if r["non2xx"] or r["errors"]:
+                    raise RuntimeError(f"{name}: {r}")
+                rps[name].append(r["requests"] / (r["duration_us"] / 1e6))
+    finally:
+        mock.stop()
+        flo.stop()
+    ratios = [m / f for m, f in zip(rps["mockwcf"], rps["floor"], strict=True)]
+    return {
+        "mockwcf_c8_rps": round(statistics.median(rps["mockwcf"]), 1),
+        "floor_lxml_hmac_tuned_c8_rps": round(statistics.median(rps["floor"]), 1),
+        "ratio": round(statistics.median(ratios), 3),
+        "target": 0.7,
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=100_000)
@@ -128,7 +173,11 @@ def main() -> int:
     args = ap.parse_args()
     if args.smoke:
         args.count, args.rounds = 2000, 1
-    out = {"memory_100k_rsts": memory(args.count), "sct_call_in_process": throughput(args.rounds, 1000)}
+    out = {
+        "memory_100k_rsts": memory(args.count),
+        "sct_call_in_process": throughput(args.rounds, 1000),
+        "sct_call_served": served(3 if not args.smoke else 1, 3.0 if not args.smoke else 1.0, 2000),
+    }
     print(json.dumps(out, indent=2))
     path = Path(args.output)
     data = json.loads(path.read_text()) if path.is_file() else {}
