@@ -93,11 +93,14 @@ class SessionStore:
     _next_tick: datetime | None = None
 
     def _tick(self, now: datetime) -> None:
-        """The inactivity timer, run lazily: each elapsed interval clears the older pending generation;
-        established sessions idle longer than receiveTimeout are aborted."""
+        """The inactivity timer, run lazily: each elapsed interval clears the older pending generation and
+        sweeps established sessions idle longer than receiveTimeout (a message finds its own session idle
+        at once, in `find`), so a request costs O(1) however many sessions a node holds."""
         step = self.settings.inactivity_timeout
         if self._next_tick is None:
             self._next_tick = self.opened + step
+        if self._next_tick > now:
+            return
         ticks = 0
         while self._next_tick <= now and ticks < 2:
             self._pending_old, self._pending_new = self._pending_new, {}
@@ -107,12 +110,13 @@ class SessionStore:
             self._pending_old = {}
             missed = (now - self._next_tick) // step + 1
             self._next_tick += step * missed
-        idle = self.settings.receive_timeout
-        stale = [k for k, s in self._active.items() if s.last_seen is not None and now - s.last_seen > idle]
-        for k in stale:
+        for k in [k for k, s in self._active.items() if self._idle(s, now)]:
             self.remove(k)
         for key in [k for k, (_, until) in self._retired.items() if until < now]:
             del self._retired[key]
+
+    def _idle(self, sct: SecurityContext, now: datetime) -> bool:
+        return sct.last_seen is not None and now - sct.last_seen > self.settings.receive_timeout
 
     @property
     def pending_count(self) -> int:
@@ -135,11 +139,11 @@ class SessionStore:
     def find(self, context_id: str, now: datetime) -> SecurityContext | None:
         """The session channel a message demuxes to, if this node has one."""
         self._tick(now)
-        return (
-            self._active.get(context_id)
-            or self._pending_new.get(context_id)
-            or self._pending_old.get(context_id)
-        )
+        active = self._active.get(context_id)
+        if active is not None and self._idle(active, now):  # the channel's receiveTimeout fired
+            self.remove(context_id)
+            return None
+        return active or self._pending_new.get(context_id) or self._pending_old.get(context_id)
 
     def activate(self, context_id: str, now: datetime) -> SecurityContext | None:
         """An application message arrived on the session: a pending session becomes established
