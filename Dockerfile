@@ -4,6 +4,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PIP_NO_CACHE_DIR=1 \
     MOCKWCF_HOST=0.0.0.0 MOCKWCF_PORT=8080
 
+# gssapi (Kerberos for transport Windows authentication) builds against MIT Kerberos
+RUN apt-get update && apt-get install -y --no-install-recommends libkrb5-dev gcc \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 mockwcf
 WORKDIR /opt/mockwcf
 COPY setup.cfg setup.py pyproject.toml README.md ./

@@ -6,12 +6,26 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8080
 HOST   ?= 127.0.0.1
 
-.PHONY: serve test certs lint bench install clean browser vectors farm
+.PHONY: serve test certs lint bench install clean browser vectors farm sysdeps kdc
+
+# Kerberos: the KDC, kadmin.local and kinit for `mockwcf kdc` and the tests; libkrb5-dev and gcc to build
+# the gssapi wheel. Installed only when missing (CI runs on a clean clone).
+SYSDEPS_OK := $(shell command -v krb5kdc >/dev/null && command -v kadmin.local >/dev/null \
+	&& command -v kinit >/dev/null && command -v krb5-config >/dev/null && command -v gcc >/dev/null && echo yes)
+
+sysdeps:
+ifneq ($(SYSDEPS_OK),yes)
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends \
+		krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc \
+	|| (apt-get -o DPkg::Lock::Timeout=900 update && DEBIAN_FRONTEND=noninteractive \
+		apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends \
+		krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc)
+endif
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml | sysdeps
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
@@ -60,6 +74,10 @@ bench: $(STAMP) certs/ca.pem
 interop: $(STAMP) certs/ca.pem
 	interop/install.sh
 	$(BIN)/python -m pytest interop -q -n 2 -p no:randomly
+
+# A throw-away Kerberos realm on loopback for trying the Windows scenarios by hand (see docs/recipes.md).
+kdc: $(STAMP)
+	$(BIN)/mockwcf kdc
 
 clean:
 	rm -rf $(VENV) build *.egg-info

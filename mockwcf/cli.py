@@ -1,4 +1,4 @@
-"""`mockwcf` command line: serve, validate, verify, catalog, certs, journal."""
+"""`mockwcf` command line: serve, validate, verify, catalog, certs, journal, kdc."""
 
 from __future__ import annotations
 
@@ -91,7 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url", default=None, help="base URL (default http://127.0.0.1:$MOCKWCF_PORT)")
     p.set_defaults(func=cmd_health)
 
+    from mockwcf.transport import kdc_command
+
+    kdc_command.add_parser(sub)
+
+    argv, command = kdc_command.split_command(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.command = command
     return int(args.func(args) or 0)
 
 
@@ -160,6 +166,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{f}: ok")
         if args.explain:
             print(explain(scenario.binding))
+            if scenario.transport_auth.active:
+                print(scenario.transport_auth.describe())
     return 1 if failed else 0
 
 

@@ -121,7 +121,9 @@ class FastHTTP(protocol.Protocol):
     def _answer(self, method: str, target: str, headers: dict[str, str], body: bytes) -> None:
         router = self.factory.router
         reply = router.reply(
-            router.request(method, target, headers, body, self._client, self._local, len(body))
+            router.request(
+                method, target, headers, body, self._client, self._local, len(body), self.transport
+            )
         )
         close = headers.get("connection", "").lower() == "close"
         if reply.drop or reply.delay:

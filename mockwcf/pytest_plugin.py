@@ -142,3 +142,24 @@ def mockwcf_certs(mockwcf_server: MockServer) -> dict[str, Path | None]:
         "trustedCertificates": list(s.trusted_certificates),  # type: ignore[dict-item]
         "trustedPeople": list(s.trusted_people),  # type: ignore[dict-item]
     }
+
+
+KDC_USERS = (("alice", "Wonderland1!"), ("bob", "Builder2!"))
+
+
+@pytest.fixture(scope="session")
+def mockwcf_kdc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A throw-away MIT KDC on loopback (realm MOCKWCF.TEST, service HTTP/localhost in `.keytab`, users
+    alice / bob with the passwords in KDC_USERS; HTTP/wrong.localhost is known to the KDC but its keytab key
+    is another account's). Its krb5.conf is in `.env`, never the machine's."""
+    from mockwcf.transport import kdc
+
+    realm = kdc.start(
+        tmp_path_factory.mktemp("kdc"),
+        users=tuple(kdc.Principal(u, p) for u, p in KDC_USERS),
+        wrong_account_hosts=("wrong.localhost",),
+    )
+    try:
+        yield realm
+    finally:
+        realm.stop()

@@ -13,6 +13,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from mockwcf import codes
 from mockwcf import envelope as envmod
@@ -46,6 +47,8 @@ class Request:
     size: int = -1  # bytes received, when the HTTP layer stopped buffering an oversize body
     received: float = field(default_factory=time.perf_counter)  # for the journal's latency
     journaled: bool = False  # handle_soap journals its own exchange; the Router journals the rest
+    transport: Any = None  # the connection (NTLM/Negotiate handshakes span requests; TLS client certificate)
+    identity: str | None = None  # who the transport authenticated (Basic user, NTLM/Kerberos principal)
 
     def __post_init__(self) -> None:
         if self.size < 0:
@@ -163,22 +166,7 @@ class Runtime:
         scenario = active.scenario
         now = self.clock.now()
         node = self._node(req)
-        entry = Entry(
-            id=self.journal.next_id(),
-            time=format_wcf_time(datetime.now(UTC)),
-            node=node,
-            operation=None,
-            action=None,
-            verdict="accepted",
-            resource_code=None,
-            wire_code=None,
-            reason=None,
-            request=req.body,
-            method=req.method,
-            target=req.path + ("?" + req.query if req.query else ""),
-            request_headers=req.headers,
-            started=req.received,
-        )
+        entry = self._new_entry(req, node)
         req.journaled = True
         fs = FaultSettings(
             soap12=scenario.soap12, addressing=scenario.addressing, diagnostics=scenario.diagnostics
@@ -201,6 +189,8 @@ class Runtime:
             ctx = ReceiveContext(
                 scenario, scenario.binding, self.node(node), env, now, second_opinion=self.second_opinion
             )
+            if req.identity:
+                ctx.record("transport", "ok", f"authenticated {req.identity}")
             conversation = sessionstep.receive(ctx, action or "")
             if conversation is None:
                 pipeline.receive(ctx)
@@ -265,6 +255,36 @@ class Runtime:
                 step="server",
             )
             return self._finish(entry, render(rej, fs), rejection=rej)
+
+    def _new_entry(self, req: Request, node: int) -> Entry:
+        return Entry(
+            id=self.journal.next_id(),
+            time=format_wcf_time(datetime.now(UTC)),
+            node=node,
+            operation=None,
+            action=None,
+            verdict="accepted",
+            resource_code=None,
+            wire_code=None,
+            reason=None,
+            request=req.body,
+            method=req.method,
+            target=req.path + ("?" + req.query if req.query else ""),
+            request_headers=req.headers,
+            started=req.received,
+        )
+
+    def refuse_transport(self, req: Request, rejection: Rejection, headers: list[tuple[str, str]]) -> Reply:
+        """Journal and answer a refusal of the HTTP transport's authentication (mockwcf/transport)."""
+        scenario = self.scenario
+        entry = self._new_entry(req, self._node(req))
+        req.journaled = True
+        entry.steps = [
+            {"step": "transport", "outcome": "failed", "detail": f"{rejection.code}: {rejection.message}"}
+        ]
+        reply = render(rejection, FaultSettings(scenario.soap12, scenario.addressing, scenario.diagnostics))
+        reply.headers.extend(headers)
+        return self._finish(entry, reply, rejection=rejection)
 
     def _accept_http(self, req: Request, scenario: Scenario) -> envmod.Envelope:
         limit = scenario.max_received_message_size

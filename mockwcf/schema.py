@@ -28,8 +28,8 @@ class F:
 
 
 BINDING_TYPES = ("basicHttpBinding", "wsHttpBinding", "ws2007HttpBinding", "customBinding")
-SECURITY_MODES = ("None", "Transport", "Message", "TransportWithMessageCredential")
-CREDENTIAL_TYPES = ("None", "UserName", "Certificate", "Windows", "IssuedToken")
+SECURITY_MODES = ("None", "Transport", "Message", "TransportWithMessageCredential", "TransportCredentialOnly")
+CREDENTIAL_TYPES = ("None", "UserName", "Certificate", "Windows", "IssuedToken", "Basic", "Ntlm")
 AUTH_MODES = (
     "MutualCertificate",
     "MutualCertificateDuplex",
@@ -57,6 +57,58 @@ SECURITY_VERSIONS = (
 )
 VALUE_TYPES = ("string", "int", "long", "boolean", "decimal", "double", "dateTime", "base64Binary")
 TOKEN_REFERENCES = ("IssuerSerial", "SubjectKeyIdentifier", "Thumbprint", "BinarySecurityToken")
+
+# -- transport client credentials (mockwcf/transport/config.py reads these) --------------------------------
+TRANSPORT = F(
+    "section",
+    "The binding's <transport> element: HTTP authentication before any SOAP (modes Transport and "
+    "TransportCredentialOnly).",
+    fields={
+        "clientCredentialType": F(
+            "enum",
+            "HttpClientCredentialType; default: binding.security.clientCredentialType, else None.",
+            None,
+            ("None", "Basic", "Ntlm", "Windows", "Certificate"),
+        ),
+        "realm": F("str", "Realm of the Basic challenge (HttpTransportSecurity.Realm).", ""),
+        "hosting": F(
+            "enum",
+            "Who answers the challenge: IIS (Windows = Negotiate and NTLM providers) or SelfHosted "
+            "(HttpListener: Windows = Negotiate only).",
+            "IIS",
+            ("IIS", "SelfHosted"),
+        ),
+        "authenticationScheme": F(
+            "enum",
+            "customBinding httpTransport/httpsTransport authenticationScheme.",
+            None,
+            ("Anonymous", "Basic", "Ntlm", "Negotiate", "IntegratedWindowsAuthentication"),
+        ),
+        "requireClientCertificate": F(
+            "bool", "customBinding httpsTransport requireClientCertificate.", False
+        ),
+    },
+)
+WINDOWS_CREDENTIALS = F(
+    "section",
+    "Windows accounts for transport Ntlm/Windows authentication (the domain's accounts, in effect).",
+    fields={
+        "users": F(
+            "map", "DOMAIN\\name -> password; NTLM checks against them, `mockwcf kdc` makes them.", {}
+        ),
+        "keytab": F(
+            "path", "The service principal's keytab (HTTP/host), for Kerberos; `mockwcf kdc` writes it.", None
+        ),
+        "krb5Config": F(
+            "path", "krb5.conf of the realm (`mockwcf kdc` writes it); default: $KRB5_CONFIG.", None
+        ),
+        "allowNtlm": F(
+            "bool",
+            "Accept NTLM inside Negotiate (false: Kerberos only, as IIS with the Negotiate provider only).",
+            True,
+        ),
+    },
+)
 
 _TYPE_DOC = "a map of field name to type: " + ", ".join(VALUE_TYPES) + "; append [] for a list (string[])"
 
@@ -188,7 +240,9 @@ SCHEMA = F(
                         "clientCredentialType": F(
                             "enum",
                             "Message credential; default UserName (basicHttp TransportWithMessageCredential), "
-                            "Certificate (basicHttp Message), Windows (wsHttpBinding).",
+                            "Certificate (basicHttp Message), Windows (wsHttpBinding). With mode Transport or "
+                            "TransportCredentialOnly it is the transport credential (None, Basic, Ntlm, Windows, "
+                            "Certificate) unless transport.clientCredentialType is given.",
                             DERIVED,
                             CREDENTIAL_TYPES,
                         ),
@@ -262,6 +316,7 @@ SCHEMA = F(
                             "IssuerSerial",
                             TOKEN_REFERENCES,
                         ),
+                        "transport": TRANSPORT,
                         "signResponses": F(
                             "bool",
                             "mockwcf switch, not a WCF setting: false leaves Message-mode responses unsigned "
@@ -311,6 +366,7 @@ SCHEMA = F(
                         ),
                     },
                 ),
+                "windows": WINDOWS_CREDENTIALS,
                 "userNameAuthentication": F(
                     "section",
                     "UserName credentials the service accepts.",

@@ -21,6 +21,7 @@ from mockwcf import admin, compat, http11, journal
 from mockwcf.faults import Reply
 from mockwcf.runtime import Request, Runtime
 from mockwcf.scenario import Scenario
+from mockwcf.transport import Gate, tlsclient
 
 compat.install()
 log = logging.getLogger("mockwcf")
@@ -54,6 +55,7 @@ class Router:
     def __init__(self, runtime: Runtime, https: bool = False) -> None:
         self.runtime = runtime
         self.https = https
+        self.gate = Gate()  # transport client credentials (Basic, NTLM, Negotiate, TLS client certificate)
 
     def reply(self, req: Request) -> Reply:
         try:
@@ -78,14 +80,15 @@ class Router:
         client: str,
         local: str,
         size: int,
+        transport: Any = None,
     ) -> Request:
         """Our Request from the HTTP parts; `local` (host:port) stands in for a missing Host header."""
         raw_path, _, query = target.partition("?")
         base = f"{'https' if self.https else 'http'}://{headers.get('host') or local}"
-        return Request(method, raw_path, query, headers, body, base, client, size=size)
+        return Request(method, raw_path, query, headers, body, base, client, size=size, transport=transport)
 
     def _route(self, req: Request) -> Reply:
-        raw_path, method = req.path, req.method
+        raw_path = req.path
         if raw_path.startswith(admin.PREFIX):
             return admin.handle(self.runtime, req)
         scenario = self.runtime.scenario
@@ -94,6 +97,18 @@ class Router:
             return Reply(
                 404, _with_endpoints(text, scenario), [("Content-Type", "text/plain; charset=utf-8")]
             )
+        auth = self.gate.check(self.runtime, req)  # HTTP.sys authenticates every request to the URL
+        if auth is not None and auth.rejection is not None:
+            return self.runtime.refuse_transport(req, auth.rejection, auth.headers)
+        if auth is not None:
+            req.identity = auth.identity
+        reply = self._endpoint(req, scenario)
+        if auth is not None and auth.headers:
+            reply.headers.extend(auth.headers)  # Kerberos mutual authentication's last token
+        return reply
+
+    def _endpoint(self, req: Request, scenario: Scenario) -> Reply:
+        raw_path, method = req.path, req.method
         if method == "GET":
             base = req.base_url
             if req.query.lower() in ("wsdl", "singlewsdl"):
@@ -132,6 +147,7 @@ class MockResource(resource.Resource):
             getattr(request.getClientAddress(), "host", ""),
             f"{local.host}:{local.port}",
             len(body) + getattr(request, "overflow", 0),
+            request.channel.transport,
         )
         reply = self.router.reply(req)
         if reply.drop or reply.delay:
@@ -151,8 +167,13 @@ class MockResource(resource.Resource):
     @staticmethod
     def _write(request: server.Request, reply: Reply) -> bytes:
         request.setResponseCode(reply.status)
+        seen = set()
         for name, value in reply.headers:
-            request.setHeader(name, value)
+            if name.lower() in seen:  # a repeated header (WWW-Authenticate: Negotiate, then NTLM) is kept
+                request.responseHeaders.addRawHeader(name, value)
+            else:
+                request.setHeader(name, value)
+                seen.add(name.lower())
         return reply.body
 
 
@@ -188,6 +209,8 @@ def tls_context(scenario: Scenario) -> Any:
     assert scenario.service_certificate and scenario.service_key
     cert = x509.load_pem_x509_certificate(scenario.service_certificate.read_bytes())
     key = serialization.load_pem_private_key(scenario.service_key.read_bytes(), password=None)
+    if scenario.transport_auth.require_client_certificate:
+        return tlsclient.context_options(key, cert)
     return ssl.CertificateOptions(privateKey=key, certificate=cert)
 
 

@@ -21,6 +21,7 @@ from mockwcf.binding.model import (
 )
 from mockwcf.scenario import Scenario
 from mockwcf.service import Contract
+from mockwcf.transport.policy import http_authentication
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 SOAP11_BIND = "http://schemas.xmlsoap.org/wsdl/soap/"
@@ -103,12 +104,22 @@ def _policy(scenario: Scenario) -> etree._Element | None:
     policy = etree.Element(f"{{{WSP}}}Policy", nsmap=nsmap)
     policy.set(f"{{{WSU}}}Id", f"{binding.name}_{scenario.service.contract}_policy")
     all_el = etree.SubElement(etree.SubElement(policy, f"{{{WSP}}}ExactlyOne"), f"{{{WSP}}}All")
-    _assertions(all_el, sbe, binding.over_transport, binding.protects_message)
+    auth = http_authentication(scenario.transport_auth, WSP)  # HttpTransportBindingElement.OnExportPolicy
+    if auth is not None:
+        all_el.append(auth)
+    if binding.mode is SecurityMode.TransportCredentialOnly:  # plain HTTP: no TLS to describe
+        return policy if auth is not None else None
+    client_cert = scenario.transport_auth.require_client_certificate
+    _assertions(all_el, sbe, binding.over_transport, binding.protects_message, client_cert)
     return policy
 
 
 def _assertions(
-    all_el: etree._Element, sbe: SecurityBindingElement | None, over_transport: bool, protects_message: bool
+    all_el: etree._Element,
+    sbe: SecurityBindingElement | None,
+    over_transport: bool,
+    protects_message: bool,
+    require_client_certificate: bool = False,
 ) -> None:
     """The assertions of one security binding element (also a secure conversation's bootstrap)."""
     layout = etree.Element(f"{{{SP}}}Layout")
@@ -125,7 +136,10 @@ def _assertions(
         tb = etree.SubElement(all_el, f"{{{SP}}}TransportBinding")
         inner = etree.SubElement(tb, f"{{{WSP}}}Policy")
         tt = etree.SubElement(etree.SubElement(inner, f"{{{SP}}}TransportToken"), f"{{{WSP}}}Policy")
-        etree.SubElement(etree.SubElement(tt, f"{{{SP}}}HttpsToken"), f"{{{WSP}}}Policy")
+        https = etree.SubElement(tt, f"{{{SP}}}HttpsToken")
+        # WSSecurityPolicy11.CreateWsspHttpsTokenAssertion writes the attribute, true or false
+        https.set("RequireClientCertificate", str(require_client_certificate).lower())
+        etree.SubElement(https, f"{{{WSP}}}Policy")
     else:
         name = (
             "AsymmetricBinding" if isinstance(sbe, AsymmetricSecurityBindingElement) else "SymmetricBinding"

@@ -104,9 +104,7 @@ def test_filters_json_and_error_messages():
         assert full["requestHeaders"]["content-type"].startswith("text/xml")
         assert "[redacted: 5 characters]" in full["request"]
         text = _journal(base, "--id", "2").stdout
-        assert (
-            "request headers:" in text and "hint: " in text and "element: wsse:Password at /*[1]" in text
-        )
+        assert "request headers:" in text and "hint: " in text and "element: wsse:Password at /*[1]" in text
         bad = _journal(base, "--verdict", "nope")
         assert bad.returncode == 2 and "Traceback" not in bad.stderr
         assert "answered HTTP 400: bad journal filter" in bad.stderr

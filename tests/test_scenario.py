@@ -63,7 +63,7 @@ def test_bad_enum_names_file_line_and_key():
     )
     assert lines == [
         "scenarios/x.yaml:5: binding.security.mode: 'Mesage' is not one of None, Transport, "
-        "Message, TransportWithMessageCredential"
+        "Message, TransportWithMessageCredential, TransportCredentialOnly"
     ]
 
 

@@ -46,6 +46,7 @@ from mockwcf.binding.model import (
     username_parameters,
     x509_parameters,
 )
+from mockwcf.transport.config import message_credential_refusal
 
 Err = Callable[[str, str], None]
 KEY = "binding.security"
@@ -363,12 +364,7 @@ def _ws_http(
             f"TransportWithMessageCredential); set establishSecurityContext: false (it defaults to true on {btype})",
         )
     if cred not in ("UserName", "Certificate", "None"):
-        err(
-            key,
-            f"{cred} message credentials need Kerberos/SPNEGO or an STS, which mockwcf cannot emulate; set "
-            "clientCredentialType to UserName or Certificate"
-            + (f" (it defaults to Windows on {btype})" if s["clientCredentialType"] is None else ""),
-        )
+        err(key, message_credential_refusal(cred, btype, s["clientCredentialType"] is None))
         return None, mode, None
     factory: Callable[..., SecurityBindingElement]
     if mode is SecurityMode.TransportWithMessageCredential:

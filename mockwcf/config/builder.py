@@ -17,6 +17,7 @@ from mockwcf.clock import parse_instant
 from mockwcf.config.model import FieldType, Operation, Rule, Scenario, Service
 from mockwcf.config.walker import Problem, ScenarioError, Walker
 from mockwcf.schema import SCHEMA, VALUE_TYPES
+from mockwcf.transport import config as transport_config
 
 BUILTIN_DEFAULT = "default.yaml"
 XPATH_NAMESPACES = {
@@ -109,6 +110,15 @@ class _Builder:
         binding = compile_binding(d["binding"], d["localServiceSettings"], self.err)
         check_emulated(binding, self.err)
         creds = d["credentials"]
+        transport_auth = transport_config.build(
+            self,
+            d["binding"]["security"]["transport"],
+            creds["windows"],
+            binding.name,
+            binding.mode.value,
+            d["binding"]["security"]["clientCredentialType"] or "None",
+            transport_config.basic_users(creds),
+        )
         cc = creds["clientCertificate"]
         sc = creds["serviceCertificate"]
         service_cert = self.path("credentials.serviceCertificate.certificate", sc["certificate"])
@@ -192,6 +202,7 @@ class _Builder:
             rules=rules,
             cookie_protection=d["farm"]["cookieProtection"],
             cookie_key_file=self.path("farm.cookieKeyFile", d["farm"]["cookieKeyFile"]),
+            transport_auth=transport_auth,
         )
 
     # -- service -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from mockwcf.binding.model import Binding, LocalServiceSecuritySettings
+from mockwcf.transport.config import TransportAuthConfig
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Scenario:
     journal_include_secrets: bool = False
     cookie_protection: str = "perNode"  # farm.cookieProtection: perNode | shared | certificate
     cookie_key_file: Path | None = None
+    transport_auth: TransportAuthConfig = TransportAuthConfig()  # HTTP authentication (mockwcf/transport)
 
     # Readings of the binding that the HTTP layer and the WSDL ask for often.
     @property
