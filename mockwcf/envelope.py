@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from mockwcf import codes, ns
+from mockwcf import codes, ns, soapheaders
 from mockwcf.faults import Rejection
 
 _PARSER = etree.XMLParser(
@@ -25,7 +25,6 @@ _PARSER = etree.XMLParser(
 )
 
 WSU_ID = ns.q(ns.WSU, "Id")
-_ULTIMATE_ACTORS = {"", "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"}
 
 
 @dataclass
@@ -38,7 +37,8 @@ class Envelope:
     body: etree._Element
     payload: etree._Element | None  # first element child of Body (the operation wrapper)
     security: etree._Element | None = None  # wsse:Security for the ultimate receiver
-    other_security: list[etree._Element] = field(default_factory=list)  # addressed to other actors
+    other_security: list[etree._Element] = field(default_factory=list)  # not the one WCF picks
+    security_duplicate: str | None = None  # why FindHeader would refuse the Security headers
     action: str | None = None  # wsa:Action text
     message_id: str | None = None
     to: str | None = None
@@ -82,14 +82,7 @@ def parse(data: bytes) -> Envelope:
             http_status=400,
         )
     env_ns = ns.SOAP12 if soap12 else ns.SOAP11
-    header = body = None
-    for child in root:
-        if child.tag == ns.q(env_ns, "Header") and header is None and body is None:
-            header = child
-        elif child.tag == ns.q(env_ns, "Body") and body is None:
-            body = child
-    if body is None:
-        raise Rejection(codes.MalformedMessage, "The Envelope has no Body.", step="envelope", http_status=400)
+    header, body = soapheaders.envelope_parts(root, env_ns)
     payload = next((c for c in body if isinstance(c.tag, str)), None)
     env = Envelope(root=root, soap12=soap12, header=header, body=body, payload=payload)
     if header is not None:
@@ -98,33 +91,12 @@ def parse(data: bytes) -> Envelope:
 
 
 def _index_headers(env: Envelope, header: etree._Element) -> None:
-    actor_attr = ns.q(env.env_ns, "role" if env.soap12 else "actor")
-    for h in header:
-        if not isinstance(h.tag, str):
-            continue
-        qn = etree.QName(h)
-        if qn.namespace == ns.WSSE and qn.localname == "Security":
-            actor = h.get(actor_attr, "")
-            if actor in _ULTIMATE_ACTORS or (not env.soap12 and actor == ""):
-                if env.security is None:
-                    env.security = h
-                else:
-                    env.other_security.append(h)
-            else:
-                env.other_security.append(h)
-        elif qn.namespace == ns.WSA10:
-            text = (h.text or "").strip()
-            if qn.localname == "Action":
-                env.action = text
-            elif qn.localname == "MessageID":
-                env.message_id = text
-            elif qn.localname == "To":
-                env.to = text
+    """The header rules (MessageHeaders, EnvelopeVersion, SecurityVersion) live in soapheaders.py."""
+    soapheaders.index(env, header)
 
 
 def must_understand(env: Envelope, h: etree._Element) -> bool:
-    value = h.get(ns.q(env.env_ns, "mustUnderstand"), "")
-    return value in ("1", "true")
+    return soapheaders.must_understand(env, h)
 
 
 def elements(parent: etree._Element) -> list[etree._Element]:

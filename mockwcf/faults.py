@@ -29,6 +29,7 @@ class WireFault:
     subcode: str | None = None
     reason: str = ""
     addressing_action: bool = False  # ActionNotSupported uses the WS-Addressing fault action
+    problem_header: str | None = None  # WSAddressing10ProblemHeaderQNameFault: the header it names
 
     def describe(self) -> dict[str, str | None]:
         return {
@@ -150,6 +151,15 @@ WIRE_FAULTS: dict[str, WireFault] = {
             "between the sender and the receiver.  Check that sender and receiver have the same contract "
             "and the same binding (including security requirements, e.g. Message, Transport, None).",
             addressing_action=True,
+        ),
+        WireFault(
+            "ActionMismatch",  # ActionMismatchAddressingException.ProvideFault
+            "Sender",
+            ns.WSA10,
+            "ActionMismatch",
+            "{message}",
+            addressing_action=True,
+            problem_header="Action",
         ),
         WireFault(
             "InternalServiceFault",
@@ -274,6 +284,7 @@ def render(rejection: Rejection, fs: FaultSettings) -> Reply:
         detail=detail,
         fault_action=ns.WSA10 + "/fault" if wire.addressing_action else ns.FAULT_ACTION_WSA10,
         not_understood=rejection.header if wire.code == "MustUnderstand" else None,
+        problem_header=wire.problem_header,
     )
     headers.append(("Content-Type", content_type(fs.soap12)))
     return Reply(500, body, headers)
@@ -295,12 +306,14 @@ def soap_fault(
     detail: str | None = None,
     fault_action: str = ns.FAULT_ACTION_WSA10,
     not_understood: tuple[str, str] | None = None,
+    problem_header: str | None = None,
 ) -> bytes:
     """Build the envelope the way WCF's MessageFault.WriteTo11/WriteTo12 writes it.
 
     `detail` is already-serialized XML (our diagnostics, or a rule's custom detail).
     """
     header = ""
+    problem = f"<a:ProblemHeaderQName>a:{problem_header}</a:ProblemHeaderQName>" if problem_header else ""
     if fs.soap12:
         env = ns.SOAP12
         value = f"s:{code}"
@@ -309,8 +322,8 @@ def soap_fault(
             sub = f"<s:Subcode><s:Value xmlns:a={quoteattr(subcode[0])}>a:{subcode[1]}</s:Value></s:Subcode>"
         fault = f"<s:Fault><s:Code><s:Value>{value}</s:Value>{sub}</s:Code>"
         fault += f'<s:Reason><s:Text xml:lang="{LANG}">{escape(reason)}</s:Text></s:Reason>'
-        if detail:
-            fault += f"<s:Detail>{detail}</s:Detail>"
+        if detail or problem:  # WSAddressing10ProblemHeaderQNameFault.OnWriteDetail: SOAP 1.2 only
+            fault += f"<s:Detail>{problem}{detail or ''}</s:Detail>"
         fault += "</s:Fault>"
         if not_understood:
             header += (
@@ -331,6 +344,8 @@ def soap_fault(
         header += f'<a:Action s:mustUnderstand="1">{escape(fault_action)}</a:Action>'
         if fs.relates_to:
             header += f"<a:RelatesTo>{escape(fs.relates_to)}</a:RelatesTo>"
+        if problem and not fs.soap12:  # AddHeaders: "Soap11 wants the detail in the header"
+            header += f"<a:FaultDetail>{problem}</a:FaultDetail>"
     xmlns = f'xmlns:s="{env}"' + (f' xmlns:a="{ns.WSA10}"' if fs.addressing else "")
     head = f"<s:Header>{header}</s:Header>" if header else ""
     return f"<s:Envelope {xmlns}>{head}<s:Body>{fault}</s:Body></s:Envelope>".encode()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mockwcf import codes
+from mockwcf import bodyencoding, codes, contenttype
 from mockwcf import envelope as envmod
 from mockwcf.clock import Clock, format_wcf_time
 from mockwcf.faults import FaultSettings, Rejection, Reply, content_type, render, soap_fault
@@ -183,6 +183,7 @@ class Runtime:
             fs = FaultSettings(
                 scenario.soap12, scenario.addressing, scenario.diagnostics, relates, action or ""
             )
+            self._check_http_action(req, env, scenario)
             answer, delay = self._apply_rules("receive", entry, fs, env, node, None)
             if answer is not None:
                 return self._finish(entry, answer)
@@ -297,27 +298,30 @@ class Runtime:
                 http_status=413,
             )
         ctype = req.headers.get("content-type", "")
-        media = ctype.split(";")[0].strip().lower()
-        expected = "application/soap+xml" if scenario.soap12 else "text/xml"
-        if media != expected:
+        why = (
+            contenttype.refusal(ctype, scenario.soap12) if req.body else None
+        )  # HttpInput: only with content
+        if why is not None:
+            parsed = contenttype.parse(ctype)
+            media = parsed[0].lower() if parsed else ""
             raise Rejection(
                 codes.ContentTypeMismatch,
                 f"Cannot process the message because the content type '{ctype}' was not the expected type "
-                f"'{content_type(scenario.soap12)}'."
+                f"'{content_type(scenario.soap12)}'. {why}"
                 + (
                     " The request looks like SOAP 1.2 sent to a SOAP 1.1 (basicHttpBinding) endpoint."
-                    if media == "application/soap+xml"
+                    if media == "application/soap+xml" and not scenario.soap12
                     else ""
                 )
                 + (
                     " The request looks like SOAP 1.1 sent to a SOAP 1.2 endpoint."
-                    if media == "text/xml"
+                    if media == "text/xml" and scenario.soap12
                     else ""
                 ),
                 step="http",
                 http_status=415,
             )
-        env = envmod.parse(req.body)
+        env = envmod.parse(bodyencoding.check(req.body, contenttype.charset(ctype)))
         if env.soap12 != scenario.soap12:
             got, want = ("Soap12", "Soap11") if env.soap12 else ("Soap11", "Soap12")
             raise Rejection(
@@ -330,17 +334,28 @@ class Runtime:
         return env
 
     @staticmethod
+    def _check_http_action(req: Request, env: envmod.Envelope, scenario: Scenario) -> None:
+        """HttpInput.ProcessHttpAddressing: with WS-Addressing a non-empty HTTP action must equal wsa:Action."""
+        if not scenario.addressing:
+            return
+        http_action = contenttype.action(
+            req.headers.get("content-type"), req.headers.get("soapaction"), scenario.soap12
+        )
+        if http_action and http_action != env.action:
+            raise Rejection(
+                codes.HttpSoapActionMismatchFault,
+                f"The SOAP action specified on the message, '{env.action or ''}', does not match the HTTP SOAP "
+                f"Action, '{http_action}'.",
+                step="http",
+            )
+
+    @staticmethod
     def _action(req: Request, env: envmod.Envelope, scenario: Scenario) -> str | None:
         if scenario.addressing:
             return env.action
-        if scenario.soap12:
-            for part in req.headers.get("content-type", "").split(";")[1:]:
-                key, _, value = part.strip().partition("=")
-                if key.lower() == "action":
-                    return value.strip().strip('"')
-            return None
-        soap_action = req.headers.get("soapaction")
-        return soap_action.strip().strip('"') if soap_action is not None else None
+        return contenttype.action(
+            req.headers.get("content-type"), req.headers.get("soapaction"), scenario.soap12
+        )
 
     def _apply_rules(
         self,

@@ -347,20 +347,7 @@ def test_endorsing_certificate_must_sign_the_timestamp(mockwcf_server):
 def test_wshttp_certificate_over_transport_requires_signed_to(mockwcf_server):
     """wsHttpBinding TransportWithMessageCredential + Certificate: the endorsing signature must cover the
     Timestamp and wsa:To (RS WSSecurityOneDotZeroReceiveSecurityHeader, "unsigned 'To' header")."""
-    mockwcf_server.load(
-        {
-            "binding": {
-                "type": "wsHttpBinding",
-                "security": {
-                    "mode": "TransportWithMessageCredential",
-                    "clientCredentialType": "Certificate",
-                    "establishSecurityContext": False,
-                    "allowInsecureTransport": True,
-                },
-            },
-            "credentials": {"clientCertificate": {"trustedCertificates": [str(CERTS / "ca.pem")]}},
-        }
-    )
+    mockwcf_server.load(wss.wshttp_certificate_over_transport(CERTS))
 
     def request(refs):
         doc = wss.envelope(

@@ -24,6 +24,22 @@ ECHO = '<Echo xmlns="http://tempuri.org/"><text>{text}</text></Echo>'
 ACTION = "http://tempuri.org/IEchoService/Echo"
 
 
+def wshttp_certificate_over_transport(certs: Path) -> dict:
+    """wsHttpBinding TransportWithMessageCredential + Certificate over plain HTTP, trusting certs/ca.pem."""
+    return {
+        "binding": {
+            "type": "wsHttpBinding",
+            "security": {
+                "mode": "TransportWithMessageCredential",
+                "clientCredentialType": "Certificate",
+                "establishSecurityContext": False,
+                "allowInsecureTransport": True,
+            },
+        },
+        "credentials": {"clientCertificate": {"trustedCertificates": [str(certs / "ca.pem")]}},
+    }
+
+
 def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
@@ -247,3 +263,15 @@ class WithTimestamp:
         if envelope.find(".//{*}Body/{*}Fault") is not None:
             return envelope
         return self.plugin.verify(envelope)
+
+
+def expect(server, resp: requests.Response, code: str | None, status: int = 500, wire: bytes | None = None):
+    """Accepted (code None), or refused with resource code `code`, HTTP `status` and `wire` in the body."""
+    if code is None:
+        assert resp.status_code == 200, resp.text
+        server.assert_accepted()
+        return None
+    assert resp.status_code == status, resp.text
+    if wire is not None:
+        assert wire in resp.content
+    return server.assert_fault(code)

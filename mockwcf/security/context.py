@@ -17,6 +17,7 @@ from lxml import etree
 
 from mockwcf.envelope import Envelope
 from mockwcf.security import x509 as x509mod
+from mockwcf.xsdtime import Instant
 
 if TYPE_CHECKING:
     from mockwcf.binding.model import Binding
@@ -46,8 +47,8 @@ class Token:
 class TimestampInfo:
     element: etree._Element
     id: str | None
-    created: datetime
-    expires: datetime | None
+    created: Instant  # .NET ticks, UTC (mockwcf/xsdtime.py)
+    expires: Instant | None
 
 
 @dataclass

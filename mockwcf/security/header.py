@@ -1,15 +1,17 @@
 """Finding the Security header and the rules about the header as a whole (reference 1.1, 1.3).
 
-The header is the `wsse:Security` for the ultimate receiver (no actor/role); one addressed to any
-other actor is not seen. An unsecured endpoint does not understand `wsse:Security`, so a client that
-sends it with mustUnderstand="1" gets the dispatcher's MustUnderstand fault.
+The header is the `wsse:Security` WCF's SecurityVersion.TryCreateReceiveSecurityHeader picks (actor "" first,
+then any ultimate-destination actor; mockwcf/soapheaders.py); one addressed to another actor is not read.
+Every mustUnderstand header the endpoint did not process fails the dispatcher's check, whatever its actor
+(MessageHeaders.GetHeadersNotUnderstood): an unsecured endpoint does not understand `wsse:Security`, and a
+secured one understands only the Security header it read.
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from mockwcf import codes, ns
+from mockwcf import codes, ns, soapheaders, xmlread
 from mockwcf.envelope import elements, must_understand
 from mockwcf.faults import Rejection
 from mockwcf.security.context import ReceiveContext
@@ -22,6 +24,8 @@ def locate(ctx: ReceiveContext) -> list[etree._Element]:
     """The Security header's children, or WCF's rejection for a missing or empty header."""
     sec = ctx.env.security
     binding = ctx.binding
+    if ctx.env.security_duplicate:
+        raise Rejection(codes.MessageSecurityVerificationFailed, ctx.env.security_duplicate, step=STEP)
     if sec is None:
         elsewhere = ""
         if ctx.env.other_security:
@@ -44,7 +48,10 @@ def locate(ctx: ReceiveContext) -> list[etree._Element]:
                 + " (and a Timestamp), or point the client at an unsecured endpoint."
             ),
         )
-    children = elements(sec)
+    # ExecuteFullPass reads while IsStartElement(): text among the children ends the loop early and the
+    # ReadEndElement of wsse:Security fails (an XmlException); white space and comments are skipped.
+    with xmlread.reading(STEP, "wsse:Security cannot be read"):
+        children = xmlread.children(sec)
     if not children:
         raise Rejection(codes.SecurityHeaderIsEmpty, "Security header is empty.", step=STEP)
     ctx.record(
@@ -77,14 +84,17 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
     env = ctx.env
     if env.header is None:
         return
+    ultimate = soapheaders.ultimate_actors(env.soap12)
     for h in elements(env.header):
         if not must_understand(env, h):
             continue
         qn = etree.QName(h)
-        if qn.namespace == ns.WSA10 and ctx.binding.addressing:
+        if qn.namespace == ns.WSA10 and ctx.binding.addressing and soapheaders.actor(env, h) in ultimate:
             continue
-        if (h is env.security and security_processed) or h in env.other_security:
-            continue  # a Security header for another actor is not this node's to understand
+        if h is env.security and security_processed:
+            continue
+        # GetHeadersNotUnderstood does not look at the actor: a mustUnderstand Security header for another
+        # actor (or a second one) is not understood here either.
         hint = None
         if qn.namespace == ns.WSSE and qn.localname == "Security":
             hint = (

@@ -16,7 +16,7 @@ from lxml import etree
 from mockwcf import codes, ns
 from mockwcf.binding.model import SecurityHeaderLayout
 from mockwcf.faults import Rejection
-from mockwcf.security import header, parts, signature, timestamp, tokens
+from mockwcf.security import header, parts, signature, signature_read, timestamp, tokens
 from mockwcf.security.context import ReceiveContext
 
 _SIGNATURE = ns.q(ns.DS, "Signature")
@@ -48,8 +48,6 @@ def receive(ctx: ReceiveContext) -> None:
                 "The signature must be in the security header.",
                 step="signature",
             )
-    elif binding.client_credential == "Certificate":
-        parts.check_transport_to(ctx)
     tokens.verify_supporting(ctx)
     if binding.settings.detect_replays:
         _replay(ctx)
@@ -100,7 +98,7 @@ def _strict_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
     primary_found = not ctx.binding.protects_message
     for el in children:
         if el.tag == _SIGNATURE:
-            sig = signature.read(ctx, el)
+            sig = signature_read.read(ctx, el)
             if primary_found:
                 signature.process_supporting(ctx, sig)
             else:
@@ -115,7 +113,7 @@ def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
     sigs = []
     for el in children:
         if el.tag == _SIGNATURE:
-            sigs.append(signature.read(ctx, el))
+            sigs.append(signature_read.read(ctx, el))
         else:
             _read_element(ctx, el)
     for sig in sigs:

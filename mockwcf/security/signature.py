@@ -13,13 +13,8 @@ document about nine times per message (performance-floors.md) and is used off th
 
 from __future__ import annotations
 
-import base64
-import binascii
-import functools
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -33,9 +28,16 @@ from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
 from mockwcf.security import crosscheck, keyinfo
 from mockwcf.security.context import ReceiveContext, Token
+from mockwcf.security.signature_read import (
+    KEY_INFO,
+    SIGNATURE_VALUE,
+    ParsedSignature,
+    Reference,
+    blames_signature,
+    parse,  # noqa: F401 - secure conversation reads its signatures through this module
+)
 
 STEP = "signature"
-T = TypeVar("T")
 _ALLOWED_TRANSFORMS = {ns.EXC_C14N, ns.EXC_C14N_COMMENTS}
 _DIGESTS = {ns.SHA1: hashlib.sha1, ns.SHA256: hashlib.sha256}
 _SIG_HASHES = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
@@ -46,179 +48,12 @@ SUITES = {
 }
 
 
-@dataclass
-class Reference:
-    uri: str
-    target_id: str | None
-    transforms: list[tuple[str, list[str] | None]]
-    digest_method: str
-    digest_value: bytes
-    verified: bool = False
-    element: etree._Element | None = None  # the ds:Reference, blamed when its digest fails
-
-
-@dataclass
-class ParsedSignature:
-    element: etree._Element
-    signed_info: etree._Element
-    c14n_method: str
-    c14n_prefixes: list[str] | None
-    method: str
-    value: bytes
-    references: list[Reference]
-    clauses: list[keyinfo.Clause]
-    token: Token | None = None
-
-
-def _inclusive_prefixes(method_el: etree._Element) -> list[str] | None:
-    if not len(method_el):  # most clients send no InclusiveNamespaces: skip the namespaced find()
-        return None
-    inc = method_el.find(_INCLUSIVE)
-    if inc is None:
-        return None
-    return [p if p != "#default" else None for p in (inc.get("PrefixList") or "").split()]  # type: ignore[misc]
-
-
-_INCLUSIVE = ns.q(ns.EC, "InclusiveNamespaces")
-_SIGNED_INFO, _SIGNATURE_VALUE, _KEY_INFO = (
-    ns.q(ns.DS, n) for n in ("SignedInfo", "SignatureValue", "KeyInfo")
-)
-_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE = (
-    ns.q(ns.DS, n) for n in ("CanonicalizationMethod", "SignatureMethod", "Reference")
-)
-_TRANSFORMS, _TRANSFORM, _DIGEST_METHOD, _DIGEST_VALUE = (
-    ns.q(ns.DS, n) for n in ("Transforms", "Transform", "DigestMethod", "DigestValue")
-)
-
-
-def _pick(element: etree._Element, *tags: str) -> list[etree._Element | None]:
-    """The first child with each tag, in one pass over the children (the reader's hot loop)."""
-    found: list[etree._Element | None] = [None] * len(tags)
-    for child in element:
-        tag = child.tag
-        for i, wanted in enumerate(tags):
-            if tag == wanted:
-                if found[i] is None:
-                    found[i] = child
-                break
-    return found
-
-
-def _blames_signature(step: Callable[..., T]) -> Callable[..., T]:
-    """A rejection raised while reading or processing a signature blames its ds:Signature, unless the
-    raise named a more precise element (a Reference, the KeyInfo, the SignatureValue)."""
-
-    @functools.wraps(step)
-    def wrapper(ctx: ReceiveContext, sig: Any) -> T:
-        try:
-            return step(ctx, sig)
-        except Rejection as rej:
-            raise rej.at(sig if isinstance(sig, etree._Element) else sig.element) from None
-
-    return wrapper
-
-
-@_blames_signature
-def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
-    """SignedXml.ReadFrom with WCF's StandardTransformFactory: structural errors surface here."""
-    return parse(element, ctx.binding.security.wss11)
-
-
-def parse(element: etree._Element, wss11: bool) -> ParsedSignature:
-    """`read` without a receive context (secure conversation verifies its own endorsing signatures)."""
-    si, sv, key_info = _pick(element, _SIGNED_INFO, _SIGNATURE_VALUE, _KEY_INFO)
-    if si is None or sv is None:
-        raise Rejection(
-            codes.MessageSecurityVerificationFailed,
-            "ds:Signature needs ds:SignedInfo and ds:SignatureValue.",
-            step=STEP,
-        )
-    cm = sm = None
-    ref_elements = []
-    for child in si:
-        tag = child.tag
-        if tag == _REFERENCE:
-            ref_elements.append(child)
-        elif tag == _C14N_METHOD:
-            cm = cm if cm is not None else child
-        elif tag == _SIGNATURE_METHOD:
-            sm = sm if sm is not None else child
-    c14n_method = cm.get("Algorithm", "") if cm is not None else ""
-    if c14n_method not in _ALLOWED_TRANSFORMS:
-        raise Rejection(
-            codes.UnsupportedTransformAlgorithm,
-            f"CanonicalizationMethod {c14n_method!r} is not exclusive c14n; WCF supports only {ns.EXC_C14N}.",
-            step=STEP,
-        )
-    method = sm.get("Algorithm", "") if sm is not None else ""
-    refs = [_read_reference(ref) for ref in ref_elements]
-    try:
-        value = base64.b64decode("".join((sv.text or "").split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise Rejection(
-            codes.MessageSecurityVerificationFailed, "SignatureValue is not base64.", step=STEP
-        ) from None
-    try:
-        clauses = keyinfo.read(key_info, wss11)
-    except Rejection as rej:
-        raise rej.at(key_info) from None
-    return ParsedSignature(
-        element=element,
-        signed_info=si,
-        c14n_method=c14n_method,
-        c14n_prefixes=_inclusive_prefixes(cm) if cm is not None else None,
-        method=method,
-        value=value,
-        references=refs,
-        clauses=clauses,
-    )
-
-
-def _read_reference(ref: etree._Element) -> Reference:
-    transforms_el, dm, dv = _pick(ref, _TRANSFORMS, _DIGEST_METHOD, _DIGEST_VALUE)
-    transforms: list[tuple[str, list[str] | None]] = []
-    if transforms_el is not None:
-        tlist = [t for t in transforms_el if t.tag == _TRANSFORM]
-        if not tlist:
-            raise Rejection(
-                codes.AtLeastOneTransformRequired,
-                f"Reference {ref.get('URI')!r} has an empty ds:Transforms.",
-                step=STEP,
-            )
-        for t in tlist:
-            alg = t.get("Algorithm", "")
-            if alg not in _ALLOWED_TRANSFORMS:
-                what = "the STR-Transform (not emulated by mockwcf)" if alg == ns.STR_TRANSFORM else repr(alg)
-                raise Rejection(
-                    codes.UnsupportedTransformAlgorithm,
-                    f"Reference {ref.get('URI')!r} uses transform {what}; WCF accepts exclusive c14n "
-                    "(with or without comments) and the STR-Transform only.",
-                    step=STEP,
-                )
-            transforms.append((alg, _inclusive_prefixes(t)))
-    try:
-        digest_value = base64.b64decode("".join((dv.text or "").split()) if dv is not None else "")
-    except (binascii.Error, ValueError):
-        raise Rejection(
-            codes.MessageSecurityVerificationFailed, "A DigestValue is not base64.", step=STEP
-        ) from None
-    uri = ref.get("URI", "")
-    return Reference(
-        uri=uri,
-        target_id=uri[1:] if uri.startswith("#") else None,
-        transforms=transforms,
-        digest_method=dm.get("Algorithm", "") if dm is not None else "",
-        digest_value=digest_value,
-        element=ref,
-    )
-
-
 def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which: str) -> Token:
     """VerifySignature: KeyInfo -> key -> SignatureMethod -> SignatureValue -> header-element digests."""
     try:
         token = keyinfo.resolve(ctx, sig.clauses, tokens, which)
     except Rejection as rej:
-        raise rej.at(sig.element.find(_KEY_INFO)) from None
+        raise rej.at(sig.element.find(KEY_INFO)) from None
     sig.token = token
     key = token.cert.public_key() if token.cert is not None else None
     if not isinstance(key, rsa.RSAPublicKey):
@@ -234,9 +69,10 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
             step=STEP,
         )
     suite = ctx.binding.security.default_algorithm_suite
-    want_sig, want_digest = SUITES[suite]
+    want_sig = SUITES[suite][0]
     check_algorithm("Signature", sig.method, want_sig, suite)
-    signed_info = c14n(sig.signed_info, sig.c14n_method, sig.c14n_prefixes)
+    # SignedInfo is canonicalized without comments whatever its CanonicalizationMethod (signature_read.py)
+    signed_info = c14n(sig.signed_info, ns.EXC_C14N, sig.c14n_prefixes)
     try:
         key.verify(sig.value, signed_info, padding.PKCS1v15(), _SIG_HASHES[sig.method]())
     except InvalidSignature:
@@ -245,10 +81,8 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
             f"The SignatureValue does not verify with the key of {token.label()} over the exclusive-c14n "
             f"SignedInfo. {crosscheck.second_opinion(sig.element, token.cert, len(sig.references))}",
             step=STEP,
-            element=sig.element.find(_SIGNATURE_VALUE),
+            element=sig.element.find(SIGNATURE_VALUE),
         ) from None
-    for ref in sig.references:
-        check_algorithm("Digest", ref.digest_method, want_digest, suite, ref.element)
     _verify_header_references(ctx, sig)
     ctx.record(
         STEP, "ok", f"{which} signature verified with {token.label()}, {len(sig.references)} reference(s)"
@@ -269,12 +103,30 @@ def check_algorithm(operation: str, used: str, wanted: str, suite: str, element:
 
 
 def _verify_header_references(ctx: ReceiveContext, sig: ParsedSignature) -> None:
-    """References to security-header children are checked now; only children already read count in Strict."""
+    """ValidateDigestsOfTargetsInSecurityHeader: per Reference, in order, the suite's digest algorithm, then
+    Reference.ExtractReferredId (a URI it cannot read fails here), then the digest of a security-header
+    target; only children already read count in Strict. Other targets wait for the protection pass."""
+    suite = ctx.binding.security.default_algorithm_suite
+    want_digest = SUITES[suite][1]
     strict = ctx.binding.receive_layout is SecurityHeaderLayout.Strict
     header_children = elements(ctx.env.security) if ctx.env.security is not None else []
     for ref in sig.references:
+        if ref.digest_method != want_digest:
+            check_algorithm("Digest", ref.digest_method, want_digest, suite, ref.element)
         if ref.target_id is None:
-            continue
+            raise Rejection(
+                codes.UnableToResolveReferenceUriForSignature,
+                f"Cannot resolve reference URI '{ref.uri}' in signature to compute digest: WCF resolves only "
+                "'#id' references to a wsu:Id in the message (Reference.ExtractReferredId), not "
+                + (
+                    "a Reference without URI."
+                    if ref.uri is None
+                    else "a URI that does not start with '#' (external or a bare id) or '#' alone."
+                ),
+                step=STEP,
+                hint='Give the signed element a wsu:Id and reference it as URI="#that-id".',
+                element=ref.element,
+            )
         target = next((e for e in header_children if e.get(WSU_ID) == ref.target_id), None)
         if target is None:
             ctx.pending_references.append((sig, ref))
@@ -292,8 +144,9 @@ def check_digest(sig: ParsedSignature, ref: Reference, target: etree._Element) -
     data = target
     digest_input = b""
     if ref.transforms:
-        for alg, prefixes in ref.transforms:
-            digest_input = c14n(data, alg, prefixes)
+        for _alg, prefixes in ref.transforms:
+            # exclusive c14n; #WithComments keeps comments only for XPointer URIs, which never resolve
+            digest_input = c14n(data, ns.EXC_C14N, prefixes)
     else:
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
@@ -314,7 +167,7 @@ def check_digest(sig: ParsedSignature, ref: Reference, target: etree._Element) -
     ref.verified = True
 
 
-@_blames_signature
+@blames_signature
 def process_primary(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     """ProcessPrimarySignature: replay check on the SignatureValue first, then verification."""
     ctx.primary_signature_value = sig.value
@@ -327,7 +180,7 @@ def process_primary(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     ctx.signature_values.append(sig.value)
 
 
-@_blames_signature
+@blames_signature
 def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     """ProcessSupportingSignature: endorsing signatures use the universal resolver."""
     binding = ctx.binding
@@ -350,6 +203,23 @@ def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
             step=STEP,
         )
     token = verify(ctx, sig, ctx.tokens, "universal")
+    if binding.over_transport:
+        # VerifySignature for a non-primary signature over transport: the wsa:To check, then
+        # SignedXml.CompleteSignatureVerification -> EnsureAllReferencesVerified: a reference to anything but
+        # the Timestamp (and To) is never verified, so it fails, like one that names nothing.
+        from mockwcf.security import parts  # parts imports this module (check_digest)
+
+        parts.check_transport_to(ctx)
+        unverified = next((r for r in sig.references if not r.verified), None)
+        if unverified is not None:
+            raise Rejection(
+                codes.UnableToResolveReferenceUriForSignature,
+                f"Cannot resolve reference URI '{unverified.uri}' in signature to compute digest: an endorsing "
+                "signature over transport security may sign only the Timestamp (and wsa:To); "
+                "StandardSignedInfo.EnsureAllReferencesVerified finds this reference unverified.",
+                step=STEP,
+                element=unverified.element,
+            )
     if ctx.timestamp is not None and ctx.timestamp.id and ctx.timestamp.id not in ctx.verified_ids:
         raise Rejection(
             codes.RequiredSecurityHeaderElementNotSigned,

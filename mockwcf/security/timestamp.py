@@ -6,15 +6,16 @@ replay detection is on; equality counts as failure; failures are InvalidSecurity
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from lxml import etree
 
-from mockwcf import codes, ns
+from mockwcf import codes, ns, xmlread, xsdtime
 from mockwcf.clock import format_timespan, format_wcf_time
-from mockwcf.envelope import WSU_ID, elements
+from mockwcf.envelope import WSU_ID
 from mockwcf.faults import Rejection
 from mockwcf.security.context import ReceiveContext, TimestampInfo
+from mockwcf.xsdtime import Instant
 
 STEP = "timestamp"
 _CREATED = ns.q(ns.WSU, "Created")
@@ -22,34 +23,28 @@ _EXPIRES = ns.q(ns.WSU, "Expires")
 
 
 def read(ctx: ReceiveContext, element: etree._Element) -> None:
-    """Read one Timestamp child of the header and validate it at once, as WCF's ReadTimestamp does."""
+    """Read one Timestamp child of the header and validate it at once, as WCF's ReadTimestamp does.
+
+    WSUtilitySpecificationVersionOneDotZero.ReadTimestamp: ReadStartElement(Created), its content as a
+    DateTime, optionally Expires, then ReadEndElement: exactly Created[, Expires] in that order, nothing else.
+    """
     if ctx.timestamp is not None:
         raise Rejection(
             codes.DuplicateTimestampInSecurityHeader,
             "The security header holds a second wsu:Timestamp.",
             step=STEP,
         )
-    children = elements(element)
-    if not children or children[0].tag != _CREATED:
-        raise Rejection(
-            codes.MessageSecurityVerificationFailed,
-            "wsu:Timestamp must start with wsu:Created (WCF's reader fails on a missing Created with an XML error).",
-            step=STEP,
-        )
-    created = _parse_time(children[0].text, "Created")
-    expires = None
-    if len(children) > 1:
-        if children[1].tag != _EXPIRES or len(children) > 2:
-            raise Rejection(
-                codes.MessageSecurityVerificationFailed,
-                "wsu:Timestamp may hold only wsu:Created and then wsu:Expires.",
-                step=STEP,
-            )
-        expires = _parse_time(children[1].text, "Expires")
+    what = "wsu:Timestamp must hold wsu:Created and then, optionally, wsu:Expires (ReadTimestamp)"
+    with xmlread.reading(STEP, what):
+        seq = xmlread.Sequence(element)
+        created = _parse_time(ctx, seq.take(_CREATED), "Created")
+        expires_el = seq.take_if(_EXPIRES)
+        expires = _parse_time(ctx, expires_el, "Expires") if expires_el is not None else None
+        seq.end()
     if expires is not None and created > expires:
         raise Rejection(
             codes.CreationTimeUtcIsAfterExpiryTime,
-            f"Created {created:%Y-%m-%dT%H:%M:%S.%fZ} is after Expires {expires:%Y-%m-%dT%H:%M:%S.%fZ} "
+            f"Created {_fmt(created)} is after Expires {_fmt(expires)} "
             "(WCF: 'Creation time must be before expiration time.').",
             step=STEP,
         )
@@ -65,7 +60,10 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
     skew = ctx.binding.settings.max_clock_skew
     ttl = ctx.binding.settings.replay_window
     expires = ts.expires
-    if expires is not None and ts.created >= expires:
+    # compared in .NET ticks, as exactly as WCF compares its DateTimes
+    now_t, skew_t, ttl_t = Instant.of(now).ticks, _ticks(skew), _ticks(ttl)
+    created_t = ts.created.ticks
+    if expires is not None and created_t >= expires.ticks:
         raise Rejection(
             codes.TimeStampHasCreationAheadOfExpiry,
             f"The security timestamp is invalid because its creation time ('{_fmt(ts.created)}') is greater "
@@ -73,7 +71,7 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
             step=STEP,
             element=ts.element,
         )
-    if expires is not None and expires <= now - skew:
+    if expires is not None and expires.ticks <= now_t - skew_t:
         raise Rejection(
             codes.TimeStampHasExpiryTimeInPast,
             f"The security timestamp is stale because its expiration time ('{_fmt(expires)}') is in the past. "
@@ -81,16 +79,16 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
             step=STEP,
             element=ts.element,
         )
-    if ts.created >= now + skew:
+    if created_t >= now_t + skew_t:
         raise Rejection(
             codes.TimeStampHasCreationTimeInFuture,
             f"The security timestamp is invalid because its creation time ('{_fmt(ts.created)}') is in the "
             f"future. Current time is '{_fmt(now)}' and allowed clock skew is '{format_timespan(skew)}'. "
-            f"The client's clock is {_ahead(ts.created - now)} ahead of the server's.",
+            f"The client's clock is {_ahead(ts.created.datetime - now)} ahead of the server's.",
             step=STEP,
             element=ts.element,
         )
-    if ts.created <= now - (ttl + skew):
+    if created_t <= now_t - (ttl_t + skew_t):
         raise Rejection(
             codes.TimeStampWasCreatedTooLongAgo,
             f"The security timestamp is stale because its creation time ('{_fmt(ts.created)}') is too far "
@@ -101,24 +99,28 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
         )
 
 
-def _parse_time(text: str | None, what: str) -> datetime:
-    """xs:dateTime as .NET reads it: a value without a zone is server local time (UTC on our servers)."""
-    value = (text or "").strip()
+def _parse_time(ctx: ReceiveContext, element: etree._Element, what: str) -> Instant:
+    """ReadContentAsDateTime().ToUniversalTime(): XmlConvert's AllXsd grammar (mockwcf/xsdtime.py)."""
+    value = xmlread.content(element)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return xsdtime.parse(value, ctx.now)
     except ValueError:
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
-            f"wsu:{what} {value!r} is not an xs:dateTime.",
+            f"wsu:{what} {value!r} is not a value XmlConvert.ToDateTime reads (it takes xs:dateTime as "
+            "yyyy-MM-ddTHH:mm:ss[.fffffff][Z|+hh:mm], 'T' and not a space, seconds required).",
             step=STEP,
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
-def _fmt(value: datetime | None) -> str:
+def _fmt(value: Instant | datetime | None) -> str:
+    if isinstance(value, Instant):
+        value = value.datetime
     return "-" if value is None else format_wcf_time(value)
+
+
+def _ticks(span: timedelta) -> int:
+    return span // timedelta(microseconds=1) * 10
 
 
 def _ahead(delta: timedelta) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from mockwcf import codes, ns
+from mockwcf import codes, ns, xmlread
 from mockwcf.binding.model import AsymmetricSecurityBindingElement, TokenKind
 from mockwcf.envelope import WSU_ID
 from mockwcf.faults import Rejection
@@ -23,24 +23,34 @@ _BST = ns.q(ns.WSSE, "BinarySecurityToken")
 
 def read(ctx: ReceiveContext, element: etree._Element) -> Token:
     qn = etree.QName(element)
-    if element.tag == _UT:
+    if element.tag == _UT and element.get("ValueType") is None:
+        creds = username.parse(element)
         role = _role_for(ctx, "UserName")
-        token = username.read(ctx, element, role)
+        token = username.authenticate(ctx, element, creds, role)
     elif element.tag == _BST:
-        cert = x509.read_bst_value(element.get("ValueType"), element.get("EncodingType"), element.text or "")
+        cert = x509.read_bst_value(element.get("ValueType"), element.get("EncodingType"), _bst_text(element))
         role = _role_for(ctx, "X509")
         x509.validate(cert, ctx.node.trust, ctx.now)
         token = Token("X509", element, element.get(WSU_ID), role, cert=cert)
         ctx.record(x509.STEP, "ok", f"certificate {x509.describe(cert)} accepted ({ctx.node.trust.mode})")
     else:
+        # TokenEntry.CanReadTokenCore matches the element name and its ValueType attribute exactly; a
+        # UsernameToken's entry expects none (ValueTypeUri is null), so one that carries a ValueType is unreadable.
+        value_type = element.get("ValueType")
         raise Rejection(
             codes.CannotReadToken,
-            f"Cannot read the token from the '{qn.localname}' element with the '{qn.namespace}' namespace: "
-            "it is not a token type this binding's serializer knows.",
+            f"Cannot read the token from the '{qn.localname}' element with the '{qn.namespace}' namespace "
+            f"(ValueType {value_type!r}): no token entry of this binding's serializer reads it.",
             step=STEP,
         )
     ctx.tokens.append(token)
     return token
+
+
+def _bst_text(element: etree._Element) -> str:
+    """ReadElementContentAsBase64 / ReadElementContentAsString: text around comments; a child element fails."""
+    with xmlread.reading(STEP, "wsse:BinarySecurityToken cannot be read"):
+        return xmlread.content(element)
 
 
 def _role_for(ctx: ReceiveContext, kind: str) -> str:

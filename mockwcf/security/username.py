@@ -1,18 +1,22 @@
-"""wsse:UsernameToken reading and validation (reference section 4).
+"""wsse:UsernameToken reading and validation (reference section 4), as WCF's UserNamePasswordTokenEntry does it.
 
-Only PasswordText (or no Type) is accepted; WCF has no digest support at all, and the failure is an
-InvalidSecurity fault, not FailedAuthentication. Nonce and Created are skipped. Credentials are
-checked as the token is read.
+RS SM/Security/WSSecurityJan2004.cs UserNamePasswordTokenEntry.ParseToken: the children are read in any
+order, each as it comes (a later Username or Password replaces an earlier one); Nonce and wsu:Created are
+skipped unread; any other element, or non-white text, is an XmlException; a missing Username is one too
+(OnRequiredElementMissing). Username and Password are ReadElementString values: passed to the validator as
+sent, never trimmed. Only PasswordText (or no/empty Type) is accepted (ParsePassword), as the Password is
+read; WCF has no digest support, and the failure is InvalidSecurity, not FailedAuthentication.
 """
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 
 from lxml import etree
 
-from mockwcf import codes, ns
-from mockwcf.envelope import WSU_ID, elements
+from mockwcf import codes, ns, xmlread
+from mockwcf.envelope import WSU_ID
 from mockwcf.faults import Rejection
 from mockwcf.security.context import ReceiveContext, Token
 
@@ -22,43 +26,58 @@ _PASSWORD = ns.q(ns.WSSE, "Password")
 _SKIPPED = {ns.q(ns.WSSE, "Nonce"), ns.q(ns.WSU, "Created")}
 
 
-def read(ctx: ReceiveContext, element: etree._Element, role: str) -> Token:
-    children = elements(element)
-    if not children or children[0].tag != _USERNAME:
-        raise Rejection(
-            codes.MessageSecurityVerificationFailed,
-            "wsse:UsernameToken must start with wsse:Username (WCF's reader fails with an XML error).",
-            step=STEP,
-        )
-    username = (children[0].text or "").strip()
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str | None
+    username_el: etree._Element | None = None  # blamed for an unknown user
+    password_el: etree._Element | None = None  # blamed for a wrong password
+
+
+def parse(element: etree._Element) -> Credentials:
+    """UserNamePasswordTokenEntry.ParseToken and the UserNameSecurityToken constructor."""
+    username: str | None = None
     password: str | None = None
-    password_el = None
-    for child in children[1:]:
-        if child.tag == _PASSWORD:
-            ptype = child.get("Type")
-            if ptype not in (None, "", ns.PASSWORD_TEXT):
+    username_el = password_el = None
+    with xmlread.reading(STEP, "The UsernameToken cannot be read"):
+        for child in xmlread.children(element):
+            if child.tag == _USERNAME:
+                username, username_el = xmlread.content(child), child
+            elif child.tag == _PASSWORD:
+                ptype = child.get("Type")
+                if ptype not in (None, "", ns.PASSWORD_TEXT):
+                    raise Rejection(
+                        codes.UnsupportedPasswordType,
+                        f"The '{ptype}' username token has an unsupported password type; WCF accepts PasswordText "
+                        "only.",
+                        step=STEP,
+                        hint="Send the password as PasswordText (zeep: UsernameToken(user, password) without "
+                        "use_digest=True) over TLS; WCF has no PasswordDigest support.",
+                        element=child,
+                    )
+                password, password_el = xmlread.content(child), child
+            elif child.tag not in _SKIPPED:
                 raise Rejection(
-                    codes.UnsupportedPasswordType,
-                    f"The '{ptype}' username token has an unsupported password type; WCF accepts PasswordText only.",
+                    codes.MessageSecurityVerificationFailed,
+                    f"The UsernameToken cannot be read: unexpected element {child.tag} inside it (WCF reads "
+                    "Username, Password, Nonce and wsu:Created only; OnUnexpectedChildNodeError).",
                     step=STEP,
-                    hint="Send the password as PasswordText (zeep: UsernameToken(user, password) without "
-                    "use_digest=True) over TLS; WCF has no PasswordDigest support.",
                     element=child,
                 )
-            password, password_el = child.text or "", child
-        elif child.tag not in _SKIPPED:
-            raise Rejection(
-                codes.MessageSecurityVerificationFailed,
-                f"Unexpected element {child.tag} inside wsse:UsernameToken.",
-                step=STEP,
-                element=child,
-            )
-    if not username:
+        if username is None:
+            raise xmlread.ReadError("wsse:UsernameToken has no wsse:Username (OnRequiredElementMissing)")
+    if username == "":
         raise Rejection(
             codes.UserNameCannotBeEmpty,
             "The UsernameToken's Username is empty (WCF: 'There was an error deserializing the security token XML.').",
             step=STEP,
         )
+    return Credentials(username, password, username_el, password_el)
+
+
+def authenticate(ctx: ReceiveContext, element: etree._Element, creds: Credentials, role: str) -> Token:
+    """The validator sees the strings exactly as sent (no trimming WCF does not do)."""
+    username, password = creds.username, creds.password
     expected = ctx.scenario.users.get(username)
     if expected is None or password is None or not hmac.compare_digest(expected.encode(), password.encode()):
         why = (
@@ -66,9 +85,9 @@ def read(ctx: ReceiveContext, element: etree._Element, role: str) -> Token:
         )
         raise Rejection(
             codes.UserNameAuthenticationFailed,
-            f"The credentials for user '{username}' were not accepted ({why}).",
+            f"The credentials for user {username!r} were not accepted ({why}).",
             step=STEP,
-            element={"unknown user": children[0], "wrong password": password_el}.get(why),
+            element={"unknown user": creds.username_el, "wrong password": creds.password_el}.get(why),
         )
     token = Token("UserName", element, element.get(WSU_ID), role, username=username)
     ctx.record(STEP, "ok", f"user '{username}' authenticated")

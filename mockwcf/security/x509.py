@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
-from mockwcf import codes, ns
+from mockwcf import codes, ns, xmlread
 from mockwcf.faults import Rejection
 
 STEP = "x509"
@@ -65,22 +65,25 @@ def _decode_bst(value_type: str | None, encoding: str | None, text: str) -> x509
             f"with ValueType exactly {ns.X509V3!r}.",
             step=STEP,
         )
-    raw_text = "".join(text.split())
+    # BinaryTokenEntry.ReadTokenCore: no EncodingType or Base64Binary -> ReadElementContentAsBase64 (XML white
+    # space skipped, strict base64); HexBinary -> SoapHexBinary.Parse; anything else, "" included, is unknown.
     try:
-        if encoding in (None, "", ns.BASE64_ENCODING):
-            raw = base64.b64decode(raw_text, validate=True)
+        if encoding is None or encoding == ns.BASE64_ENCODING:
+            raw = decode_base64(text)
         elif encoding == ns.HEX_ENCODING:
-            raw = binascii.unhexlify(raw_text)
+            raw = decode_hex(text)
         else:
             raise Rejection(
                 codes.UnknownEncodingInBinarySecurityToken,
-                f"EncodingType {encoding!r} is not Base64Binary or HexBinary.",
+                f"EncodingType {encoding!r} is not Base64Binary or HexBinary (compared exactly; an empty "
+                "EncodingType is not the same as none).",
                 step=STEP,
             )
-    except (binascii.Error, ValueError):
+    except ValueError as exc:
         raise Rejection(
-            codes.InvalidX509RawData,
-            "The BinarySecurityToken text does not decode with its EncodingType.",
+            codes.MessageSecurityVerificationFailed,
+            f"The BinarySecurityToken text does not decode with its EncodingType ({exc}); WCF's reader fails "
+            "with a format error before it looks at the certificate.",
             step=STEP,
         ) from None
     try:
@@ -91,6 +94,22 @@ def _decode_bst(value_type: str | None, encoding: str | None, text: str) -> x509
             f"The {len(raw)} decoded bytes of the BinarySecurityToken are not a DER X.509 certificate.",
             step=STEP,
         ) from None
+
+
+def decode_base64(text: str) -> bytes:
+    """XmlDictionaryReader.ReadContentAsBase64: XML white space (space, tab, CR, LF) skipped, then strict base64."""
+    try:
+        return base64.b64decode(xmlread.strip_white(text), validate=True)
+    except binascii.Error as exc:
+        raise ValueError(str(exc)) from None
+
+
+def decode_hex(text: str) -> bytes:
+    """SoapHexBinary.Parse: FilterBin64 drops space, CR and LF (not tab), then pairs of hex digits."""
+    value = "".join(c for c in text if c not in " \r\n")
+    if len(value) % 2 or any(c not in "0123456789abcdefABCDEF" for c in value):
+        raise ValueError(f"{value[:40]!r} is not xsd:hexBinary")
+    return bytes.fromhex(value)
 
 
 # id(certificate) -> (certificate, WCF's name for it, RFC 4514 subject). The entry holds the certificate,

@@ -1,0 +1,146 @@
+"""SOAP header attributes and locating the wsse:Security header, as WCF's MessageHeaders and SecurityVersion do.
+
+- MessageHeader.GetHeaderAttributes reads every header's mustUnderstand (and SOAP 1.2 relay) with
+  MessageHeader.ToBoolean: "1"/"true"/"0"/"false" after XML white-space trimming (XmlConvert.ToBoolean), in
+  either SOAP version; anything else is an XmlException while the message is read (HTTP 400). The actor
+  (SOAP 1.1 `actor`, SOAP 1.2 `role`) is taken as written.
+- EnvelopeVersion: the ultimate-destination actors are "" and http://schemas.xmlsoap.org/soap/actor/next for
+  SOAP 1.1; "", .../role/ultimateReceiver and .../role/next for SOAP 1.2. MessageHeaders.ReadBufferedHeader
+  recognises WS-Addressing headers only when addressed to one of them.
+- SecurityVersion.TryCreateReceiveSecurityHeader: the Security header with actor "" first; if there is none,
+  the one addressed to any ultimate-destination actor. MessageHeaders.FindHeader refuses a second match
+  (MultipleMessageHeadersWithActor / MultipleMessageHeaders).
+- DispatchOperationRuntime.ValidateMustUnderstand -> MessageHeaders.GetHeadersNotUnderstood: every
+  mustUnderstand header nobody understood fails, whatever its actor.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from mockwcf import codes, ns, xmlread
+from mockwcf.faults import Rejection
+
+if TYPE_CHECKING:
+    from mockwcf.envelope import Envelope
+
+NEXT_11 = "http://schemas.xmlsoap.org/soap/actor/next"
+ULTIMATE_12 = "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"
+NEXT_12 = "http://www.w3.org/2003/05/soap-envelope/role/next"
+_ULTIMATE = {False: ("", NEXT_11), True: ("", ULTIMATE_12, NEXT_12)}
+
+
+def envelope_parts(root: etree._Element, env_ns: str) -> tuple[etree._Element | None, etree._Element]:
+    """ReceivedMessage: ReadStartEnvelope, an optional Header (HasHeaderElement), then VerifyStartBody: the
+    next element must be the Body (MessageBodyMissing otherwise: a second Header, anything before the Body, or
+    non-white text). An empty Body is read to its end at once (ReadStartBody -> ReadFromBodyContentsToEnd),
+    so `</Envelope>` must follow it; after a non-empty Body that check waits for the formatter (design.md)."""
+    header_tag, body_tag = ns.q(env_ns, "Header"), ns.q(env_ns, "Body")
+    kids: list[etree._Element] = []
+    text_before_body = [root.text]
+    for child in root:
+        if isinstance(child.tag, str):
+            kids.append(child)
+            if child.tag == body_tag:
+                break
+        text_before_body.append(child.tail)
+    header = kids[0] if kids and kids[0].tag == header_tag else None
+    rest = kids[1:] if header is not None else kids
+    if not rest or rest[0].tag != body_tag or not all(xmlread.is_white(t) for t in text_before_body):
+        found = etree.QName(rest[0]).localname if rest else "nothing"
+        raise Rejection(
+            codes.MalformedMessage,
+            f"The Envelope must hold an optional Header and then the Body; after "
+            f"{'the Header' if header is not None else 'the Envelope start'} WCF found {found} "
+            "(MessageBodyMissing).",
+            step="envelope",
+            http_status=400,
+        )
+    body = rest[0]
+    empty = not any(isinstance(c.tag, str) for c in body) and xmlread.is_white(body.text)
+    following = list(body.itersiblings())
+    trailing = any(isinstance(n.tag, str) or not xmlread.is_white(n.tail) for n in following)
+    if empty and (trailing or not xmlread.is_white(body.tail)):
+        raise Rejection(
+            codes.MalformedMessage,
+            "Something follows the empty Body; WCF reads </Body></Envelope> right away (ReadFromBodyContentsToEnd).",
+            step="envelope",
+            http_status=400,
+        )
+    return header, body
+
+
+def ultimate_actors(soap12: bool) -> tuple[str, ...]:
+    """EnvelopeVersion.UltimateDestinationActorValues (also its MustUnderstandActorValues)."""
+    return _ULTIMATE[soap12]
+
+
+def to_boolean(value: str) -> bool:
+    """MessageHeader.ToBoolean -> XmlConvert.ToBoolean."""
+    trimmed = xmlread.trim(value)
+    if trimmed in ("1", "true"):
+        return True
+    if trimmed in ("0", "false"):
+        return False
+    raise ValueError(value)
+
+
+def actor(env: Envelope, h: etree._Element) -> str:
+    return h.get(ns.q(env.env_ns, "role" if env.soap12 else "actor"), "")
+
+
+def must_understand(env: Envelope, h: etree._Element) -> bool:
+    value = h.get(ns.q(env.env_ns, "mustUnderstand"))
+    return value is not None and to_boolean(value)
+
+
+def _check_attributes(env: Envelope, h: etree._Element) -> None:
+    names = ["mustUnderstand"] + (["relay"] if env.soap12 else [])
+    for name in names:
+        value = h.get(ns.q(env.env_ns, name))
+        if value is None:
+            continue
+        try:
+            to_boolean(value)
+        except ValueError:
+            raise Rejection(
+                codes.MalformedMessage,
+                f"The {name} attribute of header '{etree.QName(h).localname}' is {value!r}; WCF reads it with "
+                "XmlConvert.ToBoolean, which takes only 1, true, 0 or false, and fails reading the message.",
+                step="envelope",
+                http_status=400,
+            ) from None
+
+
+def index(env: Envelope, header: etree._Element) -> None:
+    """Read every header's attributes, pick the Security header, note the WS-Addressing values."""
+    ultimate = ultimate_actors(env.soap12)
+    securities: list[tuple[etree._Element, str]] = []
+    for h in header:
+        if not isinstance(h.tag, str):
+            continue
+        _check_attributes(env, h)
+        qn = etree.QName(h)
+        who = actor(env, h)
+        if qn.namespace == ns.WSSE and qn.localname == "Security":
+            securities.append((h, who))
+        elif qn.namespace == ns.WSA10 and who in ultimate and qn.localname in ("Action", "MessageID", "To"):
+            # ActionHeader.ReadHeaderValue: ReadElementContentAsString, XmlUtil.Trim when an end is white
+            text = xmlread.trim(h.text or "")
+            setattr(env, {"Action": "action", "MessageID": "message_id", "To": "to"}[qn.localname], text)
+    empty = [h for h, who in securities if who == ""]
+    chosen = empty or [h for h, who in securities if who in ultimate]
+    if len(chosen) > 1:
+        env.security_duplicate = (
+            f"There are {len(chosen)} wsse:Security headers addressed to "
+            + (
+                "actor ''"
+                if empty
+                else "the ultimate receiver (" + ", ".join(repr(a) for a in ultimate) + ")"
+            )
+            + "; WCF's MessageHeaders.FindHeader refuses more than one (MultipleMessageHeaders)."
+        )
+    env.security = chosen[0] if chosen else None
+    env.other_security = [h for h, _ in securities if h is not env.security]

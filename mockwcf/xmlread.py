@@ -1,0 +1,115 @@
+"""The XmlReader rules WCF's security readers rely on, applied to the one lxml tree.
+
+WCF reads the security header with an XmlDictionaryReader, pulling elements in the order each reader
+expects (ReadStartElement, IsStartElement, ReadEndElement). Three reader facts decide what it accepts:
+- MoveToContent skips comments, processing instructions and white space, but stops at any other text, so
+  non-white text between expected elements ends the element early and ReadEndElement fails (XmlException);
+- ReadElementString / ReadContentAsString concatenate the text around comments and processing
+  instructions, and fail on a child element;
+- XML white space for these readers is space, tab, CR and LF only (XmlConverter.IsWhitespace).
+`ReadError` stands for the XmlException; callers turn it into their step's rejection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from lxml import etree
+
+from mockwcf import codes
+from mockwcf.faults import Rejection
+
+XML_WHITE = " \t\r\n"
+
+
+class ReadError(Exception):
+    """What WCF's reader raises as an XmlException at this point of the element."""
+
+
+@contextmanager
+def reading(step: str, what: str) -> Iterator[None]:
+    """Turn a ReadError into the rejection WCF's XmlException becomes inside the security header."""
+    try:
+        yield
+    except ReadError as exc:
+        raise Rejection(codes.MessageSecurityVerificationFailed, f"{what}: {exc}", step=step) from None
+
+
+def is_white(text: str | None) -> bool:
+    return not text or not text.strip(XML_WHITE)
+
+
+def children(parent: etree._Element) -> list[etree._Element]:
+    """The element children as the reader meets them; non-white text among them is an XmlException."""
+    name = etree.QName(parent).localname
+    if not is_white(parent.text):
+        raise ReadError(f"{name} holds text {parent.text.strip()[:40]!r} where the reader expects elements.")
+    out = []
+    for child in parent:
+        if isinstance(child.tag, str):
+            out.append(child)
+        if not is_white(child.tail):
+            raise ReadError(
+                f"{name} holds text {child.tail.strip()[:40]!r} where the reader expects elements."
+            )
+    return out
+
+
+def content(element: etree._Element) -> str:
+    """ReadElementString / ReadContentAsString: the text, comments and PIs skipped, no trimming."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str):
+            raise ReadError(
+                f"{etree.QName(element).localname} holds element {etree.QName(child).localname}; the reader "
+                "expects text only."
+            )
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def strip_white(text: str) -> str:
+    """XML white space removed everywhere (what the base64 readers skip)."""
+    return "".join(c for c in text if c not in XML_WHITE)
+
+
+def trim(text: str) -> str:
+    """XmlUtil.Trim: XML white space off both ends."""
+    return text.strip(XML_WHITE)
+
+
+class Sequence:
+    """Children read in a fixed order: take(tag) is ReadStartElement, take_if(tag) IsStartElement, end() ReadEndElement."""
+
+    def __init__(self, parent: etree._Element) -> None:
+        self.parent = parent
+        self.items = children(parent)
+        self.pos = 0
+
+    def peek(self) -> etree._Element | None:
+        return self.items[self.pos] if self.pos < len(self.items) else None
+
+    def take_if(self, tag: str) -> etree._Element | None:
+        el = self.peek()
+        if el is not None and el.tag == tag:
+            self.pos += 1
+            return el
+        return None
+
+    def take(self, tag: str) -> etree._Element:
+        el = self.take_if(tag)
+        if el is None:
+            got = self.peek()
+            where = etree.QName(self.parent).localname
+            found = f"element {etree.QName(got).localname}" if got is not None else f"the end of {where}"
+            raise ReadError(f"{where}: expected {etree.QName(tag).localname}, found {found}.")
+        return el
+
+    def end(self) -> None:
+        el = self.peek()
+        if el is not None:
+            raise ReadError(
+                f"{etree.QName(self.parent).localname}: unexpected element {etree.QName(el).localname} where the "
+                "reader expects its end."
+            )

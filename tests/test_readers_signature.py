@@ -1,0 +1,224 @@
+"""ds:Signature read and resolved the way WCF's XmlDsig classes do it (issue 14).
+
+RS IM/SignedXml.cs: Signature.ReadFrom, StandardSignedInfo.ReadFrom, Reference.ReadFrom, TransformChain.ReadFrom,
+ElementWithAlgorithmAttribute.ReadFrom, Reference.ExtractReferredId, StandardSignedInfo.EnsureAllReferencesVerified;
+RS IM/ExclusiveCanonicalizationTransform.cs ReadFrom (comments); RS SM/Security/
+WSSecurityOneDotZeroReceiveSecurityHeader.cs ValidateDigestsOfTargetsInSecurityHeader.
+
+Requests start as seed 001's accepted request, signed by python-xmlsec; a test that changes SignedInfo signs
+it again with `cryptography` (RSA-SHA1 over the exclusive c14n of SignedInfo), so every signature is real.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from lxml import etree
+
+from mockwcf import ns
+from tests import wss
+from tests.conftest import CERTS, SCENARIOS
+
+SEED001 = SCENARIOS / "seed001-mutual-certificate.yaml"
+KEY, CERT = CERTS / "client.key", CERTS / "client.pem"
+DS = f"{{{ns.DS}}}"
+
+
+def _doc() -> etree._Element:
+    items = [wss.timestamp(), wss.bst(CERT), wss.username_token()]
+    text = wss.sign(wss.envelope(wss.security(*items)), KEY, CERT, ["TS-1", "Body-1", "UT-1"])
+    return etree.fromstring(text.encode())
+
+
+def _c14n(el: etree._Element, comments: bool = False) -> bytes:
+    return etree.tostring(el, method="c14n", exclusive=True, with_comments=comments)
+
+
+def _resign(root: etree._Element, key: Path = KEY) -> str:
+    """A new SignatureValue over the exclusive c14n of SignedInfo (RSA-SHA1, what seed 001's suite takes)."""
+    si = root.find(f".//{DS}SignedInfo")
+    private = serialization.load_pem_private_key(key.read_bytes(), password=None)
+    value = private.sign(_c14n(si), padding.PKCS1v15(), hashes.SHA1())
+    root.find(f".//{DS}SignatureValue").text = base64.b64encode(value).decode()
+    return etree.tostring(root).decode()
+
+
+def _add_reference(root: etree._Element, uri: str | None, digest_of: etree._Element | None = None) -> None:
+    si = root.find(f".//{DS}SignedInfo")
+    attrs = {"URI": uri} if uri is not None else {}
+    ref = etree.SubElement(si, f"{DS}Reference", attrs)
+    transforms = etree.SubElement(ref, f"{DS}Transforms")
+    etree.SubElement(transforms, f"{DS}Transform", Algorithm=ns.EXC_C14N)
+    etree.SubElement(ref, f"{DS}DigestMethod", Algorithm=ns.SHA1)
+    data = _c14n(digest_of) if digest_of is not None else b"external"
+    etree.SubElement(ref, f"{DS}DigestValue").text = base64.b64encode(hashlib.sha1(data).digest()).decode()
+
+
+def _post(server, body: str):
+    resp = wss.post(server.url, body)
+    return resp
+
+
+@pytest.mark.mockwcf_scenario(SEED001)
+def test_the_unchanged_request_is_accepted(mockwcf_server):
+    """The baseline every other test changes one thing in (and the re-signing helper keeps it valid)."""
+    resp = _post(mockwcf_server, _resign(_doc()))
+    assert resp.status_code == 200, resp.text
+
+
+@pytest.mark.mockwcf_scenario(SEED001)
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://example.com/external.xml",  # external: no '#'
+        "Body-1",  # a bare id
+        "#",  # '#' alone (uri.Length < 2)
+        None,  # no URI attribute
+        "",  # the whole document: referred id "" matches no wsu:Id
+        "#xpointer(id('Body-1'))",  # XPointer: taken literally as an id
+        "#xpointer(/)",
+    ],
+)
+def test_reference_extractreferredid_every_reference_must_resolve(mockwcf_server, uri):
+    """Reference.ExtractReferredId / EnsureAllReferencesVerified: a reference WCF cannot resolve is never skipped."""
+    root = _doc()
+    body = root.find(f"{{{ns.SOAP11}}}Body")
+    _add_reference(root, uri, digest_of=body)
+    resp = _post(mockwcf_server, _resign(root))
+    assert resp.status_code == 500
+    assert b"InvalidSecurity" in resp.content
+    entry = mockwcf_server.assert_fault("UnableToResolveReferenceUriForSignature")
+    assert repr(uri)[1:-1] in entry.reason or uri is None
+
+
+@pytest.mark.mockwcf_scenario(SEED001)
+def test_reference_to_a_plain_id_attribute_does_not_sign_the_body(mockwcf_server):
+    """WSSecurityJan2004.IdManager.ExtractId reads wsu:Id only: a Body with Id="..." is not the signed Body."""
+    root = _doc()
+    body = root.find(f"{{{ns.SOAP11}}}Body")
+    del body.attrib[f"{{{ns.WSU}}}Id"]
+    body.set("Id", "Body-1")
+    resp = _post(mockwcf_server, _resign(root))
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("RequiredMessagePartNotSignedNs")
+
+
+def _body_with_comment_under_withcomments(digest_comments: bool) -> str:
+    """The Body gains a comment and its Reference the #WithComments transform; the digest is taken with or
+    without the comment, as a signer that keeps or drops comments would take it."""
+    root = _doc()
+    body = root.find(f"{{{ns.SOAP11}}}Body")
+    body[0].append(etree.Comment(" a comment "))
+    for ref in root.iter(f"{DS}Reference"):
+        if ref.get("URI") == "#Body-1":
+            ref.find(f"{DS}Transforms/{DS}Transform").set("Algorithm", ns.EXC_C14N_COMMENTS)
+            digest = hashlib.sha1(_c14n(body, comments=digest_comments)).digest()
+            ref.find(f"{DS}DigestValue").text = base64.b64encode(digest).decode()
+    return _resign(root)
+
+
+@pytest.mark.mockwcf_scenario(SEED001)
+def test_exclusive_c14n_with_comments_keeps_no_comments_for_id_references(mockwcf_server):
+    """ExclusiveCanonicalizationTransform.ReadFrom: #WithComments includes comments only for XPointer URIs."""
+    resp = _post(mockwcf_server, _body_with_comment_under_withcomments(digest_comments=True))
+    wss.expect(mockwcf_server, resp, "DigestVerificationFailedForReference")
+    resp = _post(mockwcf_server, _body_with_comment_under_withcomments(digest_comments=False))
+    wss.expect(mockwcf_server, resp, None)
+
+
+def _move(root: etree._Element, path: str, before: str | None) -> None:
+    """Move the element at `path` before the sibling at `before` (None: to the end of its parent)."""
+    el = root.find(path)
+    parent = el.getparent()
+    parent.remove(el)
+    if before is None:
+        parent.append(el)
+    else:
+        parent.find(before).addprevious(el)
+
+
+def _sig(p: str) -> str:
+    return f".//{DS}Signature/{p}"
+
+
+def _si(p: str) -> str:
+    return f".//{DS}SignedInfo/{p}"
+
+
+STRUCTURE = {
+    "SignatureMethod before CanonicalizationMethod": lambda r: _move(
+        r, _si(f"{DS}SignatureMethod"), f"{DS}CanonicalizationMethod"
+    ),
+    "Reference before SignatureMethod": lambda r: _move(r, _si(f"{DS}Reference"), f"{DS}SignatureMethod"),
+    "KeyInfo before SignatureValue": lambda r: _move(r, _sig(f"{DS}KeyInfo"), f"{DS}SignatureValue"),
+    "SignatureValue before SignedInfo": lambda r: _move(r, _sig(f"{DS}SignatureValue"), f"{DS}SignedInfo"),
+    "DigestValue before DigestMethod": lambda r: _move(
+        r, _si(f"{DS}Reference/{DS}DigestValue"), f"{DS}DigestMethod"
+    ),
+    "ds:Object after KeyInfo": lambda r: etree.SubElement(r.find(f".//{DS}Signature"), f"{DS}Object"),
+    "no SignatureValue": lambda r: r.find(f".//{DS}Signature").remove(r.find(_sig(f"{DS}SignatureValue"))),
+    "a second SignedInfo": lambda r: r.find(f".//{DS}Signature").insert(1, etree.Element(f"{DS}SignedInfo")),
+    "DigestMethod without Algorithm": lambda r: r.find(_si(f"{DS}Reference/{DS}DigestMethod")).attrib.clear(),
+    "SignatureMethod with a child": lambda r: etree.SubElement(
+        r.find(_si(f"{DS}SignatureMethod")), f"{DS}HMACOutputLength"
+    ),
+    "text inside SignedInfo": lambda r: setattr(r.find(_si(f"{DS}SignatureMethod")), "tail", "text"),
+    "a foreign element in Transforms": lambda r: etree.SubElement(
+        r.find(_si(f"{DS}Reference/{DS}Transforms")), "{urn:x}Other"
+    ),
+    "SignatureValue not base64": lambda r: setattr(r.find(_sig(f"{DS}SignatureValue")), "text", "@@@@"),
+}
+
+
+@pytest.mark.mockwcf_scenario(SEED001)
+@pytest.mark.parametrize("change", sorted(STRUCTURE))
+def test_signedxml_readfrom_element_order_and_cardinality(mockwcf_server, change):
+    """Signature/StandardSignedInfo/Reference.ReadFrom read their children strictly in order, once each."""
+    root = _doc()
+    STRUCTURE[change](root)
+    resp = _post(mockwcf_server, etree.tostring(root).decode())
+    assert resp.status_code == 500
+    entry = mockwcf_server.assert_fault("MessageSecurityVerificationFailed")
+    assert "cannot be read" in entry.reason
+
+
+@pytest.mark.mockwcf_scenario(SEED001)
+def test_white_space_and_comments_between_signature_elements_are_skipped(mockwcf_server):
+    """MoveToContent skips white space and comments, so a pretty-printed Signature reads the same."""
+    root = _doc()
+    for el in root.find(f".//{DS}Signature").iter():
+        if el.tag in (f"{DS}SignatureMethod", f"{DS}Transforms", f"{DS}KeyInfo"):
+            el.addprevious(etree.Comment(" c "))
+    resp = _post(mockwcf_server, _resign(root))
+    assert resp.status_code == 200, resp.text
+
+
+CERT_TWMC = SCENARIOS / "certificate-expired.yaml"  # basicHttp TransportWithMessageCredential, Certificate
+WSHTTP_CERT_TWMC = wss.wshttp_certificate_over_transport(CERTS)
+
+
+@pytest.mark.mockwcf_scenario(CERT_TWMC)
+@pytest.mark.parametrize(
+    "refs,code", [(["TS-1"], None), (["TS-1", "Body-1"], "UnableToResolveReferenceUriForSignature")]
+)
+def test_completesignatureverification_endorsing_signature_over_transport(mockwcf_server, refs, code):
+    """ProcessSupportingSignature -> VerifySignature(non-primary) verifies the Timestamp reference only, then
+    SignedXml.CompleteSignatureVerification -> EnsureAllReferencesVerified refuses any other reference."""
+    doc = wss.envelope(wss.security(wss.timestamp(), wss.bst(CERT)))
+    wss.expect(mockwcf_server, _post(mockwcf_server, wss.sign(doc, KEY, CERT, refs)), code)
+
+
+@pytest.mark.mockwcf_scenario(WSHTTP_CERT_TWMC)
+def test_to_header_is_checked_only_when_an_endorsing_signature_is_verified(mockwcf_server):
+    """The 'unsigned To' check lives in VerifySignature: with no endorsing signature at all the supporting
+    token is simply not endorsing (VerifySupportingToken)."""
+    doc = wss.envelope(
+        wss.addressing() + wss.security(wss.timestamp(), wss.bst(CERT), soap12=True), soap12=True
+    )
+    resp = wss.post(mockwcf_server.url, doc, soap12=True)
+    wss.expect(mockwcf_server, resp, "SupportingTokenIsNotEndorsing")
