@@ -200,7 +200,9 @@ def _str(inner: str) -> str:
         (_str(_keyid("AAAA", encoding="urn:other")), "UnknownEncodingInKeyIdentifier"),
         (_str(_keyid("AAAA", encoding="")), "UnknownEncodingInKeyIdentifier"),
         (_str(_keyid("AAAA", vt=ns.SKI_VALUE_TYPE + "x")), "CannotReadKeyIdentifierClause"),
-        (_str('<wsse:Reference URI="X509-1"/>'), "CannotReadKeyIdentifierClause"),  # LocalReferenceStrEntry
+        # no '#': not LocalReferenceStrEntry's; SctStrEntry reads it as a security context id, which names nothing
+        (_str('<wsse:Reference URI="X509-1"/>'), "UnableToResolveKeyInfoForVerifyingSignature"),
+        (_str(f'<wsse:Reference URI="X509-1" ValueType="{ns.X509V3}"/>'), "CannotReadKeyIdentifierClause"),
         (_str("<wsse:Reference/>"), "CannotReadKeyIdentifierClause"),
         (_str(""), "CannotReadKeyIdentifierClause"),
         (_str(REF + REF), "MessageSecurityVerificationFailed"),  # one clause, then ReadEndElement
