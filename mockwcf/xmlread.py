@@ -28,12 +28,14 @@ class ReadError(Exception):
 
 
 @contextmanager
-def reading(step: str, what: str) -> Iterator[None]:
+def reading(step: str, what: str, element: etree._Element | None = None) -> Iterator[None]:
     """Turn a ReadError into the rejection WCF's XmlException becomes inside the security header."""
     try:
         yield
     except ReadError as exc:
-        raise Rejection(codes.MessageSecurityVerificationFailed, f"{what}: {exc}", step=step) from None
+        raise Rejection(
+            codes.MessageSecurityVerificationFailed, f"{what}: {exc}", step=step, element=element
+        ) from None
 
 
 def is_white(text: str | None) -> bool:

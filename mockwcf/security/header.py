@@ -50,7 +50,7 @@ def locate(ctx: ReceiveContext) -> list[etree._Element]:
         )
     # ExecuteFullPass reads while IsStartElement(): text among the children ends the loop early and the
     # ReadEndElement of wsse:Security fails (an XmlException); white space and comments are skipped.
-    with xmlread.reading(STEP, "wsse:Security cannot be read"):
+    with xmlread.reading(STEP, "wsse:Security cannot be read", sec):
         children = xmlread.children(sec)
     if not children:
         raise Rejection(codes.SecurityHeaderIsEmpty, "Security header is empty.", step=STEP)

@@ -40,7 +40,7 @@ def read(keyinfo: etree._Element | None, wss11: bool) -> list[Clause]:
     """Parse KeyInfo while the Signature is read (errors here beat every later check). No KeyInfo: []."""
     if keyinfo is None:
         return []
-    with xmlread.reading(STEP, "ds:KeyInfo cannot be read"):
+    with xmlread.reading(STEP, "ds:KeyInfo cannot be read", keyinfo):
         clauses: list[Clause] = []
         for child in xmlread.children(keyinfo):
             if child.tag == _STR:

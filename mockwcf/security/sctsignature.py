@@ -58,7 +58,7 @@ def verify(
     for sig in mine:
         signature.check_algorithm("Signature", sig.method, want, suite)
         expected = hmac.new(
-            sct.key, signature.c14n(sig.signed_info, sig.c14n_method, sig.c14n_prefixes), _HMAC[want]
+            sct.key, signature.c14n(sig.signed_info, ns.EXC_C14N, sig.c14n_prefixes), _HMAC[want]
         ).digest()
         if not hmac.compare_digest(expected, sig.value):
             raise Rejection(

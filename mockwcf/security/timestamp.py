@@ -35,7 +35,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> None:
             step=STEP,
         )
     what = "wsu:Timestamp must hold wsu:Created and then, optionally, wsu:Expires (ReadTimestamp)"
-    with xmlread.reading(STEP, what):
+    with xmlread.reading(STEP, what, element):
         seq = xmlread.Sequence(element)
         created = _parse_time(ctx, seq.take(_CREATED), "Created")
         expires_el = seq.take_if(_EXPIRES)

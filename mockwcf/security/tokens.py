@@ -49,7 +49,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> Token:
 
 def _bst_text(element: etree._Element) -> str:
     """ReadElementContentAsBase64 / ReadElementContentAsString: text around comments; a child element fails."""
-    with xmlread.reading(STEP, "wsse:BinarySecurityToken cannot be read"):
+    with xmlread.reading(STEP, "wsse:BinarySecurityToken cannot be read", element):
         return xmlread.content(element)
 
 

@@ -39,7 +39,7 @@ def parse(element: etree._Element) -> Credentials:
     username: str | None = None
     password: str | None = None
     username_el = password_el = None
-    with xmlread.reading(STEP, "The UsernameToken cannot be read"):
+    with xmlread.reading(STEP, "The UsernameToken cannot be read", element):
         for child in xmlread.children(element):
             if child.tag == _USERNAME:
                 username, username_el = xmlread.content(child), child
