@@ -18,7 +18,11 @@ either is URL-decoded and loses one pair of surrounding quotes (HttpInput.Proces
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import unquote_plus
+
+from mockwcf import codes
+from mockwcf.faults import Rejection
 
 _CHARSETS = {"utf-8", "utf-16le", "utf-16be", "utf-16"}
 _SUPPORTED = {
@@ -182,3 +186,36 @@ def charset(value: str | None) -> str | None:
         return m.group(1)
     parsed = parse(value)
     return parsed[1].get("charset") if parsed is not None else None
+
+
+def require_supported(value: str, soap12: bool, encoder_content_type: str) -> None:
+    """HttpInput.ValidateContentType: the 415 WCF answers, with a hint when it is the other SOAP version."""
+    why = refusal(value, soap12)
+    if why is None:
+        return
+    parsed = parse(value)
+    media = parsed[0].lower() if parsed else ""
+    other = ""
+    if media == "application/soap+xml" and not soap12:
+        other = " The request looks like SOAP 1.2 sent to a SOAP 1.1 (basicHttpBinding) endpoint."
+    elif media == "text/xml" and soap12:
+        other = " The request looks like SOAP 1.1 sent to a SOAP 1.2 endpoint."
+    raise Rejection(
+        codes.ContentTypeMismatch,
+        f"Cannot process the message because the content type '{value}' was not the expected type "
+        f"'{encoder_content_type}'. {why}{other}",
+        step="http",
+        http_status=415,
+    )
+
+
+def require_matching_action(headers: Mapping[str, str], wsa_action: str | None, soap12: bool) -> None:
+    """ProcessHttpAddressing with WS-Addressing: a non-empty HTTP action must equal wsa:Action (ordinal)."""
+    http_action = action(headers.get("content-type"), headers.get("soapaction"), soap12)
+    if http_action and http_action != wsa_action:
+        raise Rejection(
+            codes.HttpSoapActionMismatchFault,
+            f"The SOAP action specified on the message, '{wsa_action or ''}', does not match the HTTP SOAP "
+            f"Action, '{http_action}'.",
+            step="http",
+        )

@@ -38,7 +38,6 @@ from mockwcf.security.signature_read import (
 )
 
 STEP = "signature"
-_ALLOWED_TRANSFORMS = {ns.EXC_C14N, ns.EXC_C14N_COMMENTS}
 _DIGESTS = {ns.SHA1: hashlib.sha1, ns.SHA256: hashlib.sha256}
 _SIG_HASHES = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
 SUITES = {
