@@ -127,8 +127,18 @@ def index(env: Envelope, header: etree._Element) -> None:
         if qn.namespace == ns.WSSE and qn.localname == "Security":
             securities.append((h, who))
         elif qn.namespace == ns.WSA10 and who in ultimate and qn.localname in ("Action", "MessageID", "To"):
-            # ActionHeader.ReadHeaderValue: ReadElementContentAsString, XmlUtil.Trim when an end is white
-            text = xmlread.trim(h.text or "")
+            # ActionHeader.ReadHeaderValue: ReadElementContentAsString, XmlUtil.Trim when an end is white;
+            # a child element makes the read an XmlException while the message is read (HTTP 400)
+            try:
+                text = xmlread.trim(xmlread.content(h))
+            except xmlread.ReadError as exc:
+                raise Rejection(
+                    codes.MalformedMessage,
+                    f"wsa:{qn.localname} cannot be read: {exc}",
+                    step="envelope",
+                    http_status=400,
+                    element=h,
+                ) from None
             setattr(env, {"Action": "action", "MessageID": "message_id", "To": "to"}[qn.localname], text)
     empty = [h for h, who in securities if who == ""]
     chosen = empty or [h for h, who in securities if who in ultimate]

@@ -185,3 +185,17 @@ def test_receivedmessage_envelope_structure(mockwcf_server, inner, status):
         assert resp.status_code != 400, resp.text
     else:
         assert resp.status_code == status, resp.text
+
+
+@pytest.mark.mockwcf_scenario(WSHTTP_USERNAME)
+def test_actionheader_readheadervalue(mockwcf_server):
+    """ActionHeader.ReadHeaderValue: ReadElementContentAsString, then XmlUtil.Trim - white space around the
+    action is dropped (and comments skipped), a child element fails reading the message (400)."""
+    a = f'xmlns:a="{ns.WSA10}" xmlns:s="{ns.SOAP12}"'
+    spaced = f'<a:Action {a} s:mustUnderstand="1">\n  {wss.ACTION}<!-- c -->  \n</a:Action>'
+    body = wss.envelope(spaced + _security(soap12=True), soap12=True)
+    assert wss.post(mockwcf_server.url, body, soap12=True).status_code == 200
+    nested = f'<a:Action {a} s:mustUnderstand="1"><x:y xmlns:x="urn:x"/>{wss.ACTION}</a:Action>'
+    body = wss.envelope(nested + _security(soap12=True), soap12=True)
+    assert wss.post(mockwcf_server.url, body, soap12=True).status_code == 400
+    mockwcf_server.assert_fault("MalformedMessage")
