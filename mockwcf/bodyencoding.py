@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import re
 
-from mockwcf import codes
 from mockwcf.faults import Rejection
+from mockwcf.soapheaders import malformed
 
 _EXPECTED = {"utf-8": "utf-8", "utf-16le": "utf-16-le", "utf-16be": "utf-16-be"}
 _DECL = re.compile(rb"<\?xml[^>]*?\sencoding\s*=\s*(['\"])(?P<enc>[^'\"]*)\1[^>]*\?>")
 
 
 def _refuse(why: str) -> Rejection:
-    return Rejection(
-        codes.MalformedMessage,
-        f"The request body cannot be read: {why} (WCF's EncodingStreamWrapper fails with an XmlException).",
-        step="envelope",
-        http_status=400,
+    return malformed(
+        f"The request body cannot be read: {why} (WCF's EncodingStreamWrapper fails with an XmlException)."
     )
 
 

@@ -32,6 +32,11 @@ NEXT_12 = "http://www.w3.org/2003/05/soap-envelope/role/next"
 _ULTIMATE = {False: ("", NEXT_11), True: ("", ULTIMATE_12, NEXT_12)}
 
 
+def malformed(message: str, element: etree._Element | None = None) -> Rejection:
+    """An XmlException while WCF reads the message: HTTP 400 without a SOAP body."""
+    return Rejection(codes.MalformedMessage, message, step="envelope", http_status=400, element=element)
+
+
 def envelope_parts(root: etree._Element, env_ns: str) -> tuple[etree._Element | None, etree._Element]:
     """ReceivedMessage: ReadStartEnvelope, an optional Header (HasHeaderElement), then VerifyStartBody: the
     next element must be the Body (MessageBodyMissing otherwise: a second Header, anything before the Body, or
@@ -50,24 +55,18 @@ def envelope_parts(root: etree._Element, env_ns: str) -> tuple[etree._Element | 
     rest = kids[1:] if header is not None else kids
     if not rest or rest[0].tag != body_tag or not all(xmlread.is_white(t) for t in text_before_body):
         found = etree.QName(rest[0]).localname if rest else "nothing"
-        raise Rejection(
-            codes.MalformedMessage,
+        raise malformed(
             f"The Envelope must hold an optional Header and then the Body; after "
             f"{'the Header' if header is not None else 'the Envelope start'} WCF found {found} "
             "(MessageBodyMissing).",
-            step="envelope",
-            http_status=400,
         )
     body = rest[0]
     empty = not any(isinstance(c.tag, str) for c in body) and xmlread.is_white(body.text)
     following = list(body.itersiblings())
     trailing = any(isinstance(n.tag, str) or not xmlread.is_white(n.tail) for n in following)
     if empty and (trailing or not xmlread.is_white(body.tail)):
-        raise Rejection(
-            codes.MalformedMessage,
+        raise malformed(
             "Something follows the empty Body; WCF reads </Body></Envelope> right away (ReadFromBodyContentsToEnd).",
-            step="envelope",
-            http_status=400,
         )
     return header, body
 
@@ -105,12 +104,9 @@ def _check_attributes(env: Envelope, h: etree._Element) -> None:
         try:
             to_boolean(value)
         except ValueError:
-            raise Rejection(
-                codes.MalformedMessage,
+            raise malformed(
                 f"The {name} attribute of header '{etree.QName(h).localname}' is {value!r}; WCF reads it with "
                 "XmlConvert.ToBoolean, which takes only 1, true, 0 or false, and fails reading the message.",
-                step="envelope",
-                http_status=400,
             ) from None
 
 
@@ -132,13 +128,7 @@ def index(env: Envelope, header: etree._Element) -> None:
             try:
                 text = xmlread.trim(xmlread.content(h))
             except xmlread.ReadError as exc:
-                raise Rejection(
-                    codes.MalformedMessage,
-                    f"wsa:{qn.localname} cannot be read: {exc}",
-                    step="envelope",
-                    http_status=400,
-                    element=h,
-                ) from None
+                raise malformed(f"wsa:{qn.localname} cannot be read: {exc}", h) from None
             setattr(env, {"Action": "action", "MessageID": "message_id", "To": "to"}[qn.localname], text)
     empty = [h for h, who in securities if who == ""]
     chosen = empty or [h for h, who in securities if who in ultimate]
