@@ -50,6 +50,7 @@ browser:
 		($(APT) update && $(APT) install -y chromium chromium-driver)
 
 test: $(STAMP) browser
+	@command -v openssl >/dev/null || $(APT) install -y openssl || ($(APT) update && $(APT) install -y openssl)
 	$(BIN)/python -m pytest -q -n 2 -p no:randomly
 
 lint: $(STAMP)

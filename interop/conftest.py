@@ -137,6 +137,21 @@ def pfx() -> dict[str, Path]:
     return {name: _pfx(name) for name in ("client", "client-untrusted")}
 
 
+@pytest.fixture(scope="session")
+def truststore() -> Path:
+    """A JKS holding the service certificate under alias "service": what a Java client encrypts for."""
+    assert shutil.which("keytool"), "run `make interop` (interop/install.sh installs a JDK)"
+    BUILD.mkdir(exist_ok=True)
+    path = BUILD / "trust.jks"
+    path.unlink(missing_ok=True)
+    subprocess.run(
+        ["keytool", "-importcert", "-noprompt", "-alias", "service", "-file", str(CERTS / "service.pem"),
+         "-keystore", str(path), "-storepass", PFX_PASSWORD, "-storetype", "jks"],
+        capture_output=True, check=True, timeout=120,
+    )  # fmt: skip
+    return path
+
+
 def _build(target: Path, command: list[str]) -> Path:
     """Compile a client (each xdist worker into its own temporary directory: no races, a few seconds)."""
     proc = subprocess.run(command, capture_output=True, text=True, timeout=300)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from interop.conftest import Report, expect, load, run, tab_report
+from interop.conftest import SCENARIOS, Report, expect, load, run, tab_report
 from mockwcf.testing import MockServer
 
 FIELDS = ["code", "reason", "header", "detail_message"]
@@ -67,3 +68,27 @@ def test_wss4j(wss4j_classpath, mockwcf_server, pfx, scenario, settings, outcome
     load(mockwcf_server, scenario)
     report = wss4j(wss4j_classpath, mockwcf_server, pfx, **settings)
     expect(mockwcf_server, report, outcome, reads_header=True)
+
+
+@pytest.mark.parametrize(
+    ("key_id", "outcome"),
+    [
+        ("IssuerSerial", "accepted"),
+        ("SKIKeyIdentifier", "accepted"),
+        # ThumbprintSHA1 is a WSS 1.1 clause; a KeyIdentifier carrying the certificate is not one WCF reads
+        ("Thumbprint", ("InvalidSecurity", "CannotReadKeyIdentifierClause")),
+        ("X509KeyIdentifier", ("InvalidSecurity", "CannotReadKeyIdentifierClause")),
+    ],
+)
+def test_wss4j_encrypt_and_sign(wss4j_classpath, mockwcf_server, pfx, truststore, key_id, outcome):
+    """basicHttpBinding-style MutualCertificate (WSS 1.0, Lax) with EncryptAndSign: WSS4J wraps its key for the
+    service certificate and encrypts Body and Signature; for "accepted" WSS4J's own engine then decrypts and
+    verifies mockwcf's reply (encrypted for the client certificate) before the echo is read."""
+    data = yaml.safe_load((SCENARIOS / "mutual-certificate-lax.yaml").read_text(encoding="utf-8"))
+    data["binding"]["security"]["protectionLevel"] = "EncryptAndSign"
+    mockwcf_server.load(data, base_dir=SCENARIOS)
+    line = run(
+        ["java", "-cp", wss4j_classpath, "EchoClient", mockwcf_server.url, "x509encrypt", key_id, "-", "-",
+         str(pfx["client"]), str(truststore)]
+    )  # fmt: skip
+    expect(mockwcf_server, tab_report(line, FIELDS), outcome, reads_header=True)

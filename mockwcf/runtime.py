@@ -229,6 +229,10 @@ class Runtime:
                 relates_to=relates,
                 now=now,
                 signature_values=ctx.signature_values,
+                request_key=ctx.crypto.wrapped[0] if ctx.crypto is not None and ctx.crypto.wrapped else None,
+                reply_cert=ctx.primary_signature.token.cert
+                if ctx.primary_signature is not None and ctx.primary_signature.token is not None
+                else None,
             )
             ctx.record("dispatch", "ok", f"{op.name} answered")
             entry.steps = [s.as_dict() for s in ctx.steps]

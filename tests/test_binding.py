@@ -38,6 +38,12 @@ WSS11_BSP = (
 )
 
 
+SERVICE_CREDENTIAL = (
+    "credentials:\n  serviceCertificate: {certificate: ../certs/service.pem, privateKey: ../certs/service.key}\n"
+    "  clientCertificate: {certificateValidationMode: ChainTrust, trustedCertificates: [../certs/ca.pem]}\n"
+)
+
+
 def compiled(binding: dict):
     """The model and the load problems for a `binding:` section (no certificates needed)."""
     walker = Walker()
@@ -178,13 +184,18 @@ def test_custom_mutual_certificate_form_follows_the_security_version(version, ex
         assert endorsing.x509_reference_style is X509KeyIdentifierClauseType.Thumbprint
 
 
-def test_symmetric_binding_is_refused_at_load_with_the_key_and_a_way_out():
+def test_symmetric_binding_loads_and_what_it_cannot_do_is_refused_with_the_key_and_a_way_out():
     text = "binding:\n  type: customBinding\n  security:\n    authenticationMode: MutualCertificate\n"
+    assert isinstance(
+        load_text(text + SERVICE_CREDENTIAL, "x.yaml", SCENARIOS).binding.security,
+        SymmetricSecurityBindingElement,
+    )
+    text += "    messageProtectionOrder: EncryptBeforeSign\n"
     with pytest.raises(ScenarioError) as err:
-        load_text(text, "x.yaml", SCENARIOS)
-    (line,) = [x for x in err.value.lines() if "Symmetric" in x]
-    assert line.startswith("x.yaml:4: binding.security.authenticationMode:")
-    assert "WSSecurity10" in line
+        load_text(text + SERVICE_CREDENTIAL, "x.yaml", SCENARIOS)
+    (line,) = [x for x in err.value.lines() if "EncryptBeforeSign" in x]
+    assert line.startswith("x.yaml:5: binding.security.messageProtectionOrder:")
+    assert "SignBeforeEncryptAndEncryptSignature" in line
 
 
 def test_explicit_settings_override_the_factory_as_apply_configuration_does():

@@ -5,6 +5,7 @@
 //   mono EchoClient.exe URL plain                   (no security at all)
 //   header12 / plain12: the same on SOAP 1.2 + WS-Addressing 1.0 (wsHttpBinding)
 //   mono EchoClient.exe URL mutual CLIENT.pfx PFXPASSWORD SERVICE.pem
+//   mono EchoClient.exe URL usernameforcertificate USER PASSWORD SERVICE.pem   (wsHttpBinding Message UserName)
 // Output: "RESULT\t<echo>" | "FAULT\t<exception type>\t<code>\t<subcode ns>\t<subcode>\t<reason>\t<detail Message>"
 //         | "ERROR\t<exception type>\t<message>"   (tabs and newlines inside fields become spaces, except
 //         the detail Message, whose newline becomes " | ")
@@ -24,6 +25,14 @@ public interface IEchoService
     string Echo(string text);
 }
 
+// wsHttpBinding Message security encrypts by default: the same operation at EncryptAndSign
+[ServiceContract(Name = "IEchoService", Namespace = "http://tempuri.org/", ProtectionLevel = ProtectionLevel.EncryptAndSign)]
+public interface IEchoServiceEncrypted
+{
+    [OperationContract]
+    string Echo(string text);
+}
+
 public static class EchoClient
 {
     static string Clean(string s) { return s == null ? "" : s.Replace("\t", " ").Replace("\r", "").Replace("\n", " | "); }
@@ -31,6 +40,8 @@ public static class EchoClient
     public static int Main(string[] args)
     {
         string url = args[0], mode = args[1];
+        if (mode == "usernameforcertificate")
+            return UserNameForCertificate(url, args[2], args[3], args[4]);
         // a "12" suffix (header12, plain12) speaks wsHttpBinding's SOAP 1.2 with WS-Addressing 1.0
         var version = mode.EndsWith("12") ? MessageVersion.Soap12WSAddressing10 : MessageVersion.Soap11;
         mode = mode.EndsWith("12") ? mode.Substring(0, mode.Length - 2) : mode;
@@ -116,6 +127,41 @@ public static class EchoClient
             }
             else
                 Console.WriteLine("ERROR\t" + e.GetType().FullName + "\t" + Clean(e.Message));
+        }
+        return 1;
+    }
+
+    // wsHttpBinding Message/UserName without negotiation or a session, as WCF's factory builds it: the symmetric
+    // binding (EncryptedKey for the service certificate, derived keys, encrypted UsernameToken, Body and signature)
+    static int UserNameForCertificate(string url, string user, string password, string servicePem)
+    {
+        var sbe = SecurityBindingElement.CreateUserNameForCertificateBindingElement();
+        sbe.IncludeTimestamp = true;
+        sbe.MessageSecurityVersion = MessageSecurityVersion.WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10;
+        var binding = new CustomBinding(sbe, new TextMessageEncodingBindingElement(MessageVersion.Soap12WSAddressing10, Encoding.UTF8), new HttpTransportBindingElement());
+        binding.SendTimeout = TimeSpan.FromSeconds(20);
+        var address = new EndpointAddress(new Uri(url), EndpointIdentity.CreateDnsIdentity("localhost"));
+        var factory = new ChannelFactory<IEchoServiceEncrypted>(binding, address);
+        factory.Credentials.UserName.UserName = user;
+        factory.Credentials.UserName.Password = password;
+        factory.Credentials.ServiceCertificate.DefaultCertificate = new X509Certificate2(servicePem);
+        factory.Credentials.ServiceCertificate.Authentication.CertificateValidationMode = X509CertificateValidationMode.None;
+        try
+        {
+            Console.WriteLine("RESULT\t" + Clean(factory.CreateChannel().Echo("hello from mono")));
+            return 0;
+        }
+        catch (FaultException<ExceptionDetail> f)
+        {
+            Report(f, f.Detail.Message);
+        }
+        catch (FaultException f)
+        {
+            Report(f, "");
+        }
+        catch (Exception e)
+        {
+            Console.WriteLine("ERROR\t" + e.GetType().FullName + "\t" + Clean(e.Message));
         }
         return 1;
     }

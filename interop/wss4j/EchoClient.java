@@ -1,6 +1,9 @@
 // The interop tier's Apache WSS4J client (Debian's libwss4j-java 1.6): WSS4J's own handler secures an Echo
 // request from a property map, the way CXF's WSS4JOutInterceptor does, and the JDK's HTTP client sends it.
 //   java EchoClient URL none|username|x509 KEYID USER PASSWORD CLIENT.pfx
+//   java EchoClient URL x509encrypt KEYID - - CLIENT.pfx TRUST.jks   (basicHttpBinding Message EncryptAndSign:
+//       sign with the client key, encrypt Body and Signature for the service certificate (alias "service" in
+//       TRUST.jks, referenced by KEYID), then decrypt and verify the reply with WSS4J's own engine)
 // Prints one line: "RESULT\t<echo>" or "FAULT\t<faultcode>\t<faultstring>\t<X-MockWcf-Resource-Code>\t<detail Message>".
 // The settings between "clients.md" markers are quoted verbatim by docs/clients.md (the tier checks it).
 import java.io.ByteArrayInputStream;
@@ -53,6 +56,23 @@ public class EchoClient extends WSHandler {
             out.put(WSHandlerConstants.ADD_UT_ELEMENTS, "");                   // no Nonce, no Created
             out.put(WSHandlerConstants.TTL_TIMESTAMP, "300");
             // clients.md: wss4j-username end
+        } else if (mode.equals("x509encrypt")) {
+            out.put(WSHandlerConstants.ACTION, "Timestamp Signature Encrypt");
+            out.put(WSHandlerConstants.SIGNATURE_USER, "client");
+            out.put(WSHandlerConstants.SIG_KEY_ID, "DirectReference");
+            out.put(WSHandlerConstants.SIGNATURE_PARTS,
+                "{}{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd}Timestamp;"
+              + "{}{http://schemas.xmlsoap.org/soap/envelope/}Body");
+            out.put(WSHandlerConstants.SIG_ALGO, "http://www.w3.org/2000/09/xmldsig#rsa-sha1");
+            out.put(WSHandlerConstants.SIG_DIGEST_ALGO, "http://www.w3.org/2000/09/xmldsig#sha1");
+            out.put(WSHandlerConstants.ENCRYPTION_USER, "service");
+            out.put(WSHandlerConstants.ENC_KEY_ID, keyId);
+            out.put(WSHandlerConstants.ENC_SYM_ALGO, "http://www.w3.org/2001/04/xmlenc#aes256-cbc");      // Basic256
+            out.put(WSHandlerConstants.ENC_KEY_TRANSPORT, "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p");
+            out.put(WSHandlerConstants.ENCRYPTION_PARTS,
+                "{Content}{http://schemas.xmlsoap.org/soap/envelope/}Body;"
+              + "{Element}{http://www.w3.org/2000/09/xmldsig#}Signature");   // SignBeforeEncryptAndEncryptSignature
+            out.put(WSHandlerConstants.TTL_TIMESTAMP, "300");
         } else {
             // clients.md: wss4j-x509 begin
             out.put(WSHandlerConstants.ACTION, "UsernameToken Timestamp Signature");
@@ -94,6 +114,18 @@ public class EchoClient extends WSHandler {
         return nodes.getLength() == 0 ? "" : nodes.item(0).getTextContent();
     }
 
+    static Properties cryptoProps;
+    static CallbackHandler replyPasswords;
+
+    static CallbackHandler passwordsFor(String password) {
+        return callbacks -> {
+            for (Callback c : callbacks) {
+                WSPasswordCallback pc = (WSPasswordCallback) c;
+                pc.setPassword(pc.getIdentifier().equals("client") ? "interop" : password);
+            }
+        };
+    }
+
     public static void main(String[] args) throws Exception {
         String url = args[0], mode = args[1], keyId = args[2], user = args[3], password = args[4], pfx = args[5];
         org.apache.ws.security.WSSConfig.init();
@@ -110,14 +142,17 @@ public class EchoClient extends WSHandler {
             crypto.put("org.apache.ws.security.crypto.merlin.keystore.type", "pkcs12");
             crypto.put("org.apache.ws.security.crypto.merlin.keystore.password", "interop");
             crypto.put("org.apache.ws.security.crypto.merlin.keystore.file", pfx);
+            if (args.length > 6) {
+                crypto.put("org.apache.ws.security.crypto.merlin.truststore.type", "jks");
+                crypto.put("org.apache.ws.security.crypto.merlin.truststore.password", "interop");
+                crypto.put("org.apache.ws.security.crypto.merlin.truststore.file", args[6]);
+            }
             handler.props.put("cryptoProperties", crypto);
             handler.props.put(WSHandlerConstants.SIG_PROP_REF_ID, "cryptoProperties");
-            CallbackHandler passwords = callbacks -> {
-                for (Callback c : callbacks) {
-                    WSPasswordCallback pc = (WSPasswordCallback) c;
-                    pc.setPassword(pc.getIdentifier().equals("client") ? "interop" : password);
-                }
-            };
+            handler.props.put(WSHandlerConstants.ENC_PROP_REF_ID, "cryptoProperties");
+            cryptoProps = crypto;
+            replyPasswords = passwordsFor(password);
+            CallbackHandler passwords = passwordsFor(password);
             handler.props.put(WSHandlerConstants.PW_CALLBACK_REF, passwords);
             RequestData reqData = new RequestData();
             reqData.setMsgContext(handler.props);
@@ -147,6 +182,11 @@ public class EchoClient extends WSHandler {
             System.out.println("FAULT\t" + text(reply, null, "faultcode") + "\t" + clean(text(reply, null, "faultstring")) + "\t"
                 + resp.headers().firstValue("X-MockWcf-Resource-Code").orElse("") + "\t" + clean(detail));
             System.exit(1);
+        }
+        if (mode.equals("x509encrypt")) {
+            // the reply is signed by the service and encrypted for the client certificate: WSS4J opens it
+            var replyCrypto = org.apache.ws.security.components.crypto.CryptoFactory.getInstance(cryptoProps);
+            new org.apache.ws.security.WSSecurityEngine().processSecurityHeader(reply, null, replyPasswords, replyCrypto, replyCrypto);
         }
         System.out.println("RESULT\t" + text(reply, "http://tempuri.org/", "EchoResult"));
     }

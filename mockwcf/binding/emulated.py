@@ -10,9 +10,12 @@ from collections.abc import Callable
 
 from mockwcf.binding.model import (
     Binding,
+    MessageProtectionOrder,
     ProtectionLevel,
     SymmetricSecurityBindingElement,
+    TokenKind,
 )
+from mockwcf.security.suites import SUITES
 
 EMULATED_SUITES = ("Basic256", "Basic256Sha256")
 
@@ -22,20 +25,26 @@ def check_emulated(binding: Binding, err: Callable[[str, str], None]) -> None:
     if sbe is None:
         return
     key = "binding.security"
-    if isinstance(sbe, SymmetricSecurityBindingElement):
-        where = f"{key}.authenticationMode" if binding.name == "customBinding" else f"{key}.mode"
+    symmetric = isinstance(sbe, SymmetricSecurityBindingElement)
+    if symmetric and any(
+        p.kind is not TokenKind.X509 or a == "signedEndorsing"
+        for a, p in sbe.endpoint_supporting.all()
+        if a.endswith("ndorsing")
+    ):
         err(
-            where,
-            f"this compiles to WCF's SymmetricSecurityBindingElement ({binding.factory} with "
-            f"{sbe.message_security_version.name}): XML Encryption with a key wrapped for the service certificate "
-            "and derived keys, which mockwcf does not emulate yet. Use customBinding MutualCertificate with "
-            "messageSecurityVersion WSSecurity10...BasicSecurityProfile10 (asymmetric, sign-only), basicHttpBinding "
-            "Message with Certificate, or TransportWithMessageCredential",
+            f"{key}.authenticationMode" if binding.name == "customBinding" else f"{key}.clientCredentialType",
+            f"this compiles to WCF's SymmetricSecurityBindingElement with a supporting token mockwcf does not "
+            f"emulate as endorsing ({binding.factory}); only an endorsing client certificate (MutualCertificate) is",
         )
-    if binding.protects_message and binding.protection_level is ProtectionLevel.EncryptAndSign:
+    order = getattr(sbe, "message_protection_order", None)
+    encrypts = symmetric or binding.protection_level is ProtectionLevel.EncryptAndSign
+    if encrypts and order is MessageProtectionOrder.EncryptBeforeSign:
         err(
-            f"{key}.protectionLevel",
-            "only Sign is emulated for Message security so far (EncryptAndSign is not)",
+            f"{key}.messageProtectionOrder",
+            "EncryptBeforeSign is not emulated with encryption yet (its signature covers the encrypted "
+            "forms of the Body and tokens); use SignBeforeEncryptAndEncryptSignature (WCF's default) or "
+            "SignBeforeEncrypt",
         )
-    if sbe.default_algorithm_suite not in EMULATED_SUITES:
-        err(f"{key}.algorithmSuite", f"only {' and '.join(EMULATED_SUITES)} are emulated")
+    allowed = tuple(SUITES) if symmetric else EMULATED_SUITES
+    if sbe.default_algorithm_suite not in allowed:
+        err(f"{key}.algorithmSuite", f"only {', '.join(allowed)} are emulated for this binding")

@@ -66,6 +66,11 @@ def read(keyinfo: etree._Element | None, wss11: bool) -> list[Clause]:
     return clauses
 
 
+def read_str(str_el: etree._Element, wss11: bool) -> Clause:
+    """One wsse:SecurityTokenReference on its own (a DerivedKeyToken's)."""
+    return _read_str(str_el, wss11)
+
+
 def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
     seq = xmlread.Sequence(str_el)
     child = seq.peek()
@@ -117,6 +122,9 @@ def _read_key_identifier(child: etree._Element, wss11: bool) -> Clause:
             hint="On a WSS 1.0 binding reference the certificate's BinarySecurityToken with "
             'wsse:Reference URI="#id" (or use an X509SubjectKeyIdentifier).',
         )
+    if vt == ns.ENCRYPTED_KEY_SHA1 and wss11:  # RS IM/Tokens/WSSecurityXXX2005.cs EncryptedKeyHashStrEntry
+        raw = _decode(xmlread.content(child), child.get("EncodingType"))
+        return Clause("encrypted_key_sha1", raw, vt, shape=f"KeyIdentifier EncryptedKeySHA1 {raw.hex()}")
     if vt not in (ns.SKI_VALUE_TYPE, ns.THUMBPRINT_VALUE_TYPE):
         raise Rejection(
             codes.CannotReadKeyIdentifierClause,

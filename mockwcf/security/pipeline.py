@@ -16,7 +16,7 @@ from lxml import etree
 from mockwcf import codes, ns
 from mockwcf.binding.model import SecurityHeaderLayout
 from mockwcf.faults import Rejection
-from mockwcf.security import header, parts, signature, signature_read, timestamp, tokens
+from mockwcf.security import encryption, header, parts, signature, signature_read, timestamp, tokens
 from mockwcf.security.context import ReceiveContext
 
 _SIGNATURE = ns.q(ns.DS, "Signature")
@@ -24,6 +24,7 @@ _TIMESTAMP = ns.q(ns.WSU, "Timestamp")
 _STR = ns.q(ns.WSSE, "SecurityTokenReference")
 _SIGCONF = ns.q(ns.WSSE11, "SignatureConfirmation")
 _ENCRYPTED = {ns.q(ns.XENC, "ReferenceList"), ns.q(ns.XENC, "EncryptedData")}
+_ENCRYPTED_DATA = ns.q(ns.XENC, "EncryptedData")
 _ENCRYPTED_KEY = ns.q(ns.XENC, "EncryptedKey")
 
 
@@ -39,8 +40,11 @@ def receive(ctx: ReceiveContext) -> None:
         _strict_pass(ctx, children)
     else:
         _lax_pass(ctx, children)
+    sym = encryption.applies(ctx)
     if binding.protects_message:
         parts.check_header_targets(ctx)
+        if sym:
+            encryption.decrypt_message(ctx)
         parts.protection_pass(ctx)
         if ctx.primary_signature is None:
             raise Rejection(
@@ -48,7 +52,11 @@ def receive(ctx: ReceiveContext) -> None:
                 "The signature must be in the security header.",
                 step="signature",
             )
+        if sym:
+            encryption.after_protection_pass(ctx)
     tokens.verify_supporting(ctx)
+    if sym:
+        encryption.check_supporting_encrypted(ctx)
     if binding.settings.detect_replays:
         _replay(ctx)
     if binding.protects_message and binding.security.include_timestamp and ctx.timestamp is None:
@@ -71,6 +79,12 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
     tag = el.tag
     if tag == _TIMESTAMP:
         timestamp.read(ctx, el)
+    elif encryption.applies(ctx) and tag == _ENCRYPTED_KEY:
+        encryption.read_encrypted_key(ctx, el)
+    elif encryption.applies(ctx) and tag in encryption.DERIVED_KEY_TOKENS:
+        encryption.read_derived_key(ctx, el)
+    elif encryption.applies(ctx) and tag == encryption.REFERENCE_LIST:
+        encryption.read_reference_list(ctx, el)
     elif tag in _ENCRYPTED:
         raise Rejection(
             codes.EncryptionNotExpected,
@@ -94,16 +108,33 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
     ctx.mark_read(el)
 
 
+def _decrypted(ctx: ReceiveContext, el: etree._Element) -> tuple[etree._Element, bool]:
+    """ProcessEncryptedData: an encrypted header item (symmetric binding) is decrypted in place first."""
+    if el.tag == _ENCRYPTED_DATA and encryption.applies(ctx):
+        return encryption.decrypt_header_item(ctx, el), True
+    return el, False
+
+
+def _process_primary(ctx: ReceiveContext, sig: signature.ParsedSignature, encrypted: bool) -> None:
+    if encryption.hmac_signed(ctx):
+        encryption.process_primary(ctx, sig, encrypted)
+    else:
+        signature.process_primary(ctx, sig)
+        if encryption.applies(ctx):
+            encryption.record_primary_encryption(ctx, encrypted)
+
+
 def _strict_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
     primary_found = not ctx.binding.protects_message
     for el in children:
+        el, encrypted = _decrypted(ctx, el)
         if el.tag == _SIGNATURE:
             sig = signature_read.read(ctx, el)
             if primary_found:
                 signature.process_supporting(ctx, sig)
             else:
                 primary_found = True
-                signature.process_primary(ctx, sig)
+                _process_primary(ctx, sig, encrypted)
             ctx.mark_read(el)
         else:
             _read_element(ctx, el)
@@ -111,9 +142,13 @@ def _strict_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
 
 def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
     sigs = []
+    encrypted_sigs = []
     for el in children:
+        el, encrypted = _decrypted(ctx, el)
         if el.tag == _SIGNATURE:
             sigs.append(signature_read.read(ctx, el))
+            if encrypted:
+                encrypted_sigs.append(sigs[-1])
         else:
             _read_element(ctx, el)
     for sig in sigs:
@@ -131,7 +166,7 @@ def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
             step="signature",
         )
     for sig in primaries:
-        signature.process_primary(ctx, sig)
+        _process_primary(ctx, sig, sig in encrypted_sigs)
     for sig in sigs:
         if sig not in primaries:
             signature.process_supporting(ctx, sig)

@@ -12,17 +12,24 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import datetime
-from xml.sax.saxutils import escape
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from mockwcf import ns
-from mockwcf.binding.model import SecurityHeaderLayout
+from mockwcf.binding.model import (
+    MessageProtectionOrder,
+    ProtectionLevel,
+    SecurityHeaderLayout,
+    SymmetricSecurityBindingElement,
+)
 from mockwcf.canonical import c14n_text, canonical_start
 from mockwcf.clock import format_wcf_time
 from mockwcf.scenario import Scenario
+from mockwcf.security import keywrap, suites, symmetricreply
 from mockwcf.security import x509 as x509mod
+from mockwcf.security.keywrap import WrappedKey
 from mockwcf.security.sendheader import SendSecurityHeader
 from mockwcf.security.signature import SUITES
 
@@ -84,23 +91,9 @@ class ResponseSecurity:
         style = self.scenario.binding.reply.response_token_reference
         inner = ""
         bst = ""
-        if style == "IssuerSerial":
-            inner = (
-                f"<X509Data><X509IssuerSerial><X509IssuerName>{escape(x509mod.dotnet_name(cert.issuer))}"
-                f"</X509IssuerName><X509SerialNumber>{cert.serial_number}</X509SerialNumber>"
-                "</X509IssuerSerial></X509Data>"
-            )
-        elif style == "SubjectKeyIdentifier":
-            ski = x509mod.subject_key_identifier(cert) or b""
-            inner = (
-                f'<o:KeyIdentifier ValueType="{ns.SKI_VALUE_TYPE}" EncodingType="{ns.BASE64_ENCODING}">'
-                f"{base64.b64encode(ski).decode()}</o:KeyIdentifier>"
-            )
-        elif style == "Thumbprint":
-            inner = (
-                f'<o:KeyIdentifier ValueType="{ns.THUMBPRINT_VALUE_TYPE}" EncodingType="{ns.BASE64_ENCODING}">'
-                f"{base64.b64encode(x509mod.thumbprint(cert)).decode()}</o:KeyIdentifier>"
-            )
+        styles = {"IssuerSerial": "issuer_serial", "SubjectKeyIdentifier": "ski", "Thumbprint": "thumbprint"}
+        if style in styles:
+            inner = keywrap.x509_inner(cert, styles[style], declare_ds=False)
         else:
             der = cert.public_bytes(serialization.Encoding.DER)
             bst = (
@@ -118,6 +111,8 @@ class ResponseSecurity:
         relates_to: str | None,
         now: datetime,
         signature_values: list[bytes],
+        request_key: WrappedKey | None = None,
+        reply_cert: x509.Certificate | None = None,
     ) -> bytes:
         """The reply around `payload`, which the contract writes in exclusive-c14n form. The parts a
         signature covers are written canonical too, so the response is never parsed back."""
@@ -160,8 +155,43 @@ class ResponseSecurity:
         body = f"{tags['body']}{payload.decode()}</s:Body>"
         signed.append(("_1", body))
         if header is not None:
-            if self.key is not None:
+            sbe = sc.binding.security
+            if (
+                isinstance(sbe, SymmetricSecurityBindingElement)
+                and request_key is not None
+                and self.key is not None
+            ):
+                # the request's key secures the reply (symmetricreply.py)
+                reply = symmetricreply.secure(
+                    request_key,
+                    suites.get(sbe.default_algorithm_suite),
+                    sc_ns=ns.WSC13 if sbe.message_security_version.trust13 else ns.WSC,
+                    derive=sbe.protection_token.require_derived_keys,
+                    encrypt=sc.binding.protection_level is ProtectionLevel.EncryptAndSign,
+                    encrypt_signature=sbe.message_protection_order
+                    is MessageProtectionOrder.SignBeforeEncryptAndEncryptSignature,
+                    signed=signed,
+                    body_start=tags["body"],
+                    payload=payload.decode(),
+                )
+                header.derived_signing_key = reply.derived_signing_key
+                header.derived_encryption_key = reply.derived_encryption_key
+                header.reference_list = reply.reference_list
+                header.primary_signature = reply.primary_signature
+                body = reply.body
+            elif self.key is not None:
                 header.primary_signature = self._signature(signed)
+                if reply_cert is not None and sc.binding.protection_level is ProtectionLevel.EncryptAndSign:
+                    ek, header.primary_signature, body = symmetricreply.encrypt_for_client(
+                        reply_cert,
+                        suites.get(sbe.default_algorithm_suite),
+                        encrypt_signature=sbe.message_protection_order
+                        is MessageProtectionOrder.SignBeforeEncryptAndEncryptSignature,
+                        signature=header.primary_signature,
+                        body_start=tags["body"],
+                        payload=payload.decode(),
+                    )
+                    header.wrapped_encryption_key = ek
             headers += f"{tags['security']}{header.contents()}</o:Security>"
         head = f"<s:Header>{headers}</s:Header>" if headers else ""
         return f"{tags['envelope']}{head}{body}</s:Envelope>".encode()

@@ -26,7 +26,7 @@ from mockwcf.binding.model import SecurityHeaderLayout
 from mockwcf.canonical import c14n
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
-from mockwcf.security import crosscheck, keyinfo
+from mockwcf.security import crosscheck, keyinfo, suites
 from mockwcf.security.context import ReceiveContext, Token
 from mockwcf.security.signature_read import (
     KEY_INFO,
@@ -47,7 +47,13 @@ SUITES = {
 }
 
 
-def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which: str) -> Token:
+def verify(
+    ctx: ReceiveContext,
+    sig: ParsedSignature,
+    tokens: list[Token],
+    which: str,
+    target: tuple[str | None, etree._Element] | None = None,
+) -> Token:
     """VerifySignature: KeyInfo -> key -> SignatureMethod -> SignatureValue -> header-element digests."""
     try:
         token = keyinfo.resolve(ctx, sig.clauses, tokens, which)
@@ -68,8 +74,8 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
             step=STEP,
         )
     suite = ctx.binding.security.default_algorithm_suite
-    want_sig = SUITES[suite][0]
-    check_algorithm("Signature", sig.method, want_sig, suite)
+    # EnsureAcceptableAsymmetricSignatureAlgorithm (SecurityAlgorithmSuite.cs names the operation so)
+    check_algorithm("AsymmetricSignature", sig.method, suites.get(suite).asymmetric_signature, suite)
     # SignedInfo is canonicalized without comments whatever its CanonicalizationMethod (signature_read.py)
     signed_info = c14n(sig.signed_info, ns.EXC_C14N, sig.c14n_prefixes)
     try:
@@ -82,11 +88,32 @@ def verify(ctx: ReceiveContext, sig: ParsedSignature, tokens: list[Token], which
             step=STEP,
             element=sig.element.find(SIGNATURE_VALUE),
         ) from None
-    _verify_header_references(ctx, sig)
+    if target is None:
+        _verify_header_references(ctx, sig)
+    else:
+        _verify_target(ctx, sig, *target)
     ctx.record(
         STEP, "ok", f"{which} signature verified with {token.label()}, {len(sig.references)} reference(s)"
     )
     return token
+
+
+def _verify_target(ctx: ReceiveContext, sig: ParsedSignature, target_id: str | None, target: Any) -> None:
+    """ValidateDigestsOfTargetsInSecurityHeader for a supporting signature under message protection: only the
+    reference to its target (the primary signature) is checked, and every reference must be that one
+    (SignedXml.CompleteSignatureVerification leaves no reference unverified)."""
+    suite = ctx.binding.security.default_algorithm_suite
+    for ref in sig.references:
+        check_algorithm("Digest", ref.digest_method, suites.get(suite).digest, suite, ref.element)
+        if target_id is None or ref.target_id != target_id:
+            raise Rejection(
+                codes.UnableToResolveReferenceUriForSignature,
+                f"The endorsing signature's reference '{ref.uri}' is not the primary signature (Id "
+                f"'{target_id}'); under message security an endorsing signature signs the primary signature only.",
+                step=STEP,
+                element=ref.element,
+            )
+        check_digest(sig, ref, target)
 
 
 def check_algorithm(operation: str, used: str, wanted: str, suite: str, element: Any = None) -> None:
@@ -106,7 +133,7 @@ def _verify_header_references(ctx: ReceiveContext, sig: ParsedSignature) -> None
     Reference.ExtractReferredId (a URI it cannot read fails here), then the digest of a security-header
     target; only children already read count in Strict. Other targets wait for the protection pass."""
     suite = ctx.binding.security.default_algorithm_suite
-    want_digest = SUITES[suite][1]
+    want_digest = suites.get(suite).digest
     strict = ctx.binding.receive_layout is SecurityHeaderLayout.Strict
     header_children = elements(ctx.env.security) if ctx.env.security is not None else []
     for ref in sig.references:
@@ -179,6 +206,9 @@ def process_primary(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     ctx.signature_values.append(sig.value)
 
 
+verify_header_references = _verify_header_references  # the HMAC primary signature (encryption.py) too
+
+
 @blames_signature
 def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     """ProcessSupportingSignature: endorsing signatures use the universal resolver."""
@@ -201,6 +231,19 @@ def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
             "before it.",
             step=STEP,
         )
+    if binding.protects_message:
+        # ProcessSupportingSignature with RequireMessageProtection: the target is the primary signature
+        primary = ctx.primary_signature
+        if primary is None:
+            raise Rejection(  # unreachable from the wire: the first (Strict) or unendorsed (Lax) one is primary
+                codes.RequiredSignatureMissing,
+                "An endorsing signature comes without the primary signature it must sign.",
+                step=STEP,
+            )
+        endorser = verify(ctx, sig, ctx.tokens, "universal", (primary.element.get("Id"), primary.element))
+        endorser.endorsing = True
+        ctx.signature_values.append(sig.value)
+        return
     token = verify(ctx, sig, ctx.tokens, "universal")
     if binding.over_transport:
         # VerifySignature for a non-primary signature over transport: the wsa:To check, then

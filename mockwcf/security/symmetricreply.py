@@ -1,0 +1,161 @@
+"""Securing the reply of a symmetric binding as WCF's server does (SymmetricSecurityProtocol.SecureOutgoingMessageCore
+with the request's WrappedKeySecurityToken; SendSecurityHeader.OnWriteHeaderContents for the order).
+
+The reply reuses the key the client wrapped in its request; it carries no EncryptedKey but references it by
+EncryptedKeySHA1 (the wrapped octets' SHA-1; WrappedKeySecurityTokenParameters creates an
+EncryptedKeyHashIdentifierClause for a reply)::
+
+    <o:Security s:mustUnderstand="1">
+      <u:Timestamp u:Id="_0">...</u:Timestamp>
+      <c:DerivedKeyToken u:Id="_dks"> <o:SecurityTokenReference k:TokenType="...#EncryptedKey">
+          <o:KeyIdentifier ValueType="...#EncryptedKeySHA1">sha1</o:KeyIdentifier></o:SecurityTokenReference>
+        <c:Offset>0</c:Offset><c:Length>24</c:Length><c:Nonce>...</c:Nonce></c:DerivedKeyToken>      signature key
+      <c:DerivedKeyToken u:Id="_dke"> ... <c:Nonce>...</c:Nonce></c:DerivedKeyToken>                encryption key
+      <e:ReferenceList><e:DataReference URI="#_eb"/><e:DataReference URI="#_es"/></e:ReferenceList>
+      <k:SignatureConfirmation .../>                                   when the binding requires it
+      <e:EncryptedData Id="_es" Type="...#Element"> the HMAC ds:Signature </e:EncryptedData>
+    </o:Security>
+    ... <s:Body u:Id="_1"><e:EncryptedData Id="_eb" Type="...#Content">...</e:EncryptedData></s:Body>
+
+DerivedKeySecurityToken's send-side shape (WSSecureConversation.DerivedKeyTokenEntry.WriteTokenCore): a
+16-byte nonce, no Label, Offset 0 and Length written only when Length is not 32. Without derived keys the
+signature and EncryptedData reference the EncryptedKeySHA1 directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from mockwcf import ns
+from mockwcf.security import derivedkeys, keywrap
+from mockwcf.security import encrypteddata as xed
+from mockwcf.security.suites import Suite
+
+_DIGEST = {ns.SHA1: hashlib.sha1, ns.SHA256: hashlib.sha256}
+
+
+@dataclass
+class SymmetricReply:
+    """The slots a symmetric reply fills in SendSecurityHeader, plus the Body to send."""
+
+    derived_signing_key: str
+    derived_encryption_key: str
+    reference_list: str
+    primary_signature: str  # the EncryptedData holding the signature, or the clear signature
+    body: str
+
+
+def _dkt(id: str, sc_ns: str, sha1: bytes, nonce: bytes, length: int) -> str:
+    sizes = (
+        "" if length == derivedkeys.DEFAULT_LENGTH else f"<c:Offset>0</c:Offset><c:Length>{length}</c:Length>"
+    )
+    return (
+        f'<c:DerivedKeyToken u:Id="{id}" xmlns:c="{sc_ns}">{keywrap.encrypted_key_sha1_reference(sha1)}{sizes}'
+        f"<c:Nonce>{base64.b64encode(nonce).decode()}</c:Nonce></c:DerivedKeyToken>"
+    )
+
+
+def _local_reference(id: str) -> str:
+    return (
+        f'<o:SecurityTokenReference xmlns:o="{ns.WSSE}"><o:Reference URI="#{id}"/></o:SecurityTokenReference>'
+    )
+
+
+def secure(
+    request_key: keywrap.WrappedKey,
+    suite: Suite,
+    *,
+    sc_ns: str,
+    derive: bool,
+    encrypt: bool,
+    encrypt_signature: bool,
+    signed: list[tuple[str, str]],
+    body_start: str,
+    payload: str,
+) -> SymmetricReply:
+    """Sign `signed` (wsu:Id, canonical text; the Body last) with HMAC and, when `encrypt`, encrypt the Body
+    content (and the signature when `encrypt_signature`) with the request's key or keys derived from it."""
+    sha1 = request_key.sha1
+    dk_sig = dk_enc = ""
+    if derive:
+        n_sig, n_enc = os.urandom(derivedkeys.NONCE_LENGTH), os.urandom(derivedkeys.NONCE_LENGTH)
+        sig_len, enc_len = suite.signature_dk_bits // 8, suite.encryption_dk_bits // 8
+        sig_key = derivedkeys.p_sha1(request_key.key, derivedkeys.DEFAULT_LABEL, n_sig, sig_len)
+        enc_key = derivedkeys.p_sha1(request_key.key, derivedkeys.DEFAULT_LABEL, n_enc, enc_len)
+        dk_sig = _dkt("_dks", sc_ns, sha1, n_sig, sig_len)
+        dk_enc = _dkt("_dke", sc_ns, sha1, n_enc, enc_len)
+        sig_ref, enc_ref = _local_reference("_dks"), _local_reference("_dke")
+    else:
+        sig_key = enc_key = request_key.key
+        sig_ref = enc_ref = keywrap.encrypted_key_sha1_reference(sha1)
+    digest = _DIGEST[suite.digest]
+    refs = "".join(
+        f'<Reference URI="#{ident}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"></Transform>'
+        f'</Transforms><DigestMethod Algorithm="{suite.digest}"></DigestMethod><DigestValue>'
+        f"{base64.b64encode(digest(text.encode()).digest()).decode()}</DigestValue></Reference>"
+        for ident, text in signed
+    )
+    signed_info = (
+        f'<SignedInfo xmlns="{ns.DS}"><CanonicalizationMethod Algorithm="{ns.EXC_C14N}"></CanonicalizationMethod>'
+        f'<SignatureMethod Algorithm="{suite.symmetric_signature}"></SignatureMethod>{refs}</SignedInfo>'
+    )
+    value = derivedkeys.hmac_signature(sig_key, signed_info.encode(), suite.symmetric_signature)
+    signature = (
+        f'<Signature xmlns="{ns.DS}">{signed_info}<SignatureValue>{base64.b64encode(value).decode()}'
+        f"</SignatureValue><KeyInfo>{sig_ref}</KeyInfo></Signature>"
+    )
+    body = f"{body_start}{payload}</s:Body>"
+    reference_list = ""
+    if encrypt:
+        ids = ["_eb"]
+        cipher = xed.encrypt(payload.encode(), enc_key, suite.encryption)
+        body = f"{body_start}{xed.encrypted_data_xml('_eb', suite.encryption, cipher, enc_ref)}</s:Body>"
+        if encrypt_signature:
+            cipher = xed.encrypt(signature.encode(), enc_key, suite.encryption)
+            signature = xed.encrypted_data_xml("_es", suite.encryption, cipher, enc_ref, content=False)
+            ids.append("_es")
+        reference_list = (
+            f'<e:ReferenceList xmlns:e="{ns.XENC}">'
+            + "".join(f'<e:DataReference URI="#{i}"/>' for i in ids)
+            + "</e:ReferenceList>"
+        )
+    return SymmetricReply(dk_sig, dk_enc if encrypt else "", reference_list, signature, body)
+
+
+def encrypt_for_client(
+    cert: x509.Certificate,
+    suite: Suite,
+    *,
+    encrypt_signature: bool,
+    signature: str,
+    body_start: str,
+    payload: str,
+) -> tuple[str, str, str]:
+    """An asymmetric reply's confidentiality (AsymmetricSecurityProtocol: the reply is encrypted for the
+    initiator's certificate): a new key (CreateWrappedKeyToken) wrapped for the client certificate with the
+    suite's asymmetric key wrap, referenced as X509ReferenceStyle Any does (SKI, else IssuerSerial); the
+    ReferenceList sits inside the EncryptedKey and the EncryptedData carry no KeyInfo
+    (SendSecurityHeader skipKeyInfoForEncryption). Returns (EncryptedKey, signature slot, Body)."""
+    key = keywrap.new_key(suite)
+    ids = ["_eb"]
+    body = (
+        body_start
+        + xed.encrypted_data_xml(
+            "_eb", suite.encryption, xed.encrypt(payload.encode(), key, suite.encryption)
+        )
+        + "</s:Body>"
+    )
+    if encrypt_signature and signature:
+        cipher = xed.encrypt(signature.encode(), key, suite.encryption)
+        signature = xed.encrypted_data_xml("_es", suite.encryption, cipher, content=False)
+        ids.append("_es")
+    wrapped = keywrap.wrap(key, cert, suite.asymmetric_key_wrap)
+    ek = keywrap.encrypted_key_xml(
+        "_ek", wrapped, suite.asymmetric_key_wrap, cert, ids, keywrap.any_style(cert)
+    )
+    return ek, signature, body

@@ -1,0 +1,125 @@
+"""basicHttpBinding Message security with EncryptAndSign (issue 12): WCF's asymmetric MutualCertificate (WSS 1.0,
+Lax) with the key wrapped for the service certificate and the reply encrypted for the client certificate.
+Requests are signed and encrypted by python-xmlsec; the reply is unwrapped, decrypted and verified by it."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import xmlsec
+from lxml import etree
+
+from mockwcf import ns
+from tests import wss, xenc
+from tests.conftest import CERTS
+
+SERVICE_PEM, CLIENT_PEM = CERTS / "service.pem", CERTS / "client.pem"
+SCENARIO = {
+    "binding": {
+        "type": "basicHttpBinding",
+        "security": {
+            "mode": "Message",
+            "clientCredentialType": "Certificate",
+            "protectionLevel": "EncryptAndSign",
+        },
+    },
+    "credentials": {
+        "serviceCertificate": {"certificate": str(SERVICE_PEM), "privateKey": str(CERTS / "service.key")},
+        "clientCertificate": {
+            "certificateValidationMode": "ChainTrust",
+            "trustedCertificates": [str(CERTS / "ca.pem")],
+        },
+    },
+}
+
+
+def request(encrypt_signature: bool = True, encrypt_body: bool = True, style: str = "ski") -> bytes:
+    """What WCF's client writes for basicHttpBinding Message Certificate with EncryptAndSign: Timestamp, the
+    client BST, an EncryptedKey for the service certificate whose own ReferenceList names the encrypted Body
+    and signature (their EncryptedData carry no KeyInfo), the RSA-SHA1 signature."""
+    doc = wss.envelope(wss.security(wss.timestamp(), wss.bst(CLIENT_PEM)), text="hi &amp; bye")
+    root = etree.fromstring(wss.sign(doc, CERTS / "client.key", CLIENT_PEM, ["TS-1", "Body-1"]).encode())
+    sec = root.find(f".//{{{ns.WSSE}}}Security")
+    sig = sec.find(f"{{{ns.DS}}}Signature")
+    key = b"k" * 32
+    scratch = etree.fromstring(wss.envelope().encode())
+    _, ek = xenc.encrypt(scratch.find(f"{{{ns.SOAP11}}}Body"), key, wrap_cert=SERVICE_PEM)
+    listed = []
+    if encrypt_body:
+        xenc.encrypt(root.find(f"{{{ns.SOAP11}}}Body"), key, ed_id="ED-B")
+        listed.append("ED-B")
+    if encrypt_signature:
+        xenc.encrypt(sig, key, content=False, ed_id="ED-SIG")
+        listed.append("ED-SIG")
+    xenc.place_encrypted_key(sec, ek, SERVICE_PEM, style, position=2)
+    if listed:
+        ek.append(xenc.reference_list(*listed))
+    return etree.tostring(root)
+
+
+def open_reply(content: bytes) -> etree._Element:
+    root = etree.fromstring(content)
+    ek = root.find(f".//{{{ns.XENC}}}EncryptedKey")
+    ski = ek.find(f"{{{ns.DS}}}KeyInfo/{{{ns.WSSE}}}SecurityTokenReference/{{{ns.WSSE}}}KeyIdentifier")
+    assert ski.get("ValueType") == ns.SKI_VALUE_TYPE  # X509ReferenceStyle Any: the client cert has an SKI
+    key = xenc.unwrap_with_xmlsec(ek, CERTS / "client.key")
+    listed = [r.get("URI")[1:] for r in ek.find(f"{{{ns.XENC}}}ReferenceList")]
+    eds = list(root.iter(f"{{{ns.XENC}}}EncryptedData"))
+    assert sorted(e.get("Id") for e in eds) == sorted(listed) and len(eds) == 2
+    for ed in eds:
+        assert ed.find(f"{{{ns.DS}}}KeyInfo") is None
+        xenc.decrypt_with_xmlsec(ed, key, ns.AES256_CBC)
+    root = etree.fromstring(etree.tostring(root))
+    xmlsec.tree.add_ids(root, ["Id"])
+    ctx = xmlsec.SignatureContext()
+    ctx.key = xmlsec.Key.from_file(str(SERVICE_PEM), xmlsec.KeyFormat.CERT_PEM)
+    ctx.verify(root.find(f".//{{{ns.DS}}}Signature"))
+    return root
+
+
+@pytest.mark.mockwcf_scenario(SCENARIO)
+def test_encrypted_request_accepted_and_reply_encrypted_for_the_client_certificate(mockwcf_server):
+    resp = wss.post(mockwcf_server.url, request())
+    assert resp.status_code == 200, resp.text
+    mockwcf_server.assert_accepted()
+    root = open_reply(resp.content)
+    assert root.find(".//{http://tempuri.org/}EchoResult").text == "hi & bye"
+
+
+@pytest.mark.mockwcf_scenario(SCENARIO)
+@pytest.mark.parametrize(
+    "kw,code",
+    [
+        ({"encrypt_body": False}, "RequiredMessagePartNotEncryptedNs"),
+        ({"encrypt_signature": False}, "PrimarySignatureIsRequiredToBeEncrypted"),
+        ({"style": "thumbprint"}, "CannotReadKeyIdentifierClause"),  # ThumbprintSHA1 is WSS 1.1
+    ],
+)
+def test_asymmetric_encryption_mistakes(mockwcf_server, kw, code):
+    resp = wss.post(mockwcf_server.url, request(**kw))
+    assert resp.status_code == 500
+    assert mockwcf_server.last().resource_code == code
+
+
+def test_the_reply_key_is_wrapped_with_oaep():
+    """Basic256 wraps with RSA-OAEP (SHA-1); checked on the helper, independent of a server."""
+    from mockwcf.security import keywrap, suites
+    from mockwcf.security import x509 as x509mod
+    from mockwcf.security.symmetricreply import encrypt_for_client
+
+    cert = x509mod.load_pem_certificate(CLIENT_PEM)
+    ek, _, body = encrypt_for_client(
+        cert,
+        suites.get("Basic256"),
+        encrypt_signature=False,
+        signature="",
+        body_start="<s:Body>",
+        payload="<x/>",
+    )
+    element = etree.fromstring(ek)
+    assert element.find(f"{{{ns.XENC}}}EncryptionMethod").get("Algorithm") == ns.RSA_OAEP
+    assert len(xenc.unwrap_with_xmlsec(element, CERTS / "client.key")) == 32
+    assert keywrap.any_style(cert) == "ski" and base64.b64decode(
+        element.findtext(f".//{{{ns.XENC}}}CipherValue")
+    )
