@@ -73,6 +73,18 @@ def test_p_sha1_agrees_with_openssl_tls1_prf_sha1(secret, label, seed, length, o
     assert dk.p_sha1(secret, label, seed, length, offset) == expected
 
 
+def test_p_sha1_agrees_with_apache_wss4j_vectors():
+    """tests/data/psha1_wss4j.json: outputs of WSS4J 1.6's P_SHA1 (a Java implementation) for RST and DKT seeds."""
+    import json
+    from pathlib import Path
+
+    vectors = json.loads((Path(__file__).parent / "data" / "psha1_wss4j.json").read_text())
+    assert vectors
+    for v in vectors:
+        secret, seed = bytes.fromhex(v["secret"]), bytes.fromhex(v["seed"])
+        assert dk.p_sha1(secret, b"", seed, v["length"], v["offset"]).hex() == v["key"], v["name"]
+
+
 def test_wcf_request_shape_derives_with_the_default_label_at_offset_zero():
     """What a WCF client sends for the signature key: Offset 0, Length 24, no Label, a 16-byte Nonce."""
     token = dk.read(dkt("<c:Offset>0</c:Offset>", "<c:Length>24</c:Length>", nonce()), ns.WSC)

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from lxml import etree
 
 from mockwcf import codes, ns
 from mockwcf.faults import Rejection
+from mockwcf.security import derivedkeys
 
 STEP = "trust"
 
@@ -88,17 +87,9 @@ _SUITE_KEYS: dict[str, tuple[int, int, int]] = {  # name -> (min bits, max bits,
 
 
 def p_sha1(secret: bytes, seed: bytes, length: int) -> bytes:
-    """P_SHA1 of RFC 2246 section 5, as Psha1DerivedKeyGenerator computes it.
-
-    TODO(issue 12b): use mockwcf.security.derivedkeys' P_SHA1 once that module is on main; this private
-    copy exists only until then (tests check it against vectors computed with Apache WSS4J).
-    """
-    out = bytearray()
-    a = seed
-    while len(out) < length:
-        a = hmac.new(secret, a, hashlib.sha1).digest()
-        out += hmac.new(secret, a + seed, hashlib.sha1).digest()
-    return bytes(out[:length])
+    """P_SHA1 of RFC 2246 section 5, as Psha1DerivedKeyGenerator computes it (the computed key of an RSTR:
+    the seed is the issuer's entropy, no label). One implementation: derivedkeys.p_sha1."""
+    return derivedkeys.p_sha1(secret, b"", seed, length)
 
 
 @dataclass(frozen=True)
