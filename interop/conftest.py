@@ -138,12 +138,11 @@ def pfx() -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def truststore() -> Path:
-    """A JKS holding the service certificate under alias "service": what a Java client encrypts for."""
+def truststore(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A JKS holding the service certificate under alias "service": what a Java client encrypts for (one per
+    xdist worker, so no two write the same file)."""
     assert shutil.which("keytool"), "run `make interop` (interop/install.sh installs a JDK)"
-    BUILD.mkdir(exist_ok=True)
-    path = BUILD / "trust.jks"
-    path.unlink(missing_ok=True)
+    path = tmp_path_factory.mktemp("trust") / "trust.jks"
     subprocess.run(
         ["keytool", "-importcert", "-noprompt", "-alias", "service", "-file", str(CERTS / "service.pem"),
          "-keystore", str(path), "-storepass", PFX_PASSWORD, "-storetype", "jks"],

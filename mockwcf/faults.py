@@ -10,6 +10,8 @@ MessageID. With diagnostics on, the same fault also carries `X-MockWcf-Resource-
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -349,3 +351,12 @@ def soap_fault(
     xmlns = f'xmlns:s="{env}"' + (f' xmlns:a="{ns.WSA10}"' if fs.addressing else "")
     head = f"<s:Header>{header}</s:Header>" if header else ""
     return f"<s:Envelope {xmlns}>{head}<s:Body>{fault}</s:Body></s:Envelope>".encode()
+
+
+def b64_or_reject(text: str | None, code: str, message: str, *, step: str) -> bytes:
+    """Base64 element content (white space ignored, as XmlReader.ReadContentAsBase64 does), or the Rejection
+    WCF raises when it is not base64."""
+    try:
+        return base64.b64decode("".join((text or "").split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise Rejection(code, message, step=step) from None

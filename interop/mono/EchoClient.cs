@@ -93,7 +93,7 @@ public static class EchoClient
             factory.Credentials.ServiceCertificate.Authentication.CertificateValidationMode = X509CertificateValidationMode.None;
             // clients.md: mono-mutual-credentials end
         }
-        try
+        return Invoke(() =>
         {
             var channel = factory.CreateChannel();
             using (new OperationContextScope((IContextChannel)channel))
@@ -102,8 +102,17 @@ public static class EchoClient
                 if (mode == "header")
                     OperationContext.Current.OutgoingMessageHeaders.Add(UsernameHeader(args[2], args[3]));
                 // clients.md: mono-username-header end
-                Console.WriteLine("RESULT\t" + Clean(channel.Echo("hello from mono")));
+                return channel.Echo("hello from mono");
             }
+        });
+    }
+
+    // One call, one line: RESULT, FAULT (the code and the ExceptionDetail's Message) or ERROR
+    static int Invoke(Func<string> echo)
+    {
+        try
+        {
+            Console.WriteLine("RESULT\t" + Clean(echo()));
             return 0;
         }
         // clients.md: mono-fault begin
@@ -146,24 +155,7 @@ public static class EchoClient
         factory.Credentials.UserName.Password = password;
         factory.Credentials.ServiceCertificate.DefaultCertificate = new X509Certificate2(servicePem);
         factory.Credentials.ServiceCertificate.Authentication.CertificateValidationMode = X509CertificateValidationMode.None;
-        try
-        {
-            Console.WriteLine("RESULT\t" + Clean(factory.CreateChannel().Echo("hello from mono")));
-            return 0;
-        }
-        catch (FaultException<ExceptionDetail> f)
-        {
-            Report(f, f.Detail.Message);
-        }
-        catch (FaultException f)
-        {
-            Report(f, "");
-        }
-        catch (Exception e)
-        {
-            Console.WriteLine("ERROR\t" + e.GetType().FullName + "\t" + Clean(e.Message));
-        }
-        return 1;
+        return Invoke(() => factory.CreateChannel().Echo("hello from mono"));
     }
 
     const string Wsse = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";

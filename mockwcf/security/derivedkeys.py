@@ -30,8 +30,6 @@ base key as bytes.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac as std_hmac
 import re
 from dataclasses import dataclass
@@ -42,7 +40,7 @@ from lxml import etree
 
 from mockwcf import codes, ns
 from mockwcf.envelope import WSU_ID, elements
-from mockwcf.faults import Rejection
+from mockwcf.faults import Rejection, b64_or_reject
 from mockwcf.security import keyinfo, keyinfo_read
 from mockwcf.security.suites import Suite
 
@@ -152,7 +150,8 @@ def read(element: etree._Element, secure_conversation: str, wss11: bool = True) 
             "and WCF requires the Nonce although the specification makes it optional).",
             step=STEP,
         )
-    nonce = _base64(rest.pop(0))
+    bad = "The DerivedKeyToken Nonce is not base64."
+    nonce = b64_or_reject(rest.pop(0).text, codes.MessageSecurityVerificationFailed, bad, step=STEP)
     if len(nonce) > MAX_NONCE:
         raise Rejection(
             codes.DerivedKeyTokenNonceTooLong,
@@ -208,15 +207,6 @@ def _ensure_acceptable_offset(offset: int, generation: int, length: int) -> None
             step=STEP,
             hint="WCF derives keys at Offset 0 (or Generation 0); keep Generation x Length within 64 bytes.",
         )
-
-
-def _base64(el: etree._Element) -> bytes:
-    try:
-        return base64.b64decode("".join((el.text or "").split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise Rejection(
-            codes.MessageSecurityVerificationFailed, "The DerivedKeyToken Nonce is not base64.", step=STEP
-        ) from None
 
 
 @dataclass(eq=False)

@@ -36,7 +36,6 @@ DecryptBody, DecryptSecurityHeaderElement, EnsureDecryptionComplete; WSSecurityO
 from __future__ import annotations
 
 import base64
-import binascii
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,7 +47,7 @@ from lxml import etree
 
 from mockwcf import codes, ns
 from mockwcf.envelope import WSU_ID, elements
-from mockwcf.faults import Rejection
+from mockwcf.faults import Rejection, b64_or_reject
 from mockwcf.security import keyinfo, keyinfo_read
 from mockwcf.security.suites import Suite
 
@@ -255,12 +254,9 @@ def cipher_value(kids: list[etree._Element], what: str, step: str) -> bytes:
             f"{what} needs xenc:CipherData/xenc:CipherValue after EncryptionMethod and KeyInfo.",
             step=step,
         )
-    try:
-        return base64.b64decode("".join((cv[0].text or "").split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise Rejection(
-            codes.MessageSecurityVerificationFailed, f"{what}'s CipherValue is not base64.", step=step
-        ) from None
+    return b64_or_reject(
+        cv[0].text, codes.MessageSecurityVerificationFailed, f"{what}'s CipherValue is not base64.", step=step
+    )
 
 
 def _fragment(plain: bytes, context: etree._Element) -> etree._Element:

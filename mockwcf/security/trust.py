@@ -17,7 +17,6 @@ Every refusal raises a Rejection whose catalog code maps to WCF's wire fault for
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 import secrets
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from mockwcf import codes, ns
-from mockwcf.faults import Rejection
+from mockwcf.faults import Rejection, b64_or_reject
 from mockwcf.security import derivedkeys
 
 STEP = "trust"
@@ -224,12 +223,12 @@ def _read_entropy(el: etree._Element, version: ScVersion) -> bytes:
             f"BinarySecret Type {kind!r} is not a Nonce or SymmetricKey type (UnexpectedBinarySecretType).",
             step=STEP,
         )
-    try:
-        return base64.b64decode("".join((secret.text or "").split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise Rejection(
-            codes.InvalidRequestTrustFaultCode, "The wst:BinarySecret is not valid base64.", step=STEP
-        ) from None
+    return b64_or_reject(
+        secret.text,
+        codes.InvalidRequestTrustFaultCode,
+        "The wst:BinarySecret is not valid base64.",
+        step=STEP,
+    )
 
 
 @dataclass(frozen=True)
