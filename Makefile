@@ -68,6 +68,7 @@ bench: $(STAMP) certs/ca.pem
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/stages.py
 	$(BIN)/python bench/sessions.py
+	$(BIN)/python bench/symmetric.py
 
 # Real third-party clients (zeep, node soap, WSS4J, Mono WCF) against the shipped scenarios; installs what is
 # missing (interop/install.sh: apt packages, npm ci). Separate from `make test`: it needs Mono, a JDK and node.

@@ -1,0 +1,233 @@
+"""`make bench`, message security part: a symmetric UserName request (EncryptedKey, two DerivedKeyTokens, HMAC
+signature, encrypted Body, UsernameToken and signature) with a signed and encrypted reply, in-process.
+
+mockwcf's `Runtime.handle_soap` (scenarios/wshttp-message-username.yaml, replay detection on, so every message
+is fresh) against a floor that does the least such an exchange needs, written directly: one lxml parse, the
+RSA-OAEP unwrap, P_SHA1 of both keys, AES-256-CBC decryption of the three parts (each parsed once), exclusive
+c14n + SHA-1 of the six signed parts, the HMAC-SHA1 check, and a reply whose signature and Body are HMAC'd and
+encrypted with two more derived keys. Medians of alternating rounds in one process, then RSS over `--memory`
+exchanges. Merges {"symmetric": ...} into bench/results.json. `python bench/symmetric.py [--smoke]`.
+
+Requests are built here with mockwcf's own primitives (speed matters for 100,000 of them); their correctness is
+what tests/test_symmetric.py and the interop tier check against libxmlsec1, OpenSSL, Mono and WSS4J.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
+from lxml import etree  # noqa: E402
+
+from mockwcf import envelope, ns  # noqa: E402
+from mockwcf.canonical import c14n  # noqa: E402
+from mockwcf.runtime import Request, Runtime  # noqa: E402
+from mockwcf.scenario import load  # noqa: E402
+from mockwcf.security import derivedkeys, keywrap, suites  # noqa: E402
+from mockwcf.security import encrypteddata as xed  # noqa: E402
+from mockwcf.security import x509 as x509mod  # noqa: E402
+
+SCENARIO = REPO / "scenarios" / "wshttp-message-username.yaml"
+ACTION = "http://tempuri.org/IEchoService/Echo"
+LABEL = derivedkeys.DEFAULT_LABEL
+OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
+SERVICE_CERT = x509mod.load_pem_certificate(REPO / "certs" / "service.pem")
+SERVICE_KEY = keywrap.private_key_from_pem((REPO / "certs" / "service.key").read_bytes())
+HEADERS = {"content-type": f'application/soap+xml; charset=utf-8; action="{ACTION}"'}
+PAYLOAD = "mockwcf benchmark " * 40
+
+
+def message() -> bytes:
+    """One request as a WCF client on wsHttpBinding Message UserName writes it (fresh ids, key and nonces)."""
+    u = uuid.uuid4().hex
+    now = datetime.now(UTC)
+    created, expires = (t.strftime("%Y-%m-%dT%H:%M:%S.000Z") for t in (now, now + timedelta(minutes=5)))
+    ek_key, n_sig, n_enc = os.urandom(32), os.urandom(16), os.urandom(16)
+    k_sig = derivedkeys.p_sha1(ek_key, LABEL, n_sig, 24)
+    k_enc = derivedkeys.p_sha1(ek_key, LABEL, n_enc, 32)
+    wrapped = SERVICE_CERT.public_key().encrypt(ek_key, OAEP)
+    s, a, u_, o = ns.SOAP12, ns.WSA10, ns.WSU, ns.WSSE
+    doc = (
+        f'<s:Envelope xmlns:s="{s}" xmlns:a="{a}" xmlns:u="{u_}"><s:Header>'
+        f'<a:Action s:mustUnderstand="1" u:Id="A1">{ACTION}</a:Action>'
+        f'<a:MessageID u:Id="A2">urn:uuid:{u}</a:MessageID>'
+        f'<a:To s:mustUnderstand="1" u:Id="A3">http://127.0.0.1/EchoService.svc</a:To>'
+        f'<o:Security s:mustUnderstand="1" xmlns:o="{o}">'
+        f'<u:Timestamp u:Id="TS"><u:Created>{created}</u:Created><u:Expires>{expires}</u:Expires></u:Timestamp>'
+        f"{keywrap.encrypted_key_xml('EK', wrapped, ns.RSA_OAEP, SERVICE_CERT)}"
+        + "".join(
+            f'<c:DerivedKeyToken xmlns:c="{ns.WSC}" u:Id="{i}"><o:SecurityTokenReference><o:Reference URI="#EK"/>'
+            f"</o:SecurityTokenReference>{sizes}<c:Nonce>{base64.b64encode(n).decode()}</c:Nonce></c:DerivedKeyToken>"
+            for i, n, sizes in (
+                ("DS", n_sig, "<c:Offset>0</c:Offset><c:Length>24</c:Length>"),
+                ("DE", n_enc, ""),
+            )
+        )
+        + '<e:ReferenceList xmlns:e="http://www.w3.org/2001/04/xmlenc#"><e:DataReference URI="#EU"/>'
+        '<e:DataReference URI="#EB"/><e:DataReference URI="#ES"/></e:ReferenceList>'
+        f'<o:UsernameToken u:Id="UT"><o:Username>alice</o:Username><o:Password Type="{ns.PASSWORD_TEXT}">'
+        "p@ssw0rd</o:Password></o:UsernameToken></o:Security></s:Header>"
+        f'<s:Body u:Id="B"><Echo xmlns="http://tempuri.org/"><text>{PAYLOAD}</text></Echo></s:Body></s:Envelope>'
+    )
+    root = etree.fromstring(doc.encode())
+    ids = {e.get(envelope.WSU_ID): e for e in root.iter() if e.get(envelope.WSU_ID)}
+    refs = "".join(
+        f'<Reference URI="#{i}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"/></Transforms>'
+        f'<DigestMethod Algorithm="{ns.SHA1}"/><DigestValue>'
+        f"{base64.b64encode(hashlib.sha1(c14n(ids[i])).digest()).decode()}</DigestValue></Reference>"
+        for i in ("TS", "UT", "A1", "A2", "A3", "B")
+    )
+    si = etree.fromstring(
+        f'<SignedInfo xmlns="{ns.DS}"><CanonicalizationMethod Algorithm="{ns.EXC_C14N}"/>'
+        f'<SignatureMethod Algorithm="{ns.HMAC_SHA1}"/>{refs}</SignedInfo>'.encode()
+    )
+    value = hmac.new(k_sig, c14n(si), hashlib.sha1).digest()
+    sig = (
+        f'<Signature xmlns="{ns.DS}">{etree.tostring(si).decode()}<SignatureValue>'
+        f"{base64.b64encode(value).decode()}</SignatureValue><KeyInfo>"
+        f'<o:SecurityTokenReference xmlns:o="{o}"><o:Reference URI="#DS"/></o:SecurityTokenReference>'
+        "</KeyInfo></Signature>"
+    )
+    key_ref = f'<o:SecurityTokenReference xmlns:o="{o}"><o:Reference URI="#DE"/></o:SecurityTokenReference>'
+
+    def encrypted(id: str, plain: bytes, content: bool) -> etree._Element:
+        cipher = xed.encrypt(plain, k_enc, ns.AES256_CBC)
+        return etree.fromstring(xed.encrypted_data_xml(id, ns.AES256_CBC, cipher, key_ref, content=content))
+
+    sec = ids["TS"].getparent()
+    ut = ids["UT"]
+    sec.replace(ut, encrypted("EU", etree.tostring(ut), False))
+    sec.append(encrypted("ES", sig.encode(), False))
+    body = ids["B"]
+    echo = body[0]
+    body.remove(echo)
+    body.append(encrypted("EB", etree.tostring(echo), True))
+    return etree.tostring(root)
+
+
+def floor(msg: bytes) -> bytes:
+    """The least work of the exchange (see the module doc), the reply written directly."""
+    root = etree.fromstring(msg, envelope._PARSER)
+    header, body = root[0], root[1]
+    sec = header[3]
+    ek = sec[1]
+    ek_key = SERVICE_KEY.decrypt(base64.b64decode(ek[2][0].text), OAEP)
+    nonce = {d.get(envelope.WSU_ID): base64.b64decode(d[-1].text) for d in (sec[2], sec[3])}
+    k_sig = derivedkeys.p_sha1(ek_key, LABEL, nonce["DS"], 24)
+    k_enc = derivedkeys.p_sha1(ek_key, LABEL, nonce["DE"], 32)
+
+    def open_(ed: etree._Element) -> etree._Element:
+        plain = xed.decrypt(xed.read(ed, True), _Key(k_enc), _B256)
+        return etree.fromstring(b'<w xmlns:s="' + ns.SOAP12.encode() + b'">' + plain + b"</w>")[0]
+
+    ut = open_(sec[5])
+    sig = open_(sec[6])
+    payload = open_(body[0])
+    body.replace(body[0], payload)
+    sec.replace(sec[5], ut)
+    targets = {e.get(envelope.WSU_ID): e for e in (*header, sec[0], ut, body) if e.get(envelope.WSU_ID)}
+    si = sig[0]
+    for ref in si.iter(f"{{{ns.DS}}}Reference"):
+        hashlib.sha1(c14n(targets[ref.get("URI")[1:]])).digest()
+    mac = hmac.new(k_sig, c14n(si), hashlib.sha1).digest()
+    hmac.compare_digest(mac, base64.b64decode(sig[1].text))
+    # the reply: two derived keys, HMAC over Timestamp + Body, Body and signature encrypted
+    r_sig = derivedkeys.p_sha1(ek_key, LABEL, os.urandom(16), 24)
+    r_enc = derivedkeys.p_sha1(ek_key, LABEL, os.urandom(16), 32)
+    reply_body = (
+        b'<r:EchoResponse xmlns:r="http://tempuri.org/"><r:EchoResult>'
+        + PAYLOAD.encode()
+        + b"</r:EchoResult></r:EchoResponse>"
+    )
+    digest = hashlib.sha1(reply_body).digest()
+    signed_info = b"<SignedInfo>" + base64.b64encode(digest) * 2 + b"</SignedInfo>"
+    value = hmac.new(r_sig, signed_info, hashlib.sha1).digest()
+    return xed.encrypt(reply_body, r_enc, ns.AES256_CBC) + xed.encrypt(
+        signed_info + value, r_enc, ns.AES256_CBC
+    )
+
+
+class _Key:
+    def __init__(self, key: bytes) -> None:
+        self.key, self.source_key_bits = key, 256
+
+    def label(self) -> str:
+        return "floor key"
+
+
+_B256 = suites.get("Basic256")
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--count", type=int, default=300, help="exchanges per round and side")
+    ap.add_argument("--memory", type=int, default=100_000, help="exchanges for the RSS figure")
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--output", default=str(HERE / "results.json"))
+    args = ap.parse_args()
+    if args.smoke:
+        args.rounds, args.count, args.memory = 1, 50, 500
+    rt = Runtime(load(SCENARIO))
+
+    def mock(msg: bytes) -> bytes:
+        reply = rt.handle_soap(Request("POST", "/EchoService.svc", "", HEADERS, msg, "http://127.0.0.1/"))
+        if reply.status != 200:
+            raise SystemExit(f"rejected: {rt.journal.entries()[-1].reason}")
+        return reply.body
+
+    mock(message())
+    floor(message())
+    per_s: dict[str, list[float]] = {"floor": [], "mockwcf": []}
+    for _ in range(args.rounds):
+        for name, fn in (("floor", floor), ("mockwcf", mock)):
+            msgs = [message() for _ in range(args.count)]
+            t0 = time.perf_counter()
+            for m in msgs:
+                fn(m)
+            per_s[name].append(args.count / (time.perf_counter() - t0))
+    ratios = [m / f for m, f in zip(per_s["mockwcf"], per_s["floor"], strict=True)]
+    first = args.memory // 10
+    rss = {}
+    for i in range(args.memory):
+        mock(message())
+        if i + 1 in (first, args.memory):
+            rss[f"max_rss_mb_after_{i + 1}"] = round(rss_mb(), 1)
+    out = {
+        "mockwcf_exchanges_per_s": round(statistics.median(per_s["mockwcf"]), 1),
+        "floor_exchanges_per_s": round(statistics.median(per_s["floor"]), 1),
+        "ratio": round(statistics.median(ratios), 3),
+        "target": 0.7,
+        **rss,
+    }
+    print(json.dumps(out, indent=2))
+    path = Path(args.output)
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data["symmetric"] = out
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
