@@ -84,9 +84,8 @@ class ReceiveContext:
     read_header_elements: set[etree._Element] = field(default_factory=set)
     verified_ids: set[str] = field(default_factory=set)  # ids whose digest the primary signature proved
     pending_references: list[Any] = field(default_factory=list)  # references to Body/headers, checked later
-    crypto: Any = (
-        None  # encryption.SymmetricState on symmetric bindings (EncryptedKey, derived keys, decryption)
-    )
+    # encryption.SymmetricState when the binding encrypts or is symmetric: keys read, what was decrypted
+    crypto: Any = None
 
     def record(self, step: str, outcome: str, detail: str = "") -> None:
         self.steps.append(StepRecord(step, outcome, detail))

@@ -109,7 +109,7 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
 
 
 def _decrypted(ctx: ReceiveContext, el: etree._Element) -> tuple[etree._Element, bool]:
-    """ProcessEncryptedData: an encrypted header item (symmetric binding) is decrypted in place first."""
+    """ProcessEncryptedData: an encrypted header item (UsernameToken, Signature) is decrypted in place first."""
     if el.tag == _ENCRYPTED_DATA and encryption.applies(ctx):
         return encryption.decrypt_header_item(ctx, el), True
     return el, False
