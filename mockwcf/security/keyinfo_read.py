@@ -68,7 +68,8 @@ def read(keyinfo: etree._Element | None, wss11: bool) -> list[Clause]:
 
 def read_str(str_el: etree._Element, wss11: bool) -> Clause:
     """One wsse:SecurityTokenReference on its own (a DerivedKeyToken's)."""
-    return _read_str(str_el, wss11)
+    with xmlread.reading(STEP, "wsse:SecurityTokenReference cannot be read", str_el):
+        return _read_str(str_el, wss11)
 
 
 def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
