@@ -222,10 +222,9 @@ def main() -> int:
         **rss,
     }
     print(json.dumps(out, indent=2))
-    path = Path(args.output)
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data["symmetric"] = out
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    results = Path(args.output)
+    earlier = json.loads(results.read_text()) if results.is_file() else {}
+    results.write_text(json.dumps({**earlier, "symmetric": out}, indent=2) + "\n")
     return 0
 
 
