@@ -247,7 +247,11 @@ SCHEMA = F(
                             CREDENTIAL_TYPES,
                         ),
                         "protectionLevel": F(
-                            "enum", "Message protection.", "Sign", ("None", "Sign", "EncryptAndSign")
+                            "enum",
+                            "The contract's ProtectionLevel; unset, WCF signs and encrypts under Message "
+                            "security (EncryptAndSign) — set Sign as [ServiceContract(ProtectionLevel = Sign)] does.",
+                            DERIVED,
+                            ("None", "Sign", "EncryptAndSign"),
                         ),
                         "messageSecurityVersion": F(
                             "enum",

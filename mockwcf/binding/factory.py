@@ -223,7 +223,16 @@ def compile_binding(b: dict[str, Any], lss: dict[str, Any], err: Err) -> Binding
         mode=mode,
         security=sbe,
         https=https,
-        protection_level=ProtectionLevel(s["protectionLevel"]),
+        # A contract without ProtectionLevel takes the binding's highest (ChannelProtectionRequirements
+        # .CreateFromContract with ISecurityCapabilities.SupportedRequestProtectionLevel): EncryptAndSign for
+        # Message security.
+        protection_level=ProtectionLevel(s["protectionLevel"])
+        if s["protectionLevel"]
+        else (
+            ProtectionLevel.EncryptAndSign
+            if sbe is not None and mode is SecurityMode.Message
+            else ProtectionLevel.Sign
+        ),
         max_received_message_size=b["maxReceivedMessageSize"],
         reply=ReplySettings(
             sign_responses=s["signResponses"], response_token_reference=s["responseTokenReference"]
