@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 from urllib.parse import parse_qsl
@@ -59,13 +60,13 @@ def handle(runtime: Runtime, req: Request) -> Reply:
             return Reply(200, runtime.scenario.yaml_text.encode(), [("Content-Type", "application/yaml")])
         if method == "PUT":
             try:
-                scenario = load_text(
-                    req.body.decode("utf-8"), "<PUT /_mockwcf/scenario>", runtime.scenario.base_dir
-                )
+                scenario = load_text(req.body.decode("utf-8"), "<PUT /_mockwcf/scenario>", runtime.base_dir)
             except ScenarioError as exc:
                 return _error(400, "invalid scenario", problems=exc.lines())
             except UnicodeDecodeError:
-                return _error(400, "the scenario must be UTF-8 YAML")
+                return _error(
+                    400, "invalid scenario", problems=["body: not UTF-8; send the scenario as UTF-8 YAML"]
+                )
             runtime.switch(scenario)
             return _json(200, {"status": "ok", "scenario": scenario.name})
     if what == "sessions" and method == "GET":
@@ -123,18 +124,36 @@ def _page(runtime: Runtime, what: str, params: dict[str, str]) -> Reply:
 
 
 def _set_clock(runtime: Runtime, body: bytes) -> Reply:
+    """Errors name the field (`problems`), like a scenario's `file:line: key` errors."""
+    usage = 'send {"offset": "+00:07:00"} or {"frozenAt": "2026-01-01T00:00:00Z"}'
     try:
         data = json.loads(body or b"{}")
-        if not isinstance(data, dict):
-            raise ValueError("expected a JSON object")
-        if "frozenAt" in data and data["frozenAt"] is not None:
-            runtime.clock = Clock(frozen_at=parse_instant(str(data["frozenAt"])))
-        elif "offset" in data:
-            runtime.clock = Clock(offset=parse_timespan(str(data["offset"])))
-        else:
-            raise ValueError('send {"offset": "+00:07:00"} or {"frozenAt": "2026-01-01T00:00:00Z"}')
     except ValueError as exc:
-        return _error(400, str(exc))
+        return _error(400, "invalid clock", problems=[f"body: not JSON ({exc}); {usage}"])
+    if not isinstance(data, dict):
+        return _error(400, "invalid clock", problems=[f"body: expected a JSON object; {usage}"])
+    problems = [
+        f"{k}: unknown field"
+        + (f" (did you mean {close[0]!r}?)" if close else "")
+        + "; fields: offset, frozenAt"
+        for k in data
+        if k not in ("offset", "frozenAt")
+        for close in [difflib.get_close_matches(k, ["offset", "frozenAt"], n=1, cutoff=0.5)]
+    ]
+    clock = None
+    try:
+        if data.get("frozenAt") is not None:
+            clock = Clock(frozen_at=parse_instant(str(data["frozenAt"])))
+        elif "offset" in data:
+            clock = Clock(offset=parse_timespan(str(data["offset"])))
+        elif not problems:
+            problems.append(f"body: names neither offset nor frozenAt; {usage}")
+    except ValueError as exc:
+        field = "frozenAt" if data.get("frozenAt") is not None else "offset"
+        problems.append(f"{field}: {exc}")
+    if problems or clock is None:
+        return _error(400, "invalid clock", problems=problems)
+    runtime.clock = clock
     return _json(200, runtime.clock.describe())
 
 

@@ -1,4 +1,7 @@
-"""`mockwcf` command line: serve, validate, verify, catalog, certs, journal, kdc."""
+"""`mockwcf` command line: serve, scenarios, validate, verify, catalog, certs, journal, health, kdc.
+
+No verb shows a traceback for a user mistake: each error says what was tried and how to fix it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ import json
 import logging
 import os
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from mockwcf import __version__
 ENV_SCENARIO = "MOCKWCF_SCENARIO"
 ENV_PORT = "MOCKWCF_PORT"
 ENV_HOST = "MOCKWCF_HOST"
+ENV_BASE_DIR = "MOCKWCF_BASE_DIR"
+ENV_MAKE_CERTS = "MOCKWCF_MAKE_CERTS"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", help="serve a scenario (the built-in default when none is given)")
-    p.add_argument("scenario", nargs="?", default=os.environ.get(ENV_SCENARIO) or None)
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        default=os.environ.get(ENV_SCENARIO) or None,
+        help="a scenario file or a packaged name (`mockwcf scenarios`); default: the built-in one",
+    )
     p.add_argument("--host", default=os.environ.get(ENV_HOST, "127.0.0.1"))
     p.add_argument(
         "--port", type=int, default=int(os.environ.get(ENV_PORT, "8080")), help="0 picks a free port"
@@ -41,7 +49,23 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="serve as node K of a farm of processes (behind a real balancer; share farm.cookieKeyFile)",
     )
+    p.add_argument(
+        "--base-dir",
+        default=os.environ.get(ENV_BASE_DIR) or None,
+        help="directory that relative paths of a scenario sent by PUT resolve against "
+        "(default: the directory of the scenario served at start)",
+    )
+    p.add_argument(
+        "--make-certs",
+        action="store_true",
+        default=os.environ.get(ENV_MAKE_CERTS, "") not in ("", "0", "false"),
+        help="when every certificate the scenario names is absent, make a throw-away test PKI there "
+        "(the Docker image does this)",
+    )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("scenarios", help="list the packaged scenarios (serve one by name)")
+    p.set_defaults(func=cmd_scenarios)
 
     p = sub.add_parser("validate", help="check scenario files; errors name file:line: key")
     p.add_argument("files", nargs="+")
@@ -53,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("verify", help="run one captured request through a scenario offline")
-    p.add_argument("scenario")
+    p.add_argument("scenario", help="a scenario file or a packaged name, e.g. default")
     p.add_argument("request", help="file with the request envelope")
     p.add_argument("--action", help="SOAPAction (default: the operation named by the Body element)")
     p.add_argument("--at", help="server time to use, e.g. 2026-01-01T00:00:00Z (default: now)")
@@ -98,18 +122,49 @@ def main(argv: list[str] | None = None) -> int:
     argv, command = kdc_command.split_command(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.command = command
-    return int(args.func(args) or 0)
+    return guarded(args.func, args)
 
 
-def _load(path: str | None) -> Any:
+def guarded(func: Any, args: argparse.Namespace) -> int:
+    """Run one verb so that no user ever sees a traceback: a closed pipe ends quietly (`catalog | head`),
+    Ctrl-C exits 130, and an unexpected error is one line (MOCKWCF_DEBUG=1 shows the traceback)."""
+    try:
+        return int(func(args) or 0)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout at exit; the reader has gone
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for the CLI user
+        if os.environ.get("MOCKWCF_DEBUG"):
+            raise
+        print(
+            f"mockwcf {args.command}: unexpected {type(exc).__name__}: {exc or '(no message)'}. This is a "
+            "mockwcf bug: rerun with MOCKWCF_DEBUG=1 for the traceback and report it",
+            file=sys.stderr,
+        )
+        return 3
+
+
+def _load(spec: str | None, make_certs: bool = False) -> Any:
+    """A scenario by file path or packaged name (None: the built-in one); errors go to stderr, None."""
+    from mockwcf import locate, pki
     from mockwcf.scenario import ScenarioError, load, load_builtin
 
     try:
-        return load(path) if path else load_builtin()
+        if not spec:
+            return load_builtin()
+        path = locate.resolve(spec)
+        if make_certs:
+            pki.ensure_for(path, lambda m: print(m, file=sys.stderr, flush=True))
+        return load(path)
+    except locate.NotFound as exc:
+        print(f"mockwcf: {exc}", file=sys.stderr)
     except ScenarioError as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)
-        return None
+    return None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -118,13 +173,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("spyne").setLevel(logging.WARNING)
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario, make_certs=args.make_certs)
     if scenario is None:
+        return 2
+    if args.tls and (scenario.service_certificate is None or scenario.service_key is None):
+        print(
+            f"mockwcf serve --tls: scenario {scenario.name!r} has no service certificate; add "
+            "credentials.serviceCertificate {certificate: ..., privateKey: ...} to it (`mockwcf certs DIR` "
+            "makes a test pair), or serve without --tls",
+            file=sys.stderr,
+        )
         return 2
     if args.node_id is not None and args.node_id < 1:
         print("mockwcf: --node-id must be 1 or more", file=sys.stderr)
         return 2
     runtime = Runtime(scenario, node_id=args.node_id)
+    if args.base_dir:
+        runtime.base_dir = Path(args.base_dir).resolve()
     gc.collect()
     gc.freeze()  # start-up objects (Spyne app, schema, catalog) never need scanning again: steadier p99
     if not args.quiet:
@@ -132,7 +197,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         port = server.listen(runtime, args.host, args.port, tls=args.tls)
     except Exception as exc:  # noqa: BLE001 - a bind error is a user error: say it plainly
-        print(f"mockwcf: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(
+            f"mockwcf: cannot listen on {args.host}:{args.port}: {exc or type(exc).__name__}; "
+            "pick another --port (0 takes a free one) or stop what holds it",
+            file=sys.stderr,
+        )
         return 2
     scheme = "https" if (args.tls or scenario.binding.https) else "http"
     actual = port.getHost().port
@@ -145,19 +214,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
 
+    if scenario.service_certificate:
+        print(f"  service certificate {scenario.service_certificate}", flush=True)
     server.reactor.callWhenRunning(announce)
     server.reactor.run()
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from mockwcf import locate
     from mockwcf.binding.explain import explain
     from mockwcf.scenario import ScenarioError, load
 
     failed = False
     for f in args.files:
         try:
-            scenario = load(f)
+            scenario = load(locate.resolve(f))
+        except locate.NotFound as exc:
+            print(f"mockwcf validate: {exc}", file=sys.stderr)
+            failed = True
+            continue
         except ScenarioError as exc:
             for line in exc.lines():
                 print(line, file=sys.stderr)
@@ -178,14 +254,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from mockwcf.faults import content_type
     from mockwcf.runtime import Request, Runtime
 
+    frozen = None
+    if args.at:
+        try:
+            frozen = parse_instant(args.at)
+        except ValueError as exc:
+            print(
+                f"mockwcf verify: --at {args.at!r}: {exc}; write an instant such as 2026-01-01T00:00:00Z",
+                file=sys.stderr,
+            )
+            return 2
+    try:
+        body = Path(args.request).read_bytes()
+    except OSError as exc:
+        print(
+            f"mockwcf verify: cannot read the request file {args.request}: {exc.strerror or exc}; give "
+            "the path of a file holding the captured SOAP envelope",
+            file=sys.stderr,
+        )
+        return 2
     scenario = _load(args.scenario)
     if scenario is None:
         return 2
     runtime = Runtime(scenario)
     runtime.second_opinion = args.signxml
-    if args.at:
-        runtime.clock = Clock(frozen_at=parse_instant(args.at))
-    body = Path(args.request).read_bytes()
+    if frozen is not None:
+        runtime.clock = Clock(frozen_at=frozen)
     action = args.action
     if action is None and not scenario.addressing:
         try:
@@ -230,26 +324,59 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 def cmd_certs(args: argparse.Namespace) -> int:
     from mockwcf import certs
 
-    files = certs.make(args.directory, force=args.force)
+    try:
+        files = certs.make(args.directory, force=args.force)
+    except OSError as exc:
+        print(
+            f"mockwcf certs: cannot write the test PKI into {args.directory}: {exc.strerror or exc}; "
+            "give a directory you can write to",
+            file=sys.stderr,
+        )
+        return 2
     print(f"test PKI in {args.directory}/ ({len(files)} files; client variants share client.key)")
     return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from mockwcf import locate
+
+    for line in locate.lines():
+        print(line)
+    return 0
+
+
+def _base_url(url: str, verb: str) -> str | None:
+    base = url.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        print(
+            f"mockwcf {verb}: {url!r} is not an http:// or https:// URL; give the server's base URL, "
+            "e.g. http://127.0.0.1:8080/",
+            file=sys.stderr,
+        )
+        return None
+    return base
 
 
 def cmd_journal(args: argparse.Namespace) -> int:
     from mockwcf import journal_cli
 
+    if _base_url(args.url, "journal") is None:
+        return 2
     return journal_cli.run(args)
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    base = (args.url or f"http://127.0.0.1:{os.environ.get(ENV_PORT, '8080')}").rstrip("/")
+    from mockwcf.journal_cli import AdminError, fetch
+
+    base = _base_url(args.url or f"http://127.0.0.1:{os.environ.get(ENV_PORT, '8080')}", "health")
+    if base is None:
+        return 2
     try:
-        with urllib.request.urlopen(base + "/_mockwcf/health", timeout=5) as resp:  # noqa: S310 - local
-            data = json.loads(resp.read())
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        print(f"unhealthy: {exc}", file=sys.stderr)
+        data = fetch(base + "/_mockwcf/health")
+    except AdminError as exc:
+        print(f"mockwcf health: {exc}", file=sys.stderr)
         return 1
-    print(f"{data.get('status')}: scenario {data.get('scenario')}")
+    print(f"{data.get('status')}: scenario {data.get('scenario')} at {base}/")
     return 0 if data.get("status") == "ok" else 1
 
 

@@ -14,21 +14,31 @@ every test. A test picks its scenario with the `mockwcf_scenario` marker or by o
 `assert_fault(code, nth=None)`, `assert_count(n, **filters)` and `assert_no_rejections()` fail with the
 exchanges that came closest and why each missed (testing.py, nearmiss.py).
 
-Options: --mockwcf-host / MOCKWCF_HOST, --mockwcf-port / MOCKWCF_PORT (default 0, a free port).
-HTTPS scenarios get their own session server, started on first use.
+A scenario is a packaged name (`"clock-skew-client-ahead"`), a file path or a dict. Relative file paths
+and a dict's relative certificate paths resolve against --mockwcf-base-dir (default: pytest's rootdir);
+paths inside a scenario file resolve against that file.
+
+Options: --mockwcf-host / MOCKWCF_HOST, --mockwcf-port / MOCKWCF_PORT (default 0, a free port),
+--mockwcf-base-dir. HTTPS scenarios get their own session server, started on first use.
+
+This module is loaded into every pytest run of an environment where mockwcf is installed, so at import
+it needs nothing but pytest: mockwcf itself (Spyne, Twisted, lxml) is imported when a fixture is first
+used, and if that fails the fixture fails with the reason. A run that never uses mockwcf never notices.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mockwcf.scenario import Scenario, load, load_builtin, load_dict
-from mockwcf.testing import MockServer
+if TYPE_CHECKING:
+    from mockwcf.scenario import Scenario
+    from mockwcf.testing import MockServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,30 +51,57 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--mockwcf-port",
         type=int,
-        default=int(os.environ.get("MOCKWCF_PORT", "0")),
+        default=int(os.environ.get("MOCKWCF_PORT", "0") or 0),
         help="port of the mock server (0: a free port; with xdist every worker adds its number)",
+    )
+    group.addoption(
+        "--mockwcf-base-dir",
+        default=None,
+        help="directory that relative scenario paths (marker, fixture, dict scenarios) resolve against "
+        "(default: the rootdir)",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "mockwcf_scenario(scenario): the scenario (path or dict) for this test"
+        "markers",
+        "mockwcf_scenario(scenario): the scenario for this test (packaged name, path or dict)",
     )
+
+
+def _import_failure() -> str | None:
+    """None when mockwcf can run here; else what went wrong and how to fix it."""
+    try:
+        import mockwcf.testing  # noqa: F401 - imports Spyne, Twisted, lxml: everything a server needs
+    except Exception as exc:  # noqa: BLE001 - any import failure must become a message, not a crash
+        from mockwcf import compat
+
+        fixes = compat.missing() or [
+            "reinstall it (pip install --force-reinstall mockwcf) or report the error above"
+        ]
+        return (
+            f"mockwcf cannot start on Python {sys.version.split()[0]}: {type(exc).__name__}: {exc}; "
+            + "; ".join(fixes)
+        )
+    return None
 
 
 class _Servers:
     """The session's servers: one for plain HTTP scenarios, one for HTTPS ones, made on first use."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, base_dir: Path) -> None:
+        self.host, self.port, self.base_dir = host, port, base_dir
         self.servers: dict[bool, MockServer] = {}
 
     def for_scenario(self, scenario: Scenario) -> MockServer:
+        from mockwcf.testing import MockServer
+
         https = scenario.binding.https
         srv = self.servers.get(https)
         if srv is None:
             port = self.port + (1 if https and self.port else 0)
             srv = MockServer.start(scenario, self.host, port)
+            srv.runtime.base_dir = self.base_dir
             self.servers[https] = srv
         else:
             srv.load(scenario)
@@ -77,12 +114,17 @@ class _Servers:
 
 @pytest.fixture(scope="session")
 def _mockwcf_servers(request: pytest.FixtureRequest) -> Iterator[_Servers]:
+    failure = _import_failure()
+    if failure:
+        pytest.fail(failure, pytrace=False)
     host = request.config.getoption("--mockwcf-host")
     port = request.config.getoption("--mockwcf-port")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if port and worker.startswith("gw"):
         port += 2 * int(worker[2:])
-    servers = _Servers(host, port)
+    rootdir = Path(str(request.config.rootpath))
+    base = request.config.getoption("--mockwcf-base-dir")
+    servers = _Servers(host, port, rootdir / base if base else rootdir)
     yield servers
     servers.stop()
 
@@ -94,15 +136,20 @@ def mockwcf_scenario(request: pytest.FixtureRequest) -> Any:
     return marker.args[0] if marker else None
 
 
-def _resolve(spec: Any, rootdir: Path) -> Scenario:
-    if spec is None:
-        return load_builtin()
-    if isinstance(spec, Scenario):
-        return spec
-    if isinstance(spec, dict):
-        return load_dict(spec, rootdir)
-    path = Path(spec)
-    return load(path if path.is_absolute() else rootdir / path)
+def _resolve(spec: Any, base_dir: Path) -> Scenario:
+    from mockwcf import locate
+    from mockwcf.scenario import Scenario, ScenarioError, load, load_builtin, load_dict
+
+    try:
+        if spec is None:
+            return load_builtin()
+        if isinstance(spec, Scenario):
+            return spec
+        if isinstance(spec, dict):
+            return load_dict(spec, base_dir)
+        return load(locate.resolve(spec, base_dir))
+    except (ScenarioError, locate.NotFound) as exc:
+        pytest.fail(f"mockwcf_scenario: {exc}", pytrace=False)
 
 
 @pytest.fixture
@@ -110,7 +157,7 @@ def mockwcf_server(
     _mockwcf_servers: _Servers, mockwcf_scenario: Any, request: pytest.FixtureRequest
 ) -> Iterator[MockServer]:
     """The session server, switched to this test's scenario with journal, caches, clock and counters reset."""
-    scenario = _resolve(mockwcf_scenario, Path(str(request.config.rootpath)))
+    scenario = _resolve(mockwcf_scenario, _mockwcf_servers.base_dir)
     srv = _mockwcf_servers.for_scenario(scenario)
     yield srv
     srv.raise_server_errors()
@@ -133,14 +180,17 @@ def mockwcf_journal(mockwcf_server: MockServer) -> Any:
 
 
 @pytest.fixture
-def mockwcf_certs(mockwcf_server: MockServer) -> dict[str, Path | None]:
-    """Paths of the scenario's certificates (service certificate and key, trusted CAs and people)."""
+def mockwcf_certs(mockwcf_server: MockServer) -> dict[str, Any]:
+    """Paths of the scenario's certificates (service certificate and key, trusted CAs and people) and
+    `pki`: the directory of the service certificate, where a test PKI keeps client.pem and client.key."""
     s = mockwcf_server.runtime.scenario
+    anchor = s.service_certificate or next(iter(s.trusted_certificates + s.trusted_people), None)
     return {
         "serviceCertificate": s.service_certificate,
         "serviceKey": s.service_key,
-        "trustedCertificates": list(s.trusted_certificates),  # type: ignore[dict-item]
-        "trustedPeople": list(s.trusted_people),  # type: ignore[dict-item]
+        "trustedCertificates": list(s.trusted_certificates),
+        "trustedPeople": list(s.trusted_people),
+        "pki": anchor.parent if anchor else None,
     }
 
 

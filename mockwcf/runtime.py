@@ -79,6 +79,7 @@ class Runtime:
             scenario.journal_size, scenario.journal_max_bytes, scenario.journal_include_secrets
         )
         self.listeners: list = []  # callables(entry) for the console view
+        self.base_dir = scenario.base_dir  # scenarios without a file (PUT, dicts) resolve here: --base-dir
         self.second_opinion = False  # `mockwcf verify --signxml`: signxml re-checks accepted signatures too
         self._round_robin = itertools.count()
         self.active = self._build(scenario)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockwcf import nearmiss
+from mockwcf import locate, nearmiss
 from mockwcf.clock import Clock, format_wcf_time, parse_instant, parse_timespan
 from mockwcf.journal import Entry, unknown_code
 from mockwcf.runtime import Runtime
@@ -95,12 +95,18 @@ class MockServer:
 
     # -- control -------------------------------------------------------------------------------
 
-    def load(self, scenario: str | Path | dict[str, Any] | Scenario, base_dir: str | Path = ".") -> Scenario:
-        """Switch the running server to another scenario (path, dict or loaded Scenario) and reset it."""
+    def load(
+        self, scenario: str | Path | dict[str, Any] | Scenario, base_dir: str | Path | None = None
+    ) -> Scenario:
+        """Switch the running server to another scenario and reset it.
+
+        A str or Path is a scenario file (relative to `base_dir`, default the cwd) or a packaged name; a
+        dict's relative paths resolve against `base_dir`, by default the server's base directory (the
+        directory of the scenario it started with), as admin `PUT scenario` does."""
         if isinstance(scenario, dict):
-            scenario = load_dict(scenario, base_dir)
+            scenario = load_dict(scenario, Path(base_dir) if base_dir else self.runtime.base_dir)
         elif not isinstance(scenario, Scenario):
-            scenario = load(scenario)
+            scenario = load(locate.resolve(scenario, Path(base_dir) if base_dir else None))
         if scenario.binding.https != (self.scheme == "https"):
             raise ValueError(
                 "this server was started for "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -17,6 +18,8 @@ SCENARIOS = REPO / "scenarios"
 # runs the suite.
 DATA = REPO / "tests" / "data"
 
+# packaged scenarios and their test PKI go to the mockwcf home: keep it inside the repository (git-ignored)
+os.environ.setdefault("MOCKWCF_HOME", str(REPO / "build" / "mockwcf-home"))
 certs.make(CERTS)  # idempotent: keeps existing files; the bundled scenarios point at certs/
 warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
 

@@ -80,7 +80,8 @@ def test_every_error_is_reported_and_unknown_keys_are_errors():
 
 def test_rule_with_unknown_code_or_bad_xpath_is_a_validation_error():
     assert _errors("rules:\n  - fault: NoSuchCode\n") == [
-        "x.yaml:2: rules[0].fault: 'NoSuchCode' is not a resource code in the catalog"
+        "x.yaml:2: rules[0].fault: 'NoSuchCode' is not a resource code in the catalog; `mockwcf catalog` "
+        "lists every code (or use customFault for a fault of your own)"
     ]
     lines = _errors("rules:\n  - match: {xpath: '//['}\n    fault: InvalidOrReplayedNonce\n")
     assert len(lines) == 1 and lines[0].startswith("x.yaml:2: rules[0].match.xpath: invalid XPath '//['")
@@ -142,3 +143,44 @@ def test_reply_templates_are_checked_item_by_item():
     )
     assert any("service.operations[0].reply.said" in ln and "control character" in ln for ln in lines), lines
     assert any("reply.many" in ln and "echoes {nope}" in ln for ln in lines), lines
+
+
+def test_a_wire_fault_name_as_fault_names_the_catalog_codes_that_produce_it():
+    from mockwcf import catalog
+    from mockwcf.faults import WIRE_FAULTS
+
+    (line,) = _errors("rules:\n  - fault: ServerTooBusy\n")
+    busy = sorted(
+        e.code for e in catalog.entries() if "ServerTooBusy" in (e.fault, WIRE_FAULTS[e.fault].subcode)
+    )
+    assert busy and "SecuritySessionLimitReached" in busy
+    assert "ServerTooBusy is a wire fault: the catalog codes that produce it are " in line
+    assert all(code in line for code in busy[:8])
+    (line,) = _errors("rules:\n  - fault: InvalidOrReplayedNonse\n")
+    assert "did you mean 'InvalidOrReplayedNonce'" in line
+
+
+def test_an_xpath_with_an_undeclared_prefix_is_a_load_error_naming_it():
+    (line,) = _errors("rules:\n  - match: {xpath: '//tns:text'}\n    fault: InvalidOrReplayedNonce\n")
+    assert line.startswith(
+        "x.yaml:2: rules[0].match.xpath: XPath '//tns:text' uses the undeclared prefix tns"
+    )
+    assert "declared: ds, soap, soap12, wsa, wsse, wsu" in line
+    ok = "rules:\n  - match: {xpath: '//tns:text', namespaces: {tns: 'http://t/'}}\n    fault: InvalidOrReplayedNonce\n"
+    assert load_text(ok, "x.yaml", Path(".")).rules[0].xpath is not None
+    # axes, literals and predefined prefixes are not prefixes to declare
+    fine = "rules:\n  - match: {xpath: \"//wsse:Security/child::*[contains(., 'a:b')]\"}\n    fault: InvalidOrReplayedNonce\n"
+    assert load_text(fine, "x.yaml", Path(".")).rules[0].xpath is not None
+
+
+def test_missing_file_errors_name_the_base_directory(tmp_path):
+    from mockwcf.scenario import load_dict
+
+    with pytest.raises(ScenarioError) as err:
+        load_dict({"credentials": {"clientCertificate": {"trustedPeople": ["p.pem"]}}}, tmp_path)
+    assert f"relative paths resolve against the base directory {tmp_path.resolve()}" in str(err.value)
+    f = tmp_path / "s.yaml"
+    f.write_text("credentials:\n  clientCertificate:\n    trustedPeople: [p.pem]\n")
+    with pytest.raises(ScenarioError) as err:
+        load(f)
+    assert f"relative paths resolve against the scenario's directory {tmp_path.resolve()}" in str(err.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import yaml
 from lxml import etree
 
-from mockwcf import ns
+from mockwcf import locate, ns, rulecheck
 from mockwcf.binding.emulated import check_emulated
 from mockwcf.binding.factory import compile_binding
 from mockwcf.clock import parse_instant
@@ -45,7 +46,7 @@ def load(path: str | Path) -> Scenario:
 def load_builtin(name: str = BUILTIN_DEFAULT) -> Scenario:
     """The scenarios shipped inside the package (the default one needs no certificates)."""
     ref = resources.files("mockwcf").joinpath("scenarios", name)
-    return load_text(ref.read_text(encoding="utf-8"), f"<builtin>/{name}", Path.cwd())
+    return load_text(ref.read_text(encoding="utf-8"), f"<builtin>/{name}", locate.home() / "scenarios")
 
 
 def load_dict(data: dict[str, Any], base_dir: str | Path = ".", source: str = "<dict>") -> Scenario:
@@ -97,10 +98,12 @@ class _Builder:
         if not value:
             return None
         p = Path(value)
-        p = p if p.is_absolute() else self.base_dir / p
+        p = p if p.is_absolute() else Path(os.path.normpath(self.base_dir / p))
         if not p.is_file():
             self.err(
-                key, f"file not found: {p} (run `make certs` or `mockwcf certs DIR` for test certificates)"
+                key,
+                f"file not found: {p}; {locate.base_note(self.source, self.base_dir)} "
+                "(`mockwcf certs DIR` makes test certificates)",
             )
         return p
 
@@ -300,6 +303,9 @@ class _Builder:
                 compiled = etree.XPath(m["xpath"], namespaces=nsmap)
             except etree.XPathError as exc:
                 self.err(f"{key}.match.xpath", f"invalid XPath {m['xpath']!r}: {exc}")
+            else:
+                if problem := rulecheck.xpath_problem(compiled, m["xpath"], nsmap):
+                    self.err(f"{key}.match.xpath", problem)
         if m["operation"] and m["operation"] not in {
             o["name"] for o in (self.d["service"]["operations"] or [{"name": "Echo"}]) if o
         }:

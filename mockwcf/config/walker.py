@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from lxml import etree
 
-from mockwcf import catalog
+from mockwcf import catalog, rulecheck
 from mockwcf.clock import parse_timespan
 from mockwcf.schema import DERIVED, REQUIRED, F
 
@@ -166,11 +166,7 @@ class Walker:
                 return str(raw)
             if kind == "code":
                 if not catalog.exists(str(raw)):
-                    close = suggest(str(raw), {e.code: None for e in catalog.entries()})
-                    raise ValueError(
-                        f"{raw!r} is not a resource code in the catalog"
-                        + (f" (did you mean {close!r}?)" if close else "")
-                    )
+                    raise ValueError(rulecheck.unknown_code(str(raw)))
                 return str(raw)
         except (ValueError, etree.XMLSyntaxError) as exc:
             self.err(line, key, str(exc))
