@@ -213,9 +213,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"  scenario {scenario.name}: {scheme}://{args.host}:{actual}{scenario.service.path}?wsdl",
             flush=True,
         )
+        if scenario.service_certificate:
+            print(f"  service certificate {scenario.service_certificate}", flush=True)
 
-    if scenario.service_certificate:
-        print(f"  service certificate {scenario.service_certificate}", flush=True)
     server.reactor.callWhenRunning(announce)
     server.reactor.run()
     return 0

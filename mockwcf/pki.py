@@ -10,6 +10,7 @@ certificates the user did not ask for would hide the mistake.
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def referenced(scenario_file: Path) -> list[Path]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []
     base = scenario_file.resolve().parent
-    return [p if (p := Path(v)).is_absolute() else base / p for v in _paths(data, SCHEMA)]
+    return [Path(os.path.normpath(base / v)) for v in _paths(data, SCHEMA)]
 
 
 def ensure_for(scenario_file: Path, say: Callable[[str], None], why: str = "") -> Path | None:

@@ -3,12 +3,9 @@ and the container's entrypoint from a fresh (non-editable) install."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import sysconfig
-import time
 from pathlib import Path
 
 import pytest
@@ -17,42 +14,14 @@ from zeep.wsse.username import UsernameToken
 
 from mockwcf import exceptiondetail
 from tests import wss
+from tests.cli_helpers import serve, stop
 from tests.conftest import CERTS, REPO, SCENARIOS
 
 BIN = Path(sys.executable).parent
 
 
-def _serve(
-    args: list[str], env: dict | None = None, exe: str | None = None, cwd: Path | None = None
-) -> tuple[subprocess.Popen, str, float]:
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        [exe or str(BIN / "mockwcf"), "serve", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-    )
-    line = proc.stdout.readline()
-    elapsed = time.monotonic() - start
-    if not line.startswith("mockwcf listening on "):
-        proc.kill()
-        raise AssertionError(f"no listening line: {line!r} {proc.stderr.read()}")
-    return proc, line.split()[-1], elapsed
-
-
-def _stop(proc: subprocess.Popen) -> int:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        return proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-
-
-def test_serve_default_scenario_zeep_answer_and_clean_stop():
-    proc, base, elapsed = _serve(["--port", "0"])
+def test_serve_default_scenario_zeep_answer_and_cleanstop():
+    proc, base, elapsed = serve(["--port", "0"])
     try:
         print(f"start-up to listening line: {elapsed:.3f} s")
         client = zeep.Client(base + "EchoService.svc?wsdl")
@@ -62,7 +31,7 @@ def test_serve_default_scenario_zeep_answer_and_clean_stop():
         ok = zeep.Client(base + "EchoService.svc?wsdl", wsse=UsernameToken("alice", "p@ssw0rd"))
         assert ok.service.Echo(text="hello") == "hello"
     finally:
-        assert _stop(proc) == 0
+        assert stop(proc) == 0
     out = proc.stdout.read()
     assert "Echo" in out and "REJECT 500 UnableToFindSecurityHeaderInMessage" in out and "ACCEPT 200" in out
 
@@ -107,7 +76,7 @@ def test_verify_offline_and_journal_command(tmp_path):
     )
     assert res.returncode == 0, res.stdout
     assert "signxml (independent check) verifies the cryptography of: Timestamp, Body" in res.stdout
-    proc, base, _ = _serve([str(SCENARIOS / "unsecured.yaml"), "--port", "0", "--quiet"])
+    proc, base, _ = serve([str(SCENARIOS / "unsecured.yaml"), "--port", "0", "--quiet"])
     try:
         wss.post(base + "EchoService.svc", wss.envelope(text="journal"))
         out = subprocess.run(
@@ -123,7 +92,7 @@ def test_verify_offline_and_journal_command(tmp_path):
         )
         assert health.returncode == 0 and "ok: scenario unsecured" in health.stdout
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +149,7 @@ def test_container_entrypoint_serves_scenario_from_environment(fresh_install, tm
         "MOCKWCF_HOST": "127.0.0.1",
         "PYTHONPATH": "",
     }
-    proc, base, _ = _serve([], env=env, exe=str(fresh_install / "bin" / "mockwcf"), cwd=tmp_path)
+    proc, base, _ = serve([], env=env, exe=str(fresh_install / "bin" / "mockwcf"), cwd=tmp_path)
     try:
         health = subprocess.run(
             [str(fresh_install / "bin" / "mockwcf"), "health", "--url", base],
@@ -193,7 +162,7 @@ def test_container_entrypoint_serves_scenario_from_environment(fresh_install, tm
         client = zeep.Client(base + "EchoService.svc?wsdl", wsse=UsernameToken("alice", "p@ssw0rd"))
         assert client.service.Echo(text="from the image") == "from the image"
     finally:
-        assert _stop(proc) == 0
+        assert stop(proc) == 0
 
 
 pytest_plugins = ["pytester"]
