@@ -93,3 +93,24 @@ def test_server_errors_are_reraised_in_the_test(mockwcf_server):
     finally:
         mockwcf_server.runtime.active.contract.dispatch = original
         mockwcf_server.reset()
+
+
+def test_a_broken_mockwcf_never_breaks_a_run_that_does_not_use_it(pytester, monkeypatch):
+    """The plugin is loaded into every pytest run of the environment. With Spyne unimportable (as on
+    Python 3.12 before compat.py), tests that do not use mockwcf pass and its fixtures say why."""
+    broken = pytester.mkdir("broken")
+    (broken / "spyne").mkdir()
+    (broken / "spyne" / "__init__.py").write_text(
+        "raise ImportError('No module named spyne.util.six.moves')\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(broken))
+    pytester.makepyfile(
+        test_other="def test_unrelated():\n    assert 1 + 1 == 2\n",
+        test_user="def test_uses_it(mockwcf_server):\n    pass\n",
+    )
+    result = pytester.runpytest_subprocess("-p", "mockwcf", "-p", "no:cacheprovider", "-p", "no:xdist")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*mockwcf cannot start on Python 3.*: ImportError: No module named spyne.util.six.moves*"]
+    )
+    assert "Error while loading plugin" not in result.stdout.str() + result.stderr.str()
