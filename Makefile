@@ -1,12 +1,14 @@
 # The two commands a newcomer needs: `make serve` and `make test`. Everything else hangs off them.
+# PYTHON picks the interpreter (3.11, 3.12 or 3.13); give each its own VENV, as .ci/run does:
+#   make test PYTHON=$$(.ci/python 3.13) VENV=.venv-3.13
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8080
 HOST   ?= 127.0.0.1
 
-.PHONY: serve test certs lint bench install clean browser vectors farm sysdeps kdc
+.PHONY: serve test certs lint bench install clean browser vectors farm sysdeps kdc wheel-check
 
 # Kerberos: the KDC, kadmin.local and kinit for `mockwcf kdc` and the tests; libkrb5-dev and gcc to build
 # the gssapi wheel. Installed only when missing (CI runs on a clean clone).
@@ -53,6 +55,10 @@ test: $(STAMP) browser
 	@command -v openssl >/dev/null || $(APT) install -y openssl || ($(APT) update && $(APT) install -y openssl)
 	$(BIN)/python -m pytest -q -n 2 -p no:randomly
 
+# the built wheel (not editable) in a throw-away project outside the repository runs README.md's pytest example
+wheel-check: sysdeps
+	.ci/wheel-check $(PYTHON)
+
 lint: $(STAMP)
 	$(BIN)/ruff check mockwcf tests bench
 	$(BIN)/ruff format --check mockwcf tests bench
@@ -82,7 +88,7 @@ kdc: $(STAMP)
 	$(BIN)/mockwcf kdc
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-3.* build *.egg-info
 
 # P_SHA1 vectors from Apache WSS4J (a second implementation; tests/test_conversation.py checks ours against them)
 vectors:

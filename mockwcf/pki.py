@@ -2,9 +2,9 @@
 
 Used for packaged scenarios (their `../certs/` is `<mockwcf home>/certs/`) and by `serve --make-certs`
 (the Docker image's default): when every certificate file a scenario names is missing, lives in one
-directory and is a file `mockwcf certs` writes, that PKI is made there and the console says so. A typo in
-one path, or a file `mockwcf certs` does not make, is left to the loader's "file not found" error: making
-certificates the user did not ask for would hide the mistake.
+directory and is a file `mockwcf certs` writes, that PKI is made there and the console says so. When some
+exist (the user's own PKI), or a name is one `mockwcf certs` does not make, nothing is written: the loader's
+"file not found" error names the file, and certificates the user did not ask for would hide the mistake.
 """
 
 from __future__ import annotations
@@ -45,10 +45,12 @@ def referenced(scenario_file: Path) -> list[Path]:
 
 
 def ensure_for(scenario_file: Path, say: Callable[[str], None], why: str = "") -> Path | None:
-    """Make the test PKI where `scenario_file` expects it, if it is wholly absent; returns its directory."""
-    missing = [p for p in referenced(scenario_file) if not p.is_file()]
-    if not missing:
-        return None
+    """Make the test PKI where `scenario_file` expects it when every file it names is absent; returns its
+    directory, or None when nothing was needed or allowed."""
+    files = referenced(scenario_file)
+    missing = [p for p in files if not p.is_file()]
+    if not missing or len(missing) != len(files):
+        return None  # some exist: the user has a PKI, and the loader names the missing file
     dirs = {p.parent for p in missing}
     if len(dirs) != 1 or not all(p.name in certs.FILES for p in missing):
         return None

@@ -52,3 +52,47 @@ def test_python_examples_run(code, mockwcf_server, pytester):
         return
     code = code.replace("http://127.0.0.1:8080", mockwcf_server.base_url)
     exec(compile(code, "<example>", "exec"), {})
+
+
+def _compose() -> dict:
+    import yaml
+
+    text = (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
+    block = text.split("## docker compose", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    return yaml.safe_load(block)
+
+
+def test_compose_example_starts_on_a_fresh_clone(tmp_path):
+    """What the image does with docs/ci.md's compose file on a clone whose certs/ holds only README.md:
+    the scenario is mounted at /scenarios, /certs is an empty volume; serve (MOCKWCF_MAKE_CERTS=1, as the
+    Dockerfile sets) makes the PKI there and starts. Docker itself is not needed to check that."""
+    import shutil
+    import subprocess
+
+    from tests.cli_helpers import BIN, serve, stop
+
+    compose = _compose()
+    mock = compose["services"]["mockwcf"]
+    scenario = mock["environment"]["MOCKWCF_SCENARIO"]
+    mounts = dict(reversed(v.split(":")[:2]) for v in mock["volumes"])
+    assert mounts["/scenarios"] == "./scenarios" and scenario.startswith("/scenarios/")
+    assert mounts["/certs"] in compose["volumes"], "/certs must be a named volume (certs/ is git-ignored)"
+    assert compose["services"]["client"]["depends_on"]["mockwcf"]["condition"] == "service_healthy"
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "MOCKWCF_MAKE_CERTS=1" in dockerfile
+    start_interval = re.search(r"--start-interval=(\d+)ms", dockerfile)
+    assert start_interval and int(start_interval.group(1)) <= 500, "healthy within 1 s of listening"
+
+    root = tmp_path / "container"
+    shutil.copytree(REPO / "scenarios", root / "scenarios")  # ./scenarios:/scenarios
+    (root / "certs").mkdir()  # the empty pki volume
+    path = root / scenario.lstrip("/")
+    proc, base, _ = serve([str(path), "--port", "0"], env={"MOCKWCF_MAKE_CERTS": "1"})
+    try:
+        health = subprocess.run(
+            [str(BIN / "mockwcf"), "health", "--url", base], capture_output=True, text=True
+        )
+        assert health.returncode == 0, health.stderr
+    finally:
+        stop(proc)
+    assert f"made a throw-away test PKI in {root / 'certs'}" in proc.stderr.read()

@@ -137,3 +137,17 @@ def test_the_marker_takes_a_packaged_name(mockwcf_server, mockwcf_certs):
     assert mockwcf_server.runtime.scenario.name == "certificate-notyet"
     assert mockwcf_certs["pki"] == home / "certs"
     assert (home / "certs" / "client-notyet.pem") in mockwcf_certs["trustedPeople"]
+
+
+def test_no_pki_is_made_over_a_partial_one_or_for_names_it_does_not_make(tmp_path):
+    from mockwcf import pki
+
+    (tmp_path / "s").mkdir()
+    (tmp_path / "certs").mkdir()
+    scenario = tmp_path / "s" / "x.yaml"
+    scenario.write_text((SCENARIOS / "seed001-mutual-certificate.yaml").read_text())
+    (tmp_path / "certs" / "ca.pem").write_text("the user's own CA")
+    assert pki.ensure_for(scenario, print) is None
+    assert sorted(p.name for p in (tmp_path / "certs").iterdir()) == ["ca.pem"]
+    scenario.write_text("credentials:\n  clientCertificate:\n    trustedPeople: [../certs/alice.pem]\n")
+    assert pki.ensure_for(scenario, print) is None and not (tmp_path / "certs" / "alice.pem").exists()
