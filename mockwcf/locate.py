@@ -1,6 +1,6 @@
 """Finding a scenario by path or by name, and where its relative paths point.
 
-The rule users rely on (docs/scenario-reference.md, "Paths"):
+The rule users rely on (README.md, "Commands"):
 
 - A scenario *file* resolves its relative paths (certificates) against the file's own directory, always.
 - A packaged scenario (every `scenarios/*.yaml` shipped in the wheel) is named without directory or
