@@ -56,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         "(default: the directory of the scenario served at start)",
     )
     p.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload the scenario file when it changes (a bad edit keeps the running scenario)",
+    )
+    p.add_argument(
         "--make-certs",
         action="store_true",
         default=os.environ.get(ENV_MAKE_CERTS, "") not in ("", "0", "false"),
@@ -184,12 +189,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    watched = Path(scenario.source)
+    if args.watch and not watched.is_file():
+        print(
+            f"mockwcf serve --watch: {scenario.source} has no file to watch; give a scenario file",
+            file=sys.stderr,
+        )
+        return 2
     if args.node_id is not None and args.node_id < 1:
         print("mockwcf: --node-id must be 1 or more", file=sys.stderr)
         return 2
     runtime = Runtime(scenario, node_id=args.node_id)
     if args.base_dir:
         runtime.base_dir = Path(args.base_dir).resolve()
+    if args.watch:
+        from mockwcf.watch import Watcher
+
+        Watcher(runtime, watched, lambda m: print(m, file=sys.stderr, flush=True)).start()
     gc.collect()
     gc.freeze()  # start-up objects (Spyne app, schema, catalog) never need scanning again: steadier p99
     if not args.quiet:
@@ -215,6 +231,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         if scenario.service_certificate:
             print(f"  service certificate {scenario.service_certificate}", flush=True)
+        if args.watch:
+            print(f"  watching {watched} for changes", flush=True)
 
     server.reactor.callWhenRunning(announce)
     server.reactor.run()

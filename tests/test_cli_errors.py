@@ -42,6 +42,13 @@ def request_file(tmp_path_factory) -> Path:
         (["serve", "--tls", "--port", "0"], "scenario 'default' has no service certificate; add", 2),
         (["serve", "--port", "0", "--host", "256.0.0.1"], "cannot listen on 256.0.0.1:0: ", 2),
         (["validate", "/nope/x.yaml"], "no scenario file /nope/x.yaml", 1),
+        (["validate"], "the following arguments are required: files", 2),
+        (["scenarios", "extra"], "unrecognized arguments: extra", 2),
+        (["catalog", "--jsn"], "unrecognized arguments: --jsn", 2),
+        (["certs", "a", "b"], "unrecognized arguments: b", 2),
+        (["journal"], "the following arguments are required: url", 2),
+        (["journal", "http://127.0.0.1:1/", "--id", "x"], "argument --id: invalid int value: 'x'", 2),
+        (["serve", "--watch", "--port", "0"], "has no file to watch", 2),
         (
             ["verify", "default", "/nope/req.xml"],
             "cannot read the request file /nope/req.xml: No such file",
