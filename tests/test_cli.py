@@ -3,6 +3,7 @@ and the container's entrypoint from a fresh (non-editable) install."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import sysconfig
@@ -203,3 +204,35 @@ def test_echo(mockwcf_server):
         cwd=pytester.path,
     )
     assert str(REPO) not in where.stdout
+
+
+def test_the_installed_package_ships_every_scenario_by_name(fresh_install, tmp_path):
+    """`pip install .` (not editable): every scenarios/*.yaml is inside the package and addressable."""
+    res = subprocess.run(
+        [str(fresh_install / "bin" / "mockwcf"), "scenarios"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "MOCKWCF_HOME": str(tmp_path / "home"), "PYTHONPATH": ""},
+        timeout=60,
+    )
+    listed = {line.split()[0] for line in res.stdout.splitlines()[: len(list(SCENARIOS.glob("*.yaml")))]}
+    assert listed == {p.stem for p in SCENARIOS.glob("*.yaml")}, res.stdout + res.stderr
+
+
+def test_readme_pytest_example_from_the_fresh_install(fresh_install, pytester):
+    """The README's pytest example, unchanged, in a project outside the repository (`make wheel-check`
+    does the same with the built wheel and dependencies from the package index)."""
+    import re
+
+    (example,) = [
+        b
+        for b in re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+        if "def test_" in b
+    ]
+    pytester.makepyfile(test_readme=example)
+    result = pytester.run(
+        str(fresh_install / "bin" / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-q", timeout=120
+    )
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(["*1 passed*"])

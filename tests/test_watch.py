@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 import urllib.request
 
-from tests.cli_helpers import BIN, serve, stop
+from tests.cli_helpers import serve, stop
 
 SCENARIO = "name: {name}\nbinding:\n  type: basicHttpBinding\n"
 
@@ -50,10 +49,3 @@ def test_watch_reloads_edits_and_keeps_the_running_scenario_on_a_bad_one(tmp_pat
     finally:
         stop(proc)
     assert any(f"reloaded {path} (scenario 'two'" in line for line in said), said
-
-
-def test_watch_needs_a_file():
-    res = subprocess.run(
-        [str(BIN / "mockwcf"), "serve", "--port", "0", "--watch"], capture_output=True, text=True, timeout=60
-    )
-    assert res.returncode == 2 and "has no file to watch; give a scenario file" in res.stderr
