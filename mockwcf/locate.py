@@ -60,10 +60,6 @@ def packaged() -> dict[str, str]:
     return out
 
 
-def looks_like_name(spec: str) -> bool:
-    return "/" not in spec and os.sep not in spec and not spec.endswith((".yaml", ".yml"))
-
-
 class NotFound(LookupError):
     """Neither a file nor a packaged scenario; the message says what was tried and what exists."""
 

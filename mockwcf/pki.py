@@ -9,7 +9,6 @@ exist (the user's own PKI), or a name is one `mockwcf certs` does not make, noth
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +18,11 @@ import yaml
 
 from mockwcf import certs
 from mockwcf.schema import SCHEMA, F
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; parallel first runs may each make a PKI
+    fcntl = None  # type: ignore[assignment]
 
 
 def _paths(value: Any, spec: F) -> Iterator[str]:
@@ -58,7 +62,8 @@ def ensure_for(scenario_file: Path, say: Callable[[str], None], why: str = "") -
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with open(directory / ".mockwcf-pki.lock", "w") as lock:  # parallel workers make one PKI, not two
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)
             if any(not p.is_file() for p in missing):
                 certs.make(directory)
                 say(
