@@ -61,7 +61,7 @@ def packaged() -> dict[str, str]:
 
 
 class NotFound(LookupError):
-    """Neither a file nor a packaged scenario; the message says what was tried and what exists."""
+    """No usable scenario by that name or path; the message says what was tried and how to fix it."""
 
 
 def materialize(name: str, say: Say = _stderr) -> Path:
@@ -70,11 +70,17 @@ def materialize(name: str, say: Say = _stderr) -> Path:
     ref = _package_dir().joinpath(f"{name}.yaml")
     text = ref.read_text(encoding="utf-8")
     target = home() / "scenarios" / f"{name}.yaml"
-    if not target.is_file() or target.read_text(encoding="utf-8") != text:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+    try:
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, target)
+    except OSError as exc:
+        raise NotFound(
+            f"packaged scenario {name!r} is copied to {target.parent} before use, and that failed: "
+            f"{exc.strerror or exc}; set MOCKWCF_HOME to a directory you can write to"
+        ) from None
     pki.ensure_for(target, say, why=f"packaged scenario {name!r}")
     return target
 

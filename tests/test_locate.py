@@ -151,3 +151,10 @@ def test_no_pki_is_made_over_a_partial_one_or_for_names_it_does_not_make(tmp_pat
     assert sorted(p.name for p in (tmp_path / "certs").iterdir()) == ["ca.pem"]
     scenario.write_text("credentials:\n  clientCertificate:\n    trustedPeople: [../certs/alice.pem]\n")
     assert pki.ensure_for(scenario, print) is None and not (tmp_path / "certs" / "alice.pem").exists()
+
+
+def test_an_unwritable_home_is_a_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("not a directory")
+    monkeypatch.setenv("MOCKWCF_HOME", str(tmp_path / "file" / "home"))
+    with pytest.raises(locate.NotFound, match="set MOCKWCF_HOME to a directory you can write to"):
+        locate.resolve("clock-skew")
