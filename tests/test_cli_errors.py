@@ -57,7 +57,7 @@ def request_file(tmp_path_factory) -> Path:
         (["verify", "nosuch", "{req}"], "no packaged scenario named 'nosuch'", 2),
         (["verify", "default", "{req}", "--at", "yesterday"], "--at 'yesterday': ", 2),
         (["certs", "/proc/nope"], "cannot write the test PKI into /proc/nope: ", 2),
-        (["journal", "http://127.0.0.1:1/"], "cannot reach http://127.0.0.1:1/_mockwcf/exchanges: ", 2),
+        (["journal", "http://127.0.0.1:1/"], "cannot reach http://127.0.0.1:1/_mockwcf/exchanges", 2),
         (["journal", "localhost:8080"], "'localhost:8080' is not an http:// or https:// URL", 2),
         (["health", "--url", "http://127.0.0.1:1"], "cannot reach http://127.0.0.1:1/_mockwcf/health: ", 1),
     ],
@@ -89,9 +89,7 @@ def test_journal_and_health_against_a_server_show_what_it_said():
     try:
         res = _run("journal", base, "--id", "99")
         assert res.returncode == 2
-        assert (
-            f"GET {base.rstrip('/')}/_mockwcf/exchanges/99 answered HTTP 404: no exchange '99'" in res.stderr
-        )
+        assert f"{base.rstrip('/')}/_mockwcf/exchanges/99 answered HTTP 404: no exchange '99'" in res.stderr
         res = _run("health", "--url", base)
         assert res.returncode == 0 and f"ok: scenario unsecured at {base}" in res.stdout
     finally:

@@ -12,7 +12,9 @@ import time
 import requests
 
 from tests import wss
-from tests.test_cli import BIN, _serve, _stop
+from tests.cli_helpers import BIN
+from tests.cli_helpers import serve as _serve
+from tests.cli_helpers import stop as _stop
 
 
 def _journal(*args: str) -> subprocess.CompletedProcess:
