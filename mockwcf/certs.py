@@ -8,6 +8,7 @@ client-authentication usage, and without a Subject Key Identifier. Every client 
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,10 @@ FILES = (
     "client-noski.pem",
     "other-ca.pem",
 )
+
+
+# every flag x509.KeyUsage takes (it has no defaults), read from its signature
+_KEY_USAGE_FLAGS = tuple(inspect.signature(x509.KeyUsage).parameters)
 
 
 def _key() -> rsa.RSAPrivateKey:
@@ -82,18 +87,10 @@ def _cert(
         x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
     )
     if ca:
+        usages = ("digital_signature", "key_cert_sign", "crl_sign")
+        flags = {name: name in usages for name in _KEY_USAGE_FLAGS}
         builder = builder.add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            x509.KeyUsage(**flags),
             critical=True,
         )
     if eku:
