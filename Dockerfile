@@ -15,7 +15,7 @@ COPY setup.cfg setup.py pyproject.toml README.md ./
 COPY mockwcf ./mockwcf
 COPY scenarios ./scenarios
 # /certs and /scenarios belong to the service user, so a named volume mounted there is writable (docs/ci.md)
-RUN pip install . \
+RUN pip install '.[kerberos]' \
     && mockwcf certs /opt/mockwcf/certs \
     && mkdir -p /certs /scenarios \
     && chown -R mockwcf /opt/mockwcf /certs /scenarios

@@ -56,7 +56,7 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n 2 -p no:randomly
 
 # the built wheel (not editable) in a throw-away project outside the repository runs README.md's pytest example
-wheel-check: sysdeps
+wheel-check:
 	.ci/wheel-check $(PYTHON)
 
 lint: $(STAMP)

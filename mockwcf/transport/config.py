@@ -126,6 +126,12 @@ def build(
             "Windows transport authentication needs credentials.windows.users (for NTLM) and/or "
             "credentials.windows.keytab (for Kerberos; `mockwcf kdc` writes one)",
         )
+    if keytab is not None and "Negotiate" in schemes and not _gssapi_available():
+        loader.err(
+            "credentials.windows.keytab",
+            "Kerberos needs python-gssapi, an optional part of mockwcf (it builds against MIT Kerberos): "
+            "pip install 'mockwcf[kerberos]' (Debian: apt-get install libkrb5-dev gcc first)",
+        )
     if "Basic" in schemes and not users:
         loader.err("credentials.userNameAuthentication.users", "Basic authentication needs at least one user")
     return TransportAuthConfig(
@@ -166,6 +172,14 @@ def message_credential_refusal(cred: str, btype: str, defaulted: bool) -> str:
     return (
         f"{cred} message credentials need an STS, which mockwcf cannot emulate; use UserName or Certificate"
     )
+
+
+def _gssapi_available() -> bool:
+    try:
+        import gssapi  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _env_keytab() -> str | None:
