@@ -294,6 +294,11 @@ class Runtime:
         return self._finish(entry, reply, rejection=rejection)
 
     def _accept_http(self, req: Request, scenario: Scenario) -> envmod.Envelope:
+        # HttpInput.ParseIncomingMessage: ValidateContentType (415) first, then the body against
+        # maxReceivedMessageSize (413); ValidateContentType looks only at requests with content
+        ctype = req.headers.get("content-type", "")
+        if req.size > 0:
+            contenttype.require_supported(ctype, scenario.soap12, content_type(scenario.soap12))
         limit = scenario.max_received_message_size
         if req.size > limit:
             raise Rejection(
@@ -303,9 +308,6 @@ class Runtime:
                 step="http",
                 http_status=413,
             )
-        ctype = req.headers.get("content-type", "")
-        if req.body:  # HttpInput.ValidateContentType looks only at requests with content
-            contenttype.require_supported(ctype, scenario.soap12, content_type(scenario.soap12))
         env = envmod.parse(bodyencoding.check(req.body, contenttype.charset(ctype)))
         if env.soap12 != scenario.soap12:
             got, want = ("Soap12", "Soap11") if env.soap12 else ("Soap11", "Soap12")

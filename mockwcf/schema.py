@@ -7,25 +7,9 @@ service's web.config.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-REQUIRED = object()  # marker: the key must be present
-DERIVED = object()  # marker: the default depends on other keys (documented in `doc`)
-
-
-@dataclass(frozen=True)
-class F:
-    """One key: `kind` picks the validator in scenario.py."""
-
-    kind: str  # str|int|bool|timespan|enum|path|list|map|section|rules|operations|code|xml
-    doc: str
-    default: Any = None
-    choices: tuple[str, ...] = ()
-    item: F | None = None
-    fields: dict[str, F] = field(default_factory=dict)
-    minimum: int | None = None
-
+from mockwcf.schema_base import DERIVED, REQUIRED, F  # noqa: F401 - re-exported for the loader
+from mockwcf.schema_contract import OPERATION, RULE, VALUE_TYPES  # noqa: F401
+from mockwcf.schema_transport import TRANSPORT, WINDOWS_CREDENTIALS
 
 BINDING_TYPES = ("basicHttpBinding", "wsHttpBinding", "ws2007HttpBinding", "customBinding")
 SECURITY_MODES = ("None", "Transport", "Message", "TransportWithMessageCredential", "TransportCredentialOnly")
@@ -43,7 +27,13 @@ AUTH_MODES = (
     "IssuedToken",
 )
 MESSAGE_VERSIONS = ("Soap11", "Soap12", "Soap11WSAddressing10", "Soap12WSAddressing10")
-SUITES = ("Basic256", "Basic256Sha256", "Basic128", "Basic128Sha256", "TripleDes", "Basic192")
+# SecurityAlgorithmSuite's named suites (security/suites.py implements each; a test keeps the two equal)
+SUITES = tuple(
+    f"{base}{sha}{rsa}"
+    for base in ("Basic256", "Basic192", "Basic128", "TripleDes")
+    for sha in ("", "Sha256")
+    for rsa in ("", "Rsa15")
+)
 LAYOUTS = ("Strict", "Lax", "LaxTimestampFirst", "LaxTimestampLast")
 SECURITY_VERSIONS = (
     "WSSecurity10WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10",
@@ -55,134 +45,10 @@ SECURITY_VERSIONS = (
     "WSSecurity11WSTrust13WSSecureConversation13WSSecurityPolicy12BasicSecurityProfile10",
     "WSSecurity10WSTrust13WSSecureConversation13WSSecurityPolicy12BasicSecurityProfile10",
 )
-VALUE_TYPES = ("string", "int", "long", "boolean", "decimal", "double", "dateTime", "base64Binary")
 TOKEN_REFERENCES = ("IssuerSerial", "SubjectKeyIdentifier", "Thumbprint", "BinarySecurityToken")
 
 # -- transport client credentials (mockwcf/transport/config.py reads these) --------------------------------
-TRANSPORT = F(
-    "section",
-    "The binding's <transport> element: HTTP authentication before any SOAP (modes Transport and "
-    "TransportCredentialOnly).",
-    fields={
-        "clientCredentialType": F(
-            "enum",
-            "HttpClientCredentialType; default: binding.security.clientCredentialType, else None.",
-            None,
-            ("None", "Basic", "Ntlm", "Windows", "Certificate"),
-        ),
-        "realm": F("str", "Realm of the Basic challenge (HttpTransportSecurity.Realm).", ""),
-        "hosting": F(
-            "enum",
-            "Who answers the challenge: IIS (Windows = Negotiate and NTLM providers) or SelfHosted "
-            "(HttpListener: Windows = Negotiate only).",
-            "IIS",
-            ("IIS", "SelfHosted"),
-        ),
-        "authenticationScheme": F(
-            "enum",
-            "customBinding httpTransport/httpsTransport authenticationScheme.",
-            None,
-            ("Anonymous", "Basic", "Ntlm", "Negotiate", "IntegratedWindowsAuthentication"),
-        ),
-        "requireClientCertificate": F(
-            "bool", "customBinding httpsTransport requireClientCertificate.", False
-        ),
-    },
-)
-WINDOWS_CREDENTIALS = F(
-    "section",
-    "Windows accounts for transport Ntlm/Windows authentication (the domain's accounts, in effect).",
-    fields={
-        "users": F(
-            "map", "DOMAIN\\name -> password; NTLM checks against them, `mockwcf kdc` makes them.", {}
-        ),
-        "keytab": F(
-            "path", "The service principal's keytab (HTTP/host), for Kerberos; `mockwcf kdc` writes it.", None
-        ),
-        "krb5Config": F(
-            "path", "krb5.conf of the realm (`mockwcf kdc` writes it); default: $KRB5_CONFIG.", None
-        ),
-        "allowNtlm": F(
-            "bool",
-            "Accept NTLM inside Negotiate (false: Kerberos only, as IIS with the Negotiate provider only).",
-            True,
-        ),
-    },
-)
 
-_TYPE_DOC = "a map of field name to type: " + ", ".join(VALUE_TYPES) + "; append [] for a list (string[])"
-
-OPERATION = F(
-    "section",
-    "One operation of the contract (document/literal wrapped, like a WCF [OperationContract]).",
-    fields={
-        "name": F("str", "Operation name; the request element and the action end with it.", REQUIRED),
-        "action": F("str", "SOAP action; default `{namespace}{contract}/{name}` as WCF derives it.", DERIVED),
-        "input": F("map", "Request fields: " + _TYPE_DOC + ".", {}),
-        "output": F("map", "Response fields: " + _TYPE_DOC + ".", DERIVED),
-        "reply": F(
-            "map",
-            "Canned response values; a string (or each string of a list) may echo request fields as `{field}`. "
-            "Default: the first output field echoes the first input field.",
-            {},
-        ),
-    },
-)
-
-MATCH = F(
-    "section",
-    "When the rule applies; every given condition must hold.",
-    fields={
-        "operation": F("str", "Operation name."),
-        "action": F("str", "The request's action."),
-        "call": F("int", "Only the N-th matching call (1-based), counted per rule.", minimum=1),
-        "every": F("int", "Every N-th matching call.", minimum=1),
-        "node": F("int", "Only requests served by this farm node (1-based).", minimum=1),
-        "xpath": F(
-            "str", "An XPath 1.0 expression on the request envelope; the rule matches when it is true."
-        ),
-        "namespaces": F("map", "Prefixes for `xpath` (soap, wsse, wsu, wsa and ds are predefined).", {}),
-    },
-)
-
-RULE = F(
-    "section",
-    "A fault-injection or delay rule. Exactly one of fault, customFault, httpStatus, drop "
-    "(delay may be combined with any, or stand alone).",
-    fields={
-        "match": MATCH,
-        "phase": F(
-            "enum",
-            "`dispatch`: checked after security processing (a rejected request never reaches it); "
-            "`receive`: checked before it.",
-            "dispatch",
-            ("receive", "dispatch"),
-        ),
-        "fault": F("code", "Answer with this catalog code's WCF fault (see `mockwcf catalog`)."),
-        "message": F("str", "Specifics for the diagnostics detail of `fault`.", ""),
-        "customFault": F(
-            "section",
-            "Answer with a SOAP fault of your own.",
-            fields={
-                "code": F("enum", "Fault code.", "Sender", ("Sender", "Receiver")),
-                "subcode": F("str", "Subcode as `{namespace}Local` or empty.", ""),
-                "reason": F("str", "Reason text.", REQUIRED),
-                "detail": F("xml", "Detail content (well-formed XML).", ""),
-            },
-        ),
-        "delay": F("timespan", "Wait this long before answering (e.g. 00:00:02)."),
-        "httpStatus": F(
-            "section",
-            "Answer with a bare HTTP status.",
-            fields={
-                "status": F("int", "HTTP status code.", REQUIRED, minimum=100),
-                "body": F("str", "Body text.", ""),
-                "contentType": F("str", "Content-Type of the body.", "text/plain; charset=utf-8"),
-            },
-        ),
-        "drop": F("bool", "Close the connection without answering.", False),
-    },
-)
 
 SCHEMA = F(
     "section",
@@ -382,26 +248,36 @@ SCHEMA = F(
             "section",
             "LocalServiceSecuritySettings; absent values take WCF's defaults.",
             fields={
-                "maxClockSkew": F("timespan", "Allowed clock difference.", "00:05:00"),
-                "replayWindow": F("timespan", "Replay window; also the timestamp age limit.", "00:05:00"),
+                "maxClockSkew": F("timespan", "Allowed clock difference.", "00:05:00", minimum=0),
+                "replayWindow": F(
+                    "timespan", "Replay window; also the timestamp age limit.", "00:05:00", minimum=0
+                ),
                 "detectReplays": F(
                     "bool", "Replay detection; WCF turns it off for transport bindings.", DERIVED
                 ),
                 "replayCacheSize": F("int", "Replay cache entries.", 900000, minimum=1),
-                "timestampValidityDuration": F("timespan", "Expires - Created in responses.", "00:05:00"),
+                "timestampValidityDuration": F(
+                    "timespan", "Expires - Created in responses.", "00:05:00", minimum=0
+                ),
                 "maxPendingSessions": F("int", "Secure conversation: pending sessions.", 128, minimum=1),
                 "inactivityTimeout": F(
-                    "timespan", "Secure conversation: pending-session timeout.", "00:02:00"
+                    "timespan", "Secure conversation: pending-session timeout.", "00:02:00", minimum=0
                 ),
-                "issuedCookieLifetime": F("timespan", "Cookie SCT lifetime.", "10:00:00"),
+                "issuedCookieLifetime": F("timespan", "Cookie SCT lifetime.", "10:00:00", minimum=0),
                 "maxCachedCookies": F(
                     "int", "Secure conversation: decoded cookie SCTs kept per node.", 1000, minimum=0
                 ),
                 "sessionKeyRenewalInterval": F(
-                    "timespan", "Secure conversation: a session key's life before RenewNeeded.", "15:00:00"
+                    "timespan",
+                    "Secure conversation: a session key's life before RenewNeeded.",
+                    "15:00:00",
+                    minimum=0,
                 ),
                 "sessionKeyRolloverInterval": F(
-                    "timespan", "Secure conversation: how long the old key works after a renewal.", "00:05:00"
+                    "timespan",
+                    "Secure conversation: how long the old key works after a renewal.",
+                    "00:05:00",
+                    minimum=0,
                 ),
             },
         ),

@@ -60,6 +60,11 @@ def envelope_parts(root: etree._Element, env_ns: str) -> tuple[etree._Element | 
             f"{'the Header' if header is not None else 'the Envelope start'} WCF found {found} "
             "(MessageBodyMissing).",
         )
+    if header is not None:
+        try:  # MessageHeaders.Init: `while (reader.IsStartElement()) ...; reader.ReadEndElement()`
+            xmlread.children(header)
+        except xmlread.ReadError as exc:
+            raise malformed(f"{exc} (MessageHeaders reads only header elements)", header) from None
     body = rest[0]
     empty = not any(isinstance(c.tag, str) for c in body) and xmlread.is_white(body.text)
     following = list(body.itersiblings())

@@ -58,6 +58,13 @@ def children(parent: etree._Element) -> list[etree._Element]:
     return out
 
 
+def security_children(parent: etree._Element, step: str) -> list[etree._Element]:
+    """`children` inside the security header (or an encrypted Body): WCF's XmlException there fails security
+    processing (MessageSecurityVerificationFailed), as `reading` says."""
+    with reading(step, etree.QName(parent).localname, parent):
+        return children(parent)
+
+
 def content(element: etree._Element) -> str:
     """ReadElementString / ReadContentAsString: the text, comments and PIs skipped, no trimming."""
     parts = [element.text or ""]

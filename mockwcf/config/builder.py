@@ -29,6 +29,7 @@ XPATH_NAMESPACES = {
     "wsa": ns.WSA10,
     "ds": ns.DS,
 }
+_NCNAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -39,6 +40,11 @@ def load(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioError(
             str(path), [Problem(0, "(file)", f"cannot read: {exc.strerror or exc}")]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            str(path),
+            [Problem(0, "(file)", f"not UTF-8 text (byte {exc.start}); save the scenario as UTF-8")],
         ) from None
     return load_text(text, str(path), p.resolve().parent)
 
@@ -179,7 +185,12 @@ class _Builder:
             except ValueError as exc:
                 self.err("clock.frozenAt", str(exc))
         rules = tuple(self.rule(i, r) for i, r in enumerate(d["rules"]))
-        name = d["name"] or Path(self.source).stem
+        if d["scenario"] != 1:
+            self.err(
+                "scenario", f"format version {d['scenario']} does not exist; this mockwcf reads version 1"
+            )
+        # a scenario sent as text (PUT, a dict) has no file name to take its name from
+        name = d["name"] or (Path(self.source).stem if not self.source.startswith("<") else "scenario")
         return Scenario(
             name=name,
             description=d["description"],
@@ -234,6 +245,11 @@ class _Builder:
             key = f"service.operations[{i}]"
             if o["name"] in seen:
                 self.err(f"{key}.name", f"operation {o['name']!r} is defined twice")
+            if not _NCNAME.match(o["name"]):
+                self.err(
+                    f"{key}.name",
+                    f"{o['name']!r} is not an XML name; the request and reply elements carry it",
+                )
             seen.add(o["name"])
             inputs = self.types(f"{key}.input", o["input"] or {})
             outputs = (
@@ -277,7 +293,7 @@ class _Builder:
                     f"{key}.{fname}", f"{t!r} is not a type; use one of {', '.join(VALUE_TYPES)} (or type[])"
                 )
                 continue
-            if not re.match(r"^[A-Za-z_][\w.-]*$", fname):
+            if not _NCNAME.match(fname):
                 self.err(f"{key}.{fname}", "not a valid XML element name")
                 continue
             out[fname] = FieldType(match["t"], bool(match["list"]))

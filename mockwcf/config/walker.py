@@ -7,6 +7,7 @@ are reported together, because a user fixing a config wants the whole list at on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import yaml
@@ -157,7 +158,11 @@ class Walker:
                     raise ValueError(f"{raw!r} is not true or false")
                 return value
             if kind == "timespan":
-                return parse_timespan(str(raw))
+                span = parse_timespan(str(raw))
+                if spec.minimum is not None and span < timedelta(0):
+                    # LocalServiceSecuritySettings' setters: ArgumentOutOfRangeException below TimeSpan.Zero
+                    raise ValueError(f"{raw!r} is negative; give a time span of 00:00:00 or more")
+                return span
             if kind == "enum":
                 if str(raw) not in spec.choices:
                     raise ValueError(f"{raw!r} is not one of {', '.join(spec.choices)}")

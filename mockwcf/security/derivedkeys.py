@@ -38,8 +38,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.hmac import HMAC
 from lxml import etree
 
-from mockwcf import codes, ns
-from mockwcf.envelope import WSU_ID, elements
+from mockwcf import codes, ns, xmlread
+from mockwcf.envelope import WSU_ID
 from mockwcf.faults import Rejection, b64_or_reject
 from mockwcf.security import keyinfo, keyinfo_read
 from mockwcf.security.suites import Suite
@@ -107,7 +107,7 @@ def read(element: etree._Element, secure_conversation: str, wss11: bool = True) 
         )
     sc = secure_conversation
     algorithm = element.get("Algorithm") or _ALGORITHMS[sc]
-    kids = elements(element)
+    kids = xmlread.security_children(element, STEP)
     if not kids or kids[0].tag != _STR:
         raise Rejection(
             codes.DerivedKeyTokenRequiresTokenReference,

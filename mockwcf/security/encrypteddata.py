@@ -45,8 +45,8 @@ from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from lxml import etree
 
-from mockwcf import codes, ns
-from mockwcf.envelope import WSU_ID, elements
+from mockwcf import codes, ns, xmlread
+from mockwcf.envelope import WSU_ID
 from mockwcf.faults import Rejection, b64_or_reject
 from mockwcf.security import keyinfo, keyinfo_read
 from mockwcf.security.suites import Suite
@@ -101,7 +101,7 @@ def read_reference_list(element: etree._Element) -> ReferenceList:
     """ReferenceList.ReadFrom: DataReference children only, each URI '#id' (two characters at least), no id
     twice, and at least one."""
     ids: list[str] = []
-    for child in elements(element):
+    for child in xmlread.security_children(element, STEP):
         uri = child.get("URI") if child.tag == _DATA_REFERENCE else None
         if uri is None or len(uri) < 2 or uri[0] != "#" or uri[1:] in ids:
             what = f"DataReference URI {uri!r}" if uri is not None else etree.QName(child).localname
@@ -131,7 +131,7 @@ def read_head(
 ) -> tuple[list[etree._Element], str | None, list[keyinfo.Clause]]:
     """The part of EncryptedType.ReadFrom that EncryptedData and EncryptedKey share: EncryptionMethod (its
     Algorithm required, its children skipped) and KeyInfo, both optional. Returns the children left."""
-    kids = list(elements(element))
+    kids = xmlread.security_children(element, step)
     method = None
     if kids and kids[0].tag == _METHOD:
         method = kids.pop(0).get("Algorithm")
@@ -247,7 +247,7 @@ def _failed(ed: EncryptedData, why: str) -> Rejection:
 def cipher_value(kids: list[etree._Element], what: str, step: str) -> bytes:
     """CipherData/CipherValue (required, in that place); pops CipherData from `kids`."""
     cd = kids.pop(0) if kids and kids[0].tag == _CIPHER_DATA else None
-    cv = elements(cd) if cd is not None else []
+    cv = xmlread.security_children(cd, step) if cd is not None else []
     if cd is None or len(cv) != 1 or cv[0].tag != _CIPHER_VALUE:
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
@@ -318,7 +318,7 @@ def replace_element(ed: EncryptedData, plain: bytes, what: str) -> etree._Elemen
 
 def body_encrypted_data(body: etree._Element) -> etree._Element | None:
     """DecryptBody: the Body's content must be one EncryptedData and nothing after it (BadEncryptedBody)."""
-    kids = elements(body)
+    kids = xmlread.security_children(body, STEP)
     if not kids or kids[0].tag != ENCRYPTED_DATA:
         return None
     if len(kids) > 1:
