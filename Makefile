@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8080
 HOST   ?= 127.0.0.1
 
-.PHONY: serve test certs lint bench install clean browser vectors farm sysdeps kdc wheel-check
+.PHONY: serve test certs lint bench fuzz install clean browser vectors farm sysdeps kdc wheel-check
 
 # Kerberos: the KDC, kadmin.local and kinit for `mockwcf kdc` and the tests; libkrb5-dev and gcc to build
 # the gssapi wheel. Installed only when missing (CI runs on a clean clone).
@@ -75,6 +75,7 @@ bench: $(STAMP) certs/ca.pem
 	$(BIN)/python bench/stages.py
 	$(BIN)/python bench/sessions.py
 	$(BIN)/python bench/symmetric.py
+	$(BIN)/python bench/concurrency.py --output bench/results.json
 
 # Real third-party clients (zeep, node soap, WSS4J, Mono WCF) against the shipped scenarios; installs what is
 # missing (interop/install.sh: apt packages, npm ci). Separate from `make test`: it needs Mono, a JDK and node.
@@ -86,6 +87,12 @@ interop: $(STAMP) certs/ca.pem
 # A throw-away Kerberos realm on loopback for trying the Windows scenarios by hand (see docs/recipes.md).
 kdc: $(STAMP)
 	$(BIN)/mockwcf kdc
+
+# A long hypothesis run over the HTTP front end, the envelope parse and the receive pipeline (tests/test_fuzz.py);
+# the smallest failing input of each target is written to tests/hostile/fuzz/, which every run replays.
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP)
+	MOCKWCF_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MOCKWCF_FUZZ_SAVE=1 $(BIN)/python -m pytest -q -p no:randomly tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) .venv-3.* build *.egg-info

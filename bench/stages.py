@@ -41,7 +41,7 @@ STAGES = [
     ("    protection pass", parts, "protection_pass"),
     ("  dispatch (contract)", service.Contract, "dispatch"),
     ("  response", respond.ResponseSecurity, "envelope"),
-    ("    RSA sign + SignedInfo", respond.ResponseSecurity, "_sign"),
+    ("    RSA sign + SignedInfo", respond.ResponseSecurity, "_signature"),
 ]
 
 

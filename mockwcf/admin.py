@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
 from mockwcf import journal, page
+from mockwcf.admin_guard import MAX_BODY
 from mockwcf.clock import Clock, parse_instant, parse_timespan
 from mockwcf.faults import Reply
 from mockwcf.runtime import Request, Runtime
@@ -15,6 +17,7 @@ from mockwcf.scenario import ScenarioError, load_text
 
 PREFIX = "/_mockwcf/"
 AUTH_PARAMS = ("token",)  # an admin token in the query is not a journal filter
+log = logging.getLogger("mockwcf")
 
 
 def _json(status: int, data: Any) -> Reply:
@@ -29,6 +32,8 @@ def _error(status: int, message: str, **extra: Any) -> Reply:
 def handle(runtime: Runtime, req: Request) -> Reply:
     what = req.path[len(PREFIX) :].strip("/")
     method = req.method
+    if req.size > MAX_BODY:
+        return _error(413, f"admin request bodies are limited to {MAX_BODY} bytes; this one has {req.size}")
     if what == "health" and method == "GET":
         return _json(200, {"status": "ok", "scenario": runtime.scenario.name})
     if what == "exchanges" and method == "GET":
@@ -59,16 +64,7 @@ def handle(runtime: Runtime, req: Request) -> Reply:
         if method == "GET":
             return Reply(200, runtime.scenario.yaml_text.encode(), [("Content-Type", "application/yaml")])
         if method == "PUT":
-            try:
-                scenario = load_text(req.body.decode("utf-8"), "<PUT /_mockwcf/scenario>", runtime.base_dir)
-            except ScenarioError as exc:
-                return _error(400, "invalid scenario", problems=exc.lines())
-            except UnicodeDecodeError:
-                return _error(
-                    400, "invalid scenario", problems=["body: not UTF-8; send the scenario as UTF-8 YAML"]
-                )
-            runtime.switch(scenario)
-            return _json(200, {"status": "ok", "scenario": scenario.name})
+            return _put_scenario(runtime, req.body)
     if what == "sessions" and method == "GET":
         return _json(200, _sessions(runtime))
     if what.startswith("nodes/") and what.endswith("/restart") and method == "POST":
@@ -121,6 +117,22 @@ def _page(runtime: Runtime, what: str, params: dict[str, str]) -> Reply:
         if entry is not None:
             return Reply(200, page.detail_row(entry).encode(), page.headers("-"))
     return _error(404, f"nothing at {PREFIX}{what}; the journal page is {PREFIX}")
+
+
+def _put_scenario(runtime: Runtime, body: bytes) -> Reply:
+    """Every bad scenario is a 400 naming file:line; the running one stays in place."""
+    source = "<PUT /_mockwcf/scenario>"
+    try:
+        scenario = load_text(body.decode("utf-8"), source, runtime.base_dir)
+        runtime.switch(scenario)
+    except ScenarioError as exc:
+        return _error(400, "invalid scenario", problems=exc.lines())
+    except UnicodeDecodeError as exc:
+        return _error(400, "invalid scenario", problems=[f"{source}:0: (file): not UTF-8 ({exc.reason})"])
+    except Exception as exc:  # noqa: BLE001 - whatever the load missed is still the scenario's fault
+        log.warning("PUT scenario refused: %s: %s", type(exc).__name__, exc)
+        return _error(400, "invalid scenario", problems=[f"{source}:0: (scenario): {exc}"])
+    return _json(200, {"status": "ok", "scenario": scenario.name})
 
 
 def _set_clock(runtime: Runtime, body: bytes) -> Reply:

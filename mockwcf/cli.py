@@ -42,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, default=int(os.environ.get(ENV_PORT, "8080")), help="0 picks a free port"
     )
     p.add_argument("--tls", action="store_true", help="serve HTTPS with the scenario's service certificate")
+    p.add_argument(
+        "--admin-token",
+        default=None,
+        help="token the admin API requires off loopback (default $MOCKWCF_ADMIN_TOKEN, else one is generated "
+        "and printed)",
+    )
     p.add_argument("--quiet", action="store_true", help="no line per exchange")
     p.add_argument(
         "--node-id",
@@ -112,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--code", help="resource code, e.g. TimeStampHasCreationTimeInFuture")
     p.add_argument("--since", help="exchanges after this id, or at/after an instant (2026-01-01T00:00:00Z)")
     p.add_argument("--node", help="farm node number")
+    p.add_argument(
+        "--admin-token", default=None, help="the server's admin token (default $MOCKWCF_ADMIN_TOKEN)"
+    )
     p.set_defaults(func=cmd_journal)
 
     p = sub.add_parser(
@@ -210,8 +219,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     gc.freeze()  # start-up objects (Spyne app, schema, catalog) never need scanning again: steadier p99
     if not args.quiet:
         runtime.listeners.append(console.printer(sys.stdout))
+    from mockwcf.admin_guard import token_for
+
+    token, generated = token_for(args.host, args.admin_token)
     try:
-        port = server.listen(runtime, args.host, args.port, tls=args.tls)
+        port = server.listen(runtime, args.host, args.port, tls=args.tls, admin_token=token)
     except Exception as exc:  # noqa: BLE001 - a bind error is a user error: say it plainly
         print(
             f"mockwcf: cannot listen on {args.host}:{args.port}: {exc or type(exc).__name__}; "
@@ -233,6 +245,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"  service certificate {scenario.service_certificate}", flush=True)
         if args.watch:
             print(f"  watching {watched} for changes", flush=True)
+        if generated:
+            print(f"  admin API token (send 'Authorization: Bearer <token>'): {token}", flush=True)
 
     server.reactor.callWhenRunning(announce)
     server.reactor.run()

@@ -132,6 +132,10 @@ BadRenewTarget = "BadRenewTarget"
 NoRenewTargetSpecified = "NoRenewTargetSpecified"
 TooManyPendingSessionKeys = "TooManyPendingSessionKeys"
 WrongIdentityRenewingToken = "WrongIdentityRenewingToken"
+XmlMaxBytesPerReadExceeded = "XmlMaxBytesPerReadExceeded"
+XmlMaxDepthExceeded = "XmlMaxDepthExceeded"
+XmlMaxNameTableCharCountExceeded = "XmlMaxNameTableCharCountExceeded"
+XmlMaxStringContentLengthExceeded = "XmlMaxStringContentLengthExceeded"
 
 
 def _check() -> None:

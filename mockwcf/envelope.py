@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from mockwcf import codes, ns, soapheaders
+from mockwcf import codes, ns, quotas, soapheaders
 from mockwcf.faults import Rejection
+from mockwcf.limits import ReaderQuotas
 
 _PARSER = etree.XMLParser(
     resolve_entities=False,
@@ -42,13 +43,20 @@ class Envelope:
     action: str | None = None  # wsa:Action text
     message_id: str | None = None
     to: str | None = None
+    # an XmlException WCF's formatter would meet reading the Body (a quota, a processing instruction):
+    # raised as DeserializationFailed at dispatch, after security, where WCF meets it
+    body_error: str | None = None
 
     @property
     def env_ns(self) -> str:
         return ns.SOAP12 if self.soap12 else ns.SOAP11
 
 
-def parse(data: bytes) -> Envelope:
+_DEFAULT_QUOTAS = ReaderQuotas()
+_PI_MESSAGE = "Processing instructions (other than the XML declaration) and DTDs are not supported."
+
+
+def parse(data: bytes, reader_quotas: ReaderQuotas = _DEFAULT_QUOTAS) -> Envelope:
     """Parse and classify a request body; anything that is not a SOAP envelope is a 400 as in WCF."""
     head = data[:2048]
     if b"<!DOCTYPE" in head or b"<!ENTITY" in data or b"<\x00!\x00D\x00O\x00C" in head:
@@ -61,6 +69,14 @@ def parse(data: bytes) -> Envelope:
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
+        if "Excessive depth" in str(exc):  # libxml2 stops at 256 levels, long after WCF's quota
+            limit = reader_quotas.max_depth
+            raise Rejection(
+                codes.XmlMaxDepthExceeded,
+                quotas.MESSAGES[codes.XmlMaxDepthExceeded].format(limit),
+                step="envelope",
+                http_status=400,
+            ) from None
         raise Rejection(
             codes.MalformedMessage,
             f"The request is not well-formed XML: {exc}",
@@ -85,9 +101,59 @@ def parse(data: bytes) -> Envelope:
     header, body = soapheaders.envelope_parts(root, env_ns)
     payload = next((c for c in body if isinstance(c.tag, str)), None)
     env = Envelope(root=root, soap12=soap12, header=header, body=body, payload=payload)
+    after = body.getnext()
+    while after is not None and not isinstance(after.tag, str):
+        after = after.getnext()
+    if after is not None:  # a second Body, a late Header: met when the formatter reads to </Envelope>
+        qn = etree.QName(after)
+        env.body_error = (
+            f"End element 'Envelope' from namespace '{env_ns}' expected. Found element '{qn.localname}' from "
+            f"namespace '{qn.namespace or ''}'."
+        )
+    if data.find(b"<?", 1) >= 0:
+        _processing_instructions(env)
+    markup = b"<!" in data  # comments or CDATA (a DTD was refused above)
+    violation = quotas.check(data, root, body, reader_quotas, markup)
+    if violation is not None:
+        if not violation.in_body:
+            raise Rejection(violation.code, violation.message, step="envelope", http_status=400)
+        env.body_error = env.body_error or violation.message
+    if markup:
+        _join_text_around_comments(body)
     if header is not None:
         _index_headers(env, header)
     return env
+
+
+def _processing_instructions(env: Envelope) -> None:
+    """XmlUTF8TextReader refuses every processing instruction but the XML declaration
+    (SR XmlProcessingInstructionNotSupported): before the Body when the message is read (400), inside
+    it when the formatter reads the parameters."""
+    outside = env.root.getprevious() is not None or env.root.getnext() is not None
+    for pi in env.root.iter(etree.PI):
+        if any(a is env.body for a in pi.iterancestors()):
+            env.body_error = env.body_error or _PI_MESSAGE
+        else:
+            outside = True
+    if outside:
+        raise soapheaders.malformed(_PI_MESSAGE)
+
+
+def _join_text_around_comments(body: etree._Element) -> None:
+    """A comment splits lxml's text (`a<!--x-->b` is text "a" and a tail "b"), while WCF's reader reads
+    the element's whole content "ab" and exclusive c14n (which signed it) drops the comment. So comments
+    in the Body are removed and the text on both sides joined: the operation gets the text that was signed."""
+    for comment in list(body.iter(etree.Comment)):
+        parent = comment.getparent()
+        if parent is None:
+            continue
+        tail = comment.tail or ""
+        prev = comment.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(comment)
 
 
 def _index_headers(env: Envelope, header: etree._Element) -> None:

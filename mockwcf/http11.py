@@ -1,232 +1,384 @@
-"""The plain-HTTP front end: a lean HTTP/1.1 server for what SOAP clients send, twisted.web for the rest.
+"""The HTTP/1.1 front end: llhttp (through httptools) parses, this protocol answers, for HTTP and HTTPS.
 
-twisted.web's Request machinery costs about 50 µs of CPU per exchange (header objects, producers,
-notifications, a BytesIO per body), a tenth of a signed exchange and more than our whole contract
-dispatch. SOAP clients nearly always send the same simple shape: HTTP/1.1, a Content-Length body,
-keep-alive, sometimes pipelined. This protocol serves exactly that shape. The first request of any other
-shape (chunked or other Transfer-Encoding, Expect: 100-continue, HTTP/1.0, folded or malformed headers,
-an absolute-form target, a method other than GET and POST, a body over maxReceivedMessageSize, headers
-over 16 KB) makes it hand the connection, with every byte it has not consumed, to twisted.web's own
-HTTPChannel, which serves it from then on exactly as before. So nothing new has to be right about the
-corners of HTTP; only the common case is ours.
+Why llhttp: it is Node.js's parser, fuzzed continuously and strict per RFC 9112 by default (bare LF,
+NUL and other control bytes, spaces in header names, obs-fold, a non-digit or duplicate Content-Length,
+Content-Length together with Transfer-Encoding, an unknown transfer coding: each is a parse error), and
+it costs a few µs a request where twisted.web's Request machinery costs about 50. What llhttp leaves to
+the server is checked here: the version, the Host header (RFC 9112 §3.2: exactly one on HTTP/1.1),
+Transfer-Encoding on HTTP/1.0 (§6.1), the size and count of the headers (http.sys's MaxRequestBytes),
+Expect. Every framing error is answered 400 and the connection closed (§6.3, §9.6 on recovery).
 
-Requests on one connection are answered strictly in order: while a reply is held back by a rule's delay,
-the connection is not read and later pipelined requests wait. Replies leave when the reactor has served
-its current batch of readable connections, as with transport.write(), but in one pass (FastHTTPFactory.
-queue). Sending each reply the moment it is made was measured too: 2-3% less CPU, but the clients fell
-out of step and the signed c8 p99 rose to 11.6 ms.
+Quotas and time (`HttpLimits`, from the scenario): a declared Content-Length over maxReceivedMessageSize
+is answered 413 at once, before any body is read and without `100 Continue`; a chunked body is counted
+as it arrives and answered 413 the moment it passes the quota. A request's headers must arrive within
+headerWaitTimeout, its body within min(entityBodyTimeout, receiveTimeout), and a connection with no
+request in flight (or whose client does not read its replies) is closed after idleConnectionTimeout.
+
+Back-pressure: at most `max_pipelined` parsed requests wait for their answers; past that, and while the
+transport holds more than its buffer of unsent replies (it pauses us as a producer), the connection is
+not read and not answered, so a client that pipelines and never reads costs a bounded amount of memory.
+Requests on one connection are answered strictly in order; a reply held by a rule's delay holds those
+behind it. Replies made in one reactor batch leave together right after it (http_send.ReplyBatcher).
 """
 
 from __future__ import annotations
 
-import time
+import collections
 from typing import Any
 
+import httptools
 from twisted.internet import protocol
-from twisted.web import http, server
+from twisted.internet.interfaces import IProtocolNegotiationFactory, IPushProducer
+from zope.interface import implementer
 
+from mockwcf import admin_guard, http_send
 from mockwcf.faults import Reply
+from mockwcf.limits import HttpLimits
 
-MAX_HEAD = 16384  # twisted.web's own limit on the total size of the request headers
-_FAST_METHODS = frozenset((b"GET", b"POST"))
-_HANDED_OVER = frozenset(("transfer-encoding", "expect", "upgrade", "content-encoding"))
-
-
-def _reason(status: int) -> bytes:
-    return http.RESPONSES.get(status, b"Unknown Status")
+_SLICE = 16384  # bytes handed to the parser at a time, so the pipelining bound is checked often
+_TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 
 
-class _Date:
-    """The Date header, formatted once a second rather than once a request."""
+class _Refuse(Exception):
+    """Raised inside a parser callback: answer `status` (after the requests before it) and close."""
 
-    second = -1
-    value = b""
-
-    @classmethod
-    def now(cls) -> bytes:
-        second = int(time.time())
-        if second != cls.second:
-            cls.second = second
-            cls.value = http.datetimeToString(second)
-        return cls.value
+    def __init__(self, status: int, why: str, size: int = 0) -> None:
+        super().__init__(why)
+        self.status, self.why, self.size = status, why, size
 
 
-def parse_head(head: bytes) -> tuple[str, str, dict[str, str]] | None:
-    """Method, target and lower-cased headers (last value wins, as on the twisted.web side), or None when
-    the request is not one this front end serves."""
-    lines = head.split(b"\r\n")
-    parts = lines[0].split(b" ")
-    if len(parts) != 3 or parts[0] not in _FAST_METHODS or parts[2] != b"HTTP/1.1":
-        return None
-    if not parts[1].startswith(b"/"):
-        return None
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, sep, value = line.partition(b":")
-        if not sep or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
-            return None
-        key = name.decode("latin-1").lower()
-        if key == "content-length" and key in headers:
-            return None
-        headers[key] = value.strip().decode("latin-1")
-    if not _HANDED_OVER.isdisjoint(headers):
-        return None
-    return parts[0].decode("latin-1"), parts[1].decode("latin-1"), headers
+class _Pending:
+    """One request read ahead of its answer (or the refusal that ends the connection)."""
+
+    __slots__ = ("method", "target", "headers", "body", "size", "keep_alive", "version", "refusal")
+
+    def __init__(self) -> None:
+        self.method = ""
+        self.target = b""
+        self.headers: dict[str, str] = {}
+        self.body: list[bytes] = []
+        self.size = 0
+        self.keep_alive = True
+        self.version = "1.1"
+        self.refusal: _Refuse | None = None
 
 
+@implementer(IPushProducer)
 class FastHTTP(protocol.Protocol):
+    """One connection. It is the transport's producer: the transport pauses it when unsent replies pile up."""
+
     factory: FastHTTPFactory
 
     def connectionMade(self) -> None:
-        self._buf = bytearray()
-        self._pending: tuple[str, str, dict[str, str], int, int] | None = None  # parsed head, body start
+        transport: Any = self.transport
+        self._parser = httptools.HttpRequestParser(self)
+        self._cur: _Pending | None = None
+        self._raw_headers: list[tuple[bytes, bytes]] = []
+        self._head_bytes = 0  # request line and complete headers, counted exactly
+        self._fed = self._chunk_start = self._head_start = 0  # bytes handed to the parser
+        self._queue: collections.deque[_Pending] = collections.deque()
+        self._unfed = b""
         self._held = False  # a delayed reply is outstanding
+        self._congested = False  # the transport asked us to pause
+        self._broken = False  # the parser failed or a refusal is queued: read nothing more
         self._gone = False
-        peer, local = self.transport.getPeer(), self.transport.getHost()  # type: ignore[union-attr]
+        self._reading = True
+        self._phase = "idle"  # idle | head | body
+        self._since = self.factory.reactor.seconds()
+        peer, local = transport.getPeer(), transport.getHost()
         self._client = getattr(peer, "host", "")
-        self._local = f"{local.host}:{local.port}"
+        self._local = f"{getattr(local, 'host', '')}:{getattr(local, 'port', '')}"
+        transport.registerProducer(self, True)
+        self._lim = self._limits()
+        self._quota = 0  # the body quota of the message being read
+        self._timer = self.factory.reactor.callLater(self._lim.shortest_wait, self._check_time)
+
+    def _limits(self) -> HttpLimits:
+        return self.factory.router.runtime.scenario.http_limits
+
+    # -- reading -------------------------------------------------------------------------------
 
     def dataReceived(self, data: bytes) -> None:
-        self._buf += data
-        if not self._held:
-            self._serve()
+        if self._broken or self._gone:
+            return
+        self._unfed = self._unfed + data if self._unfed else data
+        if not (self._held or self._congested):
+            self._drain()
+        elif self._reading:
+            self._pause_reading()
 
-    def connectionLost(self, reason: Any = protocol.connectionDone) -> None:
-        self._gone = True
+    def _feed(self) -> None:
+        limit = self._limits().max_pipelined
+        while self._unfed and not self._broken and len(self._queue) < limit:
+            chunk = self._unfed if len(self._unfed) <= _SLICE else self._unfed[:_SLICE]
+            self._unfed = self._unfed[len(chunk) :]
+            self._chunk_start = self._fed
+            self._fed += len(chunk)
+            try:
+                self._parser.feed_data(chunk)
+            except httptools.HttpParserUpgrade as exc:
+                self._upgrade(chunk, exc.args[0] if exc.args else len(chunk))
+            except httptools.HttpParserCallbackError as exc:
+                cause = exc.__context__
+                if isinstance(cause, _Refuse):
+                    self._refuse(cause, self._cur if cause.status == 413 else None)
+                else:
+                    self._refuse(_Refuse(400, f"Bad Request ({exc})"))
+            except httptools.HttpParserError as exc:
+                self._refuse(_Refuse(400, f"Bad Request: {exc} (RFC 9112)"))
+            else:
+                # a head still incomplete: its bytes so far, over-counted by at most the slice before it
+                if (
+                    self._phase == "head"
+                    and self._fed - self._head_start > self._limits().max_request_bytes + _SLICE
+                ):
+                    self._refuse(_Refuse(400, "Bad Request: the request headers are too long"))
+        if self._unfed and self._reading and not self._broken:
+            self._pause_reading()  # the pipelining bound is reached; resumed once answers leave
 
-    def _serve(self) -> None:
-        buf = self._buf
-        while not self._held and not self._gone:
-            if self._pending is None:
-                end = buf.find(b"\r\n\r\n")
-                if end < 0:
-                    if len(buf) > MAX_HEAD:
-                        self._hand_over()
-                    return
-                parsed = parse_head(bytes(buf[:end])) if end <= MAX_HEAD else None
-                length = _content_length(parsed[2]) if parsed else None
-                limit = self.factory.router.runtime.scenario.max_received_message_size
-                if parsed is None or length is None or length > limit:
-                    self._hand_over()
-                    return
-                self._pending = (*parsed, end + 4, length)
-            method, target, headers, start, length = self._pending
-            if len(buf) < start + length:
-                return
-            body = bytes(buf[start : start + length])
-            del buf[: start + length]
-            self._pending = None
-            self._answer(method, target, headers, body)
+    def _upgrade(self, chunk: bytes, offset: int) -> None:
+        """llhttp stops after the head of a CONNECT or an `Upgrade` request. We upgrade to nothing: a
+        request without a body is answered as a plain request; anything else is refused."""
+        pending = self._queue[-1] if self._queue else None
+        if self._parser.get_method() == b"CONNECT" or pending is None or pending.refusal is not None:
+            self._refuse(_Refuse(405 if self._parser.get_method() == b"CONNECT" else 400, "Bad Request"))
+            return
+        if "content-length" in pending.headers or "transfer-encoding" in pending.headers:
+            self._queue.pop()
+            self._refuse(_Refuse(400, "Bad Request: an Upgrade request with a body is not served"))
+            return
+        self._parser = httptools.HttpRequestParser(self)
+        self._unfed = chunk[offset:] + self._unfed
 
-    def _answer(self, method: str, target: str, headers: dict[str, str], body: bytes) -> None:
+    def _refuse(self, refusal: _Refuse, pending: _Pending | None = None) -> None:
+        """Queue the answer that ends the connection; a 413 keeps its request's method, target and
+        headers, since the Router answers it (and journals it) like any oversize message."""
+        pending = pending or _Pending()
+        pending.refusal = refusal
+        pending.keep_alive = False
+        self._queue.append(pending)
+        self._broken = True
+        self._unfed = b""
+        self._pause_reading()
+
+    # llhttp callbacks ----------------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._cur = _Pending()
+        self._raw_headers = []
+        self._head_bytes = 0
+        self._head_start = self._chunk_start
+        self._phase = "head"
+        self._since = self.factory.reactor.seconds()
+        self._lim = self._limits()  # one scenario for the whole message
+
+    def on_url(self, url: bytes) -> None:
+        assert self._cur is not None
+        self._cur.target += url
+        self._head_bytes += len(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._raw_headers.append((name, value))
+        self._head_bytes += len(name) + len(value) + 4
+        limits = self._lim
+        if len(self._raw_headers) > limits.max_headers or self._head_bytes > limits.max_request_bytes:
+            raise _Refuse(400, "Bad Request: too many or too long request headers")
+
+    def on_headers_complete(self) -> None:
+        cur = self._cur
+        assert cur is not None
+        parser = self._parser
+        version = parser.get_http_version()
+        if version not in ("1.1", "1.0"):
+            raise _Refuse(505 if version > "1.1" else 400, "HTTP Version Not Supported")
+        headers: dict[str, str] = {}
+        hosts = 0
+        for raw_name, raw_value in self._raw_headers:
+            name = raw_name.decode("latin-1").lower()
+            if name == "host":
+                hosts += 1
+            headers[name] = raw_value.decode("latin-1")
+        if hosts > 1 or (hosts == 0 and version == "1.1"):
+            raise _Refuse(400, "Bad Request: HTTP/1.1 needs exactly one Host header (RFC 9112 §3.2)")
+        if version == "1.0" and "transfer-encoding" in headers:
+            raise _Refuse(400, "Bad Request: Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)")
+        target = cur.target
+        if not target.startswith(b"/"):  # absolute-form is a proxy's business; asterisk-form only OPTIONS
+            raise _Refuse(400, "Bad Request: the target must be a path")
+        cur.method = parser.get_method().decode("latin-1")
+        cur.version = version
+        cur.headers = headers
+        self._phase = "body"
+        self._since = self.factory.reactor.seconds()
+        quota = self._quota = self._quota_for(target)
+        declared = headers.get("content-length")
+        if declared is not None and int(declared) > quota:
+            raise _Refuse(413, "", int(declared))  # at once: no body is read, no 100 Continue
+        expect = headers.get("expect")
+        if expect is not None and version == "1.1":
+            if expect.lower() != "100-continue":
+                raise _Refuse(417, "Expectation Failed")
+            if not self._queue and not self._held and declared != "0":
+                self.factory.flush()
+                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # type: ignore[union-attr]
+
+    def on_body(self, body: bytes) -> None:
+        cur = self._cur
+        assert cur is not None
+        cur.size += len(body)
+        if cur.size > self._quota:
+            raise _Refuse(413, "", cur.size)  # a chunked body passes the quota as it arrives
+        cur.body.append(body)
+
+    def on_message_complete(self) -> None:
+        cur = self._cur
+        assert cur is not None
+        cur.keep_alive = self._parser.should_keep_alive()
+        self._queue.append(cur)
+        self._cur = None
+        self._phase = "idle"  # the idle wait starts when its answer leaves (_send) or is held back
+
+    def _quota_for(self, target: bytes) -> int:
+        if target.startswith(b"/_mockwcf/"):
+            return admin_guard.MAX_BODY
+        return self.factory.router.runtime.scenario.max_received_message_size
+
+    # -- answering ------------------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        """Answer the requests read so far, in order, while nothing holds or congests the connection; read
+        on from what the parser has not seen yet; resume reading the socket once all of it is answered."""
+        answered = 0
+        while not (self._gone or self._held or self._congested):
+            if self._queue:
+                self._answer(self._queue.popleft())
+                answered += 1
+                if answered % 16 == 0:
+                    self.factory.flush()  # so the transport can tell us it is congested
+                continue
+            if self._unfed and not self._broken:
+                self._feed()
+                if self._queue:
+                    continue
+            break
+        if not (self._gone or self._held or self._congested or self._broken or self._unfed or self._reading):
+            self._reading = True
+            self.transport.resumeProducing()  # type: ignore[union-attr]
+
+    def _answer(self, pending: _Pending) -> None:
         router = self.factory.router
+        refusal = pending.refusal
+        if refusal is not None and refusal.status != 413:
+            self._send(Reply(refusal.status, (refusal.why + "\n").encode(), _TEXT), pending)
+            return
+        target = pending.target.decode("latin-1")
+        body = b"".join(pending.body) if refusal is None else b""
+        size = len(body) if refusal is None else refusal.size
         reply = router.reply(
             router.request(
-                method, target, headers, body, self._client, self._local, len(body), self.transport
+                pending.method, target, pending.headers, body, self._client, self._local, size, self.transport
             )
         )
-        close = headers.get("connection", "").lower() == "close"
         if reply.drop or reply.delay:
             self._held = True
-            self.transport.pauseProducing()  # type: ignore[union-attr]  # nothing more is read meanwhile
-            self.factory.reactor.callLater(reply.delay, self._deliver, reply, close)
+            self._pause_reading()
+            self.factory.reactor.callLater(reply.delay, self._deliver, reply, pending)
             return
-        self._send(reply, close)
+        self._send(reply, pending)
 
-    def _deliver(self, reply: Reply, close: bool) -> None:
+    def _deliver(self, reply: Reply, pending: _Pending) -> None:
         self._held = False
         if self._gone:
             return
         if reply.drop:
             self.transport.abortConnection()  # type: ignore[union-attr]
             return
-        self._send(reply, close)
-        self.transport.resumeProducing()  # type: ignore[union-attr]
-        if self._buf:
-            self._serve()
+        self._send(reply, pending)
+        self._drain()
 
-    def _send(self, reply: Reply, close: bool) -> None:
-        status = reply.status
-        head = [
-            b"HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n"
-            % (status, _reason(status), server.version, _Date.now())
-        ]
-        for name, value in reply.headers:
-            head.append(f"{name}: {value}\r\n".encode("latin-1"))
-        head.append(b"Content-Length: %d\r\n" % len(reply.body))
-        if close:
-            head.append(b"Connection: close\r\n")
-        head.append(b"\r\n")
-        data = b"".join(head) + reply.body
+    def _send(self, reply: Reply, pending: _Pending) -> None:
+        close = not pending.keep_alive or reply.status == 413 or pending.refusal is not None
+        data = http_send.response_bytes(reply, close, keep_alive_10=pending.version == "1.0")
         if close:
             self.factory.flush()  # earlier replies first; loseConnection waits for Twisted's buffer
             self._gone = True
             self.transport.write(data)  # type: ignore[union-attr]
             self.transport.loseConnection()  # type: ignore[union-attr]
-        else:
-            self.factory.queue(self.transport, data)
+            return
+        self._phase_after_reply()
+        self.factory.queue(self.transport, data)
 
-    def _hand_over(self) -> None:
-        """From here on twisted.web's HTTPChannel owns the connection, starting with the unread bytes."""
-        self.factory.flush()  # our replies leave before any of twisted.web's
-        channel = self.factory.site.buildProtocol(self.transport.getPeer())  # type: ignore[union-attr]
+    def _phase_after_reply(self) -> None:
+        if self._phase == "idle":
+            self._since = self.factory.reactor.seconds()
+
+    # -- flow control (IPushProducer, called by the transport) ----------------------------------
+
+    def pauseProducing(self) -> None:
+        self._congested = True
+        self._since = self.factory.reactor.seconds()
+        self._pause_reading()
+
+    def resumeProducing(self) -> None:
+        self._congested = False
+        self._since = self.factory.reactor.seconds()
+        self._drain()
+
+    def stopProducing(self) -> None:
         self._gone = True
-        transport: Any = self.transport
-        transport.protocol = channel
-        channel.makeConnection(transport)
-        if self._buf:
-            channel.dataReceived(bytes(self._buf))
-        self._buf = bytearray()
+
+    def _pause_reading(self) -> None:
+        if self._reading:
+            self._reading = False
+            self.transport.pauseProducing()  # type: ignore[union-attr]
+
+    # -- time --------------------------------------------------------------------------------------
+
+    def _check_time(self) -> None:
+        """One timer per connection: it fires at the earliest deadline the current state allows and
+        re-arms itself if activity moved that deadline (cheaper than resetting a timer per request)."""
+        if self._gone:
+            return
+        limits = self._limits()
+        if self._held:
+            wait = limits.idle_connection
+            deadline = self.factory.reactor.seconds() + wait
+        else:
+            wait = {"head": limits.header_wait, "body": limits.body_wait}.get(
+                self._phase, limits.idle_connection
+            )
+            deadline = self._since + wait
+        now = self.factory.reactor.seconds()
+        if now >= deadline:
+            # http.sys closes without an answer (Timer_HeaderWait, Timer_EntityBody, Timer_IdleConnection
+            # in its log); a client that does not read its replies is cut off (Timer_MinSendRate).
+            self._gone = True
+            if self._congested:
+                self.transport.abortConnection()  # type: ignore[union-attr]
+            else:
+                self.factory.flush()
+                self.transport.loseConnection()  # type: ignore[union-attr]
+            return
+        # the phase may change to one with a shorter wait before then: look again within the shortest
+        self._timer = self.factory.reactor.callLater(
+            min(deadline - now, limits.shortest_wait), self._check_time
+        )
+
+    def connectionLost(self, reason: Any = protocol.connectionDone) -> None:
+        self._gone = True
+        if self._timer.active():
+            self._timer.cancel()
 
 
-def _content_length(headers: dict[str, str]) -> int | None:
-    value = headers.get("content-length")
-    if value is None:
-        return 0
-    return int(value) if value.isdigit() else None
-
-
-class FastHTTPFactory(protocol.Factory):
+@implementer(IProtocolNegotiationFactory)
+class FastHTTPFactory(http_send.ReplyBatcher, protocol.Factory):
     protocol = FastHTTP
     noisy = False
 
-    def __init__(self, router: Any, site: http.HTTPFactory, reactor: Any) -> None:
+    def __init__(self, router: Any, reactor: Any) -> None:
+        http_send.ReplyBatcher.__init__(self, reactor)
         self.router = router
-        self.site = site
-        self.reactor = reactor
-        self._outgoing: list[tuple[Any, bytes]] = []
 
-    def queue(self, transport: Any, data: bytes) -> None:
-        """Replies made while the reactor serves one batch of readable connections leave together, right
-        after it, as transport.write() would send them; but in one pass instead of an epoll registration,
-        an event dispatch and an unregistration per reply (about 15 µs of a signed exchange)."""
-        if not self._outgoing:
-            self.reactor.callLater(0, self.flush)
-        self._outgoing.append((transport, data))
-
-    def flush(self) -> None:
-        outgoing, self._outgoing = self._outgoing, []
-        for transport, data in outgoing:
-            _write_now(transport, data)
-
-
-def _write_now(transport: Any, data: bytes) -> None:
-    """Send straight to the kernel when Twisted holds nothing for this socket; whatever the kernel does not
-    take, and any error (which Twisted then meets and reports as connectionLost), goes through
-    transport.write(), so byte order and error handling stay Twisted's. A transport without these
-    attributes (another reactor, a wrapper) always takes the normal path."""
-    sock = getattr(transport, "socket", None)
-    sent = 0
-    if (
-        sock is not None
-        and getattr(transport, "dataBuffer", None) == b""
-        and getattr(transport, "_tempDataBuffer", None) == []
-        and getattr(transport, "connected", False)
-        and not getattr(transport, "disconnecting", True)
-    ):
-        try:
-            sent = sock.send(data)
-        except OSError:  # EAGAIN, or a dead peer that Twisted will notice on its own write
-            sent = 0
-    if sent < len(data):
-        transport.write(data[sent:] if sent else data)
+    def acceptableProtocols(self) -> list[bytes]:
+        """ALPN over TLS: HTTP/1.1 only (a client offering h2 is told so, instead of a handshake failure)."""
+        return [b"http/1.1"]

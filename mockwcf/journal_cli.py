@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import urllib.error
@@ -25,9 +26,13 @@ class AdminError(Exception):
     """The server answered with an error, or could not be reached; the text says which and why."""
 
 
+_AUTH: dict[str, str] = {}  # the admin token's header, when one is given (run)
+
+
 def fetch(url: str) -> Any:
     try:
-        with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - a user-given server URL
+        request = urllib.request.Request(url, headers=_AUTH)
+        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - a user-given server URL
             return json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         raise AdminError(f"{url} answered HTTP {exc.code}: {_server_message(exc)}") from None
@@ -52,6 +57,8 @@ def _server_message(exc: urllib.error.HTTPError) -> str:
 def run(args: argparse.Namespace) -> int:
     base = args.url.rstrip("/") + "/_mockwcf/"
     color = console.use_color(sys.stdout)
+    token = getattr(args, "admin_token", None) or os.environ.get("MOCKWCF_ADMIN_TOKEN")
+    _AUTH.update({"Authorization": f"Bearer {token}"} if token else {})
     try:
         if args.id is not None:
             item = fetch(f"{base}exchanges/{args.id}")

@@ -19,7 +19,8 @@ and a dict's relative certificate paths resolve against --mockwcf-base-dir (defa
 paths inside a scenario file resolve against that file.
 
 Options: --mockwcf-host / MOCKWCF_HOST, --mockwcf-port / MOCKWCF_PORT (default 0, a free port),
---mockwcf-base-dir. HTTPS scenarios get their own session server, started on first use.
+--mockwcf-base-dir, --mockwcf-admin-token / MOCKWCF_ADMIN_TOKEN (off loopback;
+generated when absent). HTTPS scenarios get their own session server, started on first use.
 
 This module is loaded into every pytest run of an environment where mockwcf is installed, so at import
 it needs nothing but pytest: mockwcf itself (Spyne, Twisted, lxml) is imported when a fixture is first
@@ -60,6 +61,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="directory that relative scenario paths (marker, fixture, dict scenarios) resolve against "
         "(default: the rootdir)",
     )
+    group.addoption(
+        "--mockwcf-admin-token",
+        default=os.environ.get("MOCKWCF_ADMIN_TOKEN"),
+        help="admin API token when the host is not loopback (default: generated; mockwcf_server.admin sends it)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -89,8 +95,8 @@ def _import_failure() -> str | None:
 class _Servers:
     """The session's servers: one for plain HTTP scenarios, one for HTTPS ones, made on first use."""
 
-    def __init__(self, host: str, port: int, base_dir: Path) -> None:
-        self.host, self.port, self.base_dir = host, port, base_dir
+    def __init__(self, host: str, port: int, base_dir: Path, admin_token: str | None = None) -> None:
+        self.host, self.port, self.base_dir, self.admin_token = host, port, base_dir, admin_token
         self.servers: dict[bool, MockServer] = {}
 
     def for_scenario(self, scenario: Scenario) -> MockServer:
@@ -100,7 +106,7 @@ class _Servers:
         srv = self.servers.get(https)
         if srv is None:
             port = self.port + (1 if https and self.port else 0)
-            srv = MockServer.start(scenario, self.host, port)
+            srv = MockServer.start(scenario, self.host, port, self.admin_token)
             srv.runtime.base_dir = self.base_dir
             self.servers[https] = srv
         else:
@@ -124,7 +130,9 @@ def _mockwcf_servers(request: pytest.FixtureRequest) -> Iterator[_Servers]:
         port += 2 * int(worker[2:])
     rootdir = Path(str(request.config.rootpath))
     base = request.config.getoption("--mockwcf-base-dir")
-    servers = _Servers(host, port, rootdir / base if base else rootdir)
+    servers = _Servers(
+        host, port, rootdir / base if base else rootdir, request.config.getoption("--mockwcf-admin-token")
+    )
     yield servers
     servers.stop()
 

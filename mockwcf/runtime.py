@@ -223,6 +223,13 @@ class Runtime:
             delay += more
             if answer is not None:
                 return self._finish(entry, answer)
+            if env.body_error:  # a quota or PI in the Body: WCF's formatter meets it here (envelope.py)
+                raise Rejection(
+                    codes.SFxDeserializationFailed1,
+                    "The formatter threw an exception while trying to deserialize the message: Error in "
+                    f"deserializing body of request message for operation '{op.name}'. {env.body_error}",
+                    step="dispatch",
+                )
             payload = active.contract.dispatch(op, env.payload)
             body = active.responder.envelope(
                 payload,
@@ -308,7 +315,7 @@ class Runtime:
                 step="http",
                 http_status=413,
             )
-        env = envmod.parse(bodyencoding.check(req.body, contenttype.charset(ctype)))
+        env = envmod.parse(bodyencoding.check(req.body, contenttype.charset(ctype)), scenario.reader_quotas)
         if env.soap12 != scenario.soap12:
             got, want = ("Soap12", "Soap11") if env.soap12 else ("Soap11", "Soap12")
             raise Rejection(

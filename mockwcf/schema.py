@@ -85,7 +85,41 @@ SCHEMA = F(
                     DERIVED,
                     MESSAGE_VERSIONS,
                 ),
-                "maxReceivedMessageSize": F("int", "Larger requests get HTTP 413.", 65536, minimum=1),
+                "maxReceivedMessageSize": F(
+                    "int",
+                    "Larger requests get HTTP 413, at once from the declared Content-Length, or as a chunked "
+                    "body passes the quota.",
+                    65536,
+                    minimum=1,
+                ),
+                "receiveTimeout": F(
+                    "timespan",
+                    "WCF's receiveTimeout; a request body must arrive within it (and within "
+                    "http.entityBodyTimeout).",
+                    "00:10:00",
+                ),
+                "readerQuotas": F(
+                    "section",
+                    "XmlDictionaryReaderQuotas, enforced in the one parse and answered as WCF answers each.",
+                    fields={
+                        "maxDepth": F("int", "Element nesting depth.", 32, minimum=1),
+                        "maxStringContentLength": F(
+                            "int", "Characters in one text or attribute value.", 8192, minimum=1
+                        ),
+                        "maxArrayLength": F(
+                            "int", "Elements of a typed array, bytes of base64.", 16384, minimum=1
+                        ),
+                        "maxBytesPerRead": F(
+                            "int",
+                            "Bytes one read may take: bounds a start tag with its attributes.",
+                            4096,
+                            minimum=1,
+                        ),
+                        "maxNameTableCharCount": F(
+                            "int", "Characters of distinct names and namespaces.", 16384, minimum=1
+                        ),
+                    },
+                ),
                 "security": F(
                     "section",
                     "Security settings (the binding's <security> element).",
@@ -297,6 +331,34 @@ SCHEMA = F(
                 ),
                 "cookieKeyFile": F(
                     "path", "The key file shared nodes read (cookieProtection: shared).", None
+                ),
+            },
+        ),
+        "http": F(
+            "section",
+            "Limits of the HTTP front end; the defaults are http.sys's, which WCF sits behind.",
+            fields={
+                "headerWaitTimeout": F(
+                    "timespan", "From a request's first byte to the end of its headers.", "00:02:00"
+                ),
+                "idleConnectionTimeout": F(
+                    "timespan",
+                    "How long a keep-alive connection may sit with no request, or with replies the client "
+                    "does not read.",
+                    "00:02:00",
+                ),
+                "entityBodyTimeout": F(
+                    "timespan", "From the end of the headers to the end of the body.", "00:02:00"
+                ),
+                "maxRequestBytes": F(
+                    "int", "Request line plus headers, in bytes (400 beyond).", 16384, minimum=64
+                ),
+                "maxHeaders": F("int", "Header fields in one request (400 beyond).", 100, minimum=4),
+                "maxPipelinedRequests": F(
+                    "int",
+                    "Requests read ahead of their answers; past this the connection is not read.",
+                    16,
+                    minimum=1,
                 ),
             },
         ),

@@ -1,7 +1,8 @@
-"""Serving with Twisted: one Router for admin, WSDL and SOAP requests, behind two front ends.
+"""Serving with Twisted: one Router for admin, WSDL and SOAP requests, behind one HTTP front end.
 
-Plain HTTP goes to the lean front end in http11.py, which hands unusual requests to twisted.web; HTTPS
-always goes to twisted.web (MockResource). Both turn their request into a runtime.Request for the Router.
+HTTP and HTTPS both go through http11.py (llhttp parses, back-pressure and http.sys's limits apply);
+TLS is Twisted's, wrapped around the same protocol. The front end turns each request into a
+runtime.Request for the Router.
 
 We do not use `spyne.server.twisted` (its server path is the big cost; see service.py), so its two
 Twisted 26 traps (the `twisted.python.constants` import and the bytes request method that makes every
@@ -11,13 +12,13 @@ users who import Spyne's Twisted module next to ours get a working import.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from twisted.internet import reactor as _reactor
-from twisted.web import resource, server
 
-from mockwcf import admin, compat, http11, journal
+from mockwcf import admin, admin_guard, compat, http11, journal
 from mockwcf.faults import Reply
 from mockwcf.runtime import Request, Runtime
 from mockwcf.scenario import Scenario
@@ -26,36 +27,20 @@ from mockwcf.transport import Gate, tlsclient
 compat.install()
 log = logging.getLogger("mockwcf")
 reactor: Any = _reactor
-
-
-class _BoundedRequest(server.Request):
-    """Stops buffering a body past maxReceivedMessageSize, so an oversize request costs no memory."""
-
-    overflow = 0
-
-    def handleContentChunk(self, data: bytes) -> None:
-        limit = self.channel.site.resource.router.runtime.scenario.max_received_message_size  # type: ignore[union-attr]
-        if self.overflow or self.content.tell() + len(data) > limit:  # type: ignore[union-attr]
-            self.overflow += len(data)
-            return
-        super().handleContentChunk(data)
-
-
-class _Site(server.Site):
-    def log(self, request: server.Request) -> None:
-        """No access log: the journal and the console line already record every exchange."""
+_JSON = [("Content-Type", "application/json; charset=utf-8")]
 
 
 class Router:
-    """Routes one request (admin, WSDL, help page or SOAP) to a reply; shared by both HTTP front ends.
+    """Routes one request (admin, WSDL, help page or SOAP) to a reply.
 
     Never raises: an unexpected error becomes a plain 500 and a log line, never a traceback on the wire.
     """
 
-    def __init__(self, runtime: Runtime, https: bool = False) -> None:
+    def __init__(self, runtime: Runtime, https: bool = False, admin_token: str | None = None) -> None:
         self.runtime = runtime
         self.https = https
         self.gate = Gate()  # transport client credentials (Basic, NTLM, Negotiate, TLS client certificate)
+        self.admin_token = admin_token  # required on admin requests when set (admin_guard)
 
     def reply(self, req: Request) -> Reply:
         try:
@@ -90,6 +75,10 @@ class Router:
     def _route(self, req: Request) -> Reply:
         raw_path = req.path
         if raw_path.startswith(admin.PREFIX):
+            health = req.method == "GET" and raw_path.rstrip("/") == admin.PREFIX + "health"
+            refused = admin_guard.refusal(req.headers, self.admin_token, health, req.query)
+            if refused is not None:
+                return Reply(refused[0], json.dumps({"error": refused[1]}).encode(), _JSON)
             return admin.handle(self.runtime, req)
         scenario = self.runtime.scenario
         if raw_path.rstrip("/") != scenario.service.path.rstrip("/"):
@@ -119,62 +108,6 @@ class Router:
             headers = [("Allow", "GET, POST"), ("Content-Type", "text/plain; charset=utf-8")]
             return Reply(405, _with_endpoints(text, scenario), headers)
         return self.runtime.handle_soap(req)
-
-
-class MockResource(resource.Resource):
-    """twisted.web's side: HTTPS, and any plain-HTTP request the fast front end hands over."""
-
-    isLeaf = True
-
-    def __init__(self, router: Router) -> None:
-        super().__init__()
-        self.router = router
-
-    def render(self, request: server.Request) -> bytes | int:
-        headers = {
-            k.decode("latin-1").lower(): v[-1].decode("latin-1")
-            for k, v in request.requestHeaders.getAllRawHeaders()
-        }
-        if request.content is not None:
-            request.content.seek(0)
-        body = request.content.read() if request.content is not None else b""
-        local = request.getHost()
-        req = self.router.request(
-            request.method.decode("latin-1"),
-            request.uri.decode("latin-1"),
-            headers,
-            body,
-            getattr(request.getClientAddress(), "host", ""),
-            f"{local.host}:{local.port}",
-            len(body) + getattr(request, "overflow", 0),
-            request.channel.transport,
-        )
-        reply = self.router.reply(req)
-        if reply.drop or reply.delay:
-            reactor.callLater(reply.delay, self._deliver, request, reply)
-            return server.NOT_DONE_YET
-        return self._write(request, reply)
-
-    def _deliver(self, request: server.Request, reply: Reply) -> None:
-        if request.finished or request._disconnected:  # type: ignore[attr-defined]
-            return
-        if reply.drop:
-            request.transport.abortConnection()  # type: ignore[union-attr]
-            return
-        request.write(self._write(request, reply))
-        request.finish()
-
-    @staticmethod
-    def _write(request: server.Request, reply: Reply) -> bytes:
-        request.setResponseCode(reply.status)
-        seen = set()
-        for name, value in reply.headers:
-            if name.lower() in seen:  # a repeated header (WWW-Authenticate: Negotiate, then NTLM) is kept
-                request.responseHeaders.addRawHeader(name, value)
-            else:
-                request.setHeader(name, value)
-                seen.add(name.lower())
-        return reply.body
 
 
 def _with_endpoints(text: str, scenario: Scenario) -> bytes:
@@ -214,16 +147,16 @@ def tls_context(scenario: Scenario) -> Any:
     return ssl.CertificateOptions(privateKey=key, certificate=cert)
 
 
-def listen(runtime: Runtime, host: str, port: int, tls: bool = False) -> Any:
-    """Start listening; returns the Twisted port (its getHost().port is the real port for port 0)."""
+def listen(runtime: Runtime, host: str, port: int, tls: bool = False, admin_token: str | None = None) -> Any:
+    """Start listening; returns the Twisted port (its getHost().port is the real port for port 0).
+    Off loopback an admin token is required (admin_guard.token_for makes one); None leaves the admin API
+    open to loopback Hosts only, which is safe only on a loopback bind."""
+    if admin_token is None and not admin_guard.is_loopback(host):
+        raise ValueError(f"binding {host} needs an admin token (admin_guard.token_for)")
     scenario = runtime.scenario
     use_tls = tls or scenario.binding.https
-    router = Router(runtime, https=use_tls)
-    # SOAP bodies are never HTML forms: no form parsing, which runs the email package's Content-Type
-    # parser on every POST (about 70 µs a request).
-    site = _Site(MockResource(router), requestFactory=_BoundedRequest, parsePOSTFormSubmission=False)
-    site.displayTracebacks = False
-    site.noisy = False
+    router = Router(runtime, https=use_tls, admin_token=admin_token)
+    factory = http11.FastHTTPFactory(router, reactor)
     if use_tls:
-        return reactor.listenSSL(port, site, tls_context(scenario), interface=host)
-    return reactor.listenTCP(port, http11.FastHTTPFactory(router, site, reactor), interface=host)
+        return reactor.listenSSL(port, factory, tls_context(scenario), interface=host)
+    return reactor.listenTCP(port, factory, interface=host)

@@ -63,16 +63,25 @@ class MockServer:
     port: int
     scheme: str
     _listening: Any = None
+    admin_token: str | None = None  # sent on admin calls; required by the server off loopback
 
     @classmethod
-    def start(cls, scenario: Scenario | None = None, host: str = "127.0.0.1", port: int = 0) -> MockServer:
+    def start(
+        cls,
+        scenario: Scenario | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        admin_token: str | None = None,
+    ) -> MockServer:
         from mockwcf import server
+        from mockwcf.admin_guard import token_for
 
         scenario = scenario or load_builtin()
         runtime = Runtime(scenario)
-        listening = _call(server.listen, runtime, host, port)
+        token, _ = token_for(host, admin_token)
+        listening = _call(server.listen, runtime, host, port, admin_token=token)
         scheme = "https" if scenario.binding.https else "http"
-        return cls(runtime, host, listening.getHost().port, scheme, listening)
+        return cls(runtime, host, listening.getHost().port, scheme, listening, token)
 
     def stop(self) -> None:
         if self._listening is not None:
@@ -210,6 +219,9 @@ class MockServer:
             raise MockWcfAssertionError(nearmiss.rejections(rejected, len(entries)))
 
     def admin(self, method: str, what: str, body: bytes | None = None) -> Any:
-        req = urllib.request.Request(f"{self.base_url}/_mockwcf/{what}", data=body, method=method)
+        headers = {"Authorization": f"Bearer {self.admin_token}"} if self.admin_token else {}
+        req = urllib.request.Request(
+            f"{self.base_url}/_mockwcf/{what}", data=body, method=method, headers=headers
+        )
         with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
             return json.loads(resp.read())

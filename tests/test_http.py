@@ -1,6 +1,6 @@
-"""The HTTP front end over raw sockets: the fast path's shapes (keep-alive, pipelining, split writes, held
-replies) and every shape it hands to twisted.web (chunked, Expect: 100-continue, HTTP/1.0, oversize,
-malformed), each answered as a SOAP client expects."""
+"""The HTTP front end (mockwcf/http11.py) over raw sockets: keep-alive, pipelining, split writes, held
+replies, chunked bodies, Expect: 100-continue, HTTP/1.0, the 413 at once, back-pressure and timeouts, each
+answered as a SOAP client expects. Malformed framing is in the hostile corpus (tests/hostile/)."""
 
 from __future__ import annotations
 
@@ -125,7 +125,14 @@ def test_replies_larger_than_the_socket_buffer_stay_whole_and_in_order(mockwcf_s
     """A reply the kernel cannot take at once (the client does not read, its window is small) and a
     pipelined reply behind it both arrive whole and in order."""
     mockwcf_server.load(
-        dict(SCENARIO, binding={"type": "basicHttpBinding", "maxReceivedMessageSize": 20_000_000})
+        dict(
+            SCENARIO,
+            binding={
+                "type": "basicHttpBinding",
+                "maxReceivedMessageSize": 20_000_000,
+                "readerQuotas": {"maxStringContentLength": 10_000_000},
+            },
+        )
     )
     conn = Conn(mockwcf_server.url, rcvbuf=4096)
     texts = ["a" * 6_000_000, "b" * 10]
@@ -146,13 +153,9 @@ def test_connection_close_is_honoured(conn):
     assert conn.closed()
 
 
-@pytest.mark.parametrize(
-    "shape",
-    ["chunked", "expect-100", "http/1.0", "oversize"],
-)
-def test_shapes_handed_to_twisted_web_are_served_on_the_same_connection(conn, mockwcf_server, shape):
-    # the fast path serves "before" and hands over at the next request of another shape; the reply to
-    # "before" must leave ahead of anything twisted.web writes, even when both arrive in one packet
+@pytest.mark.parametrize("shape", ["chunked", "expect-100", "http/1.0"])
+def test_other_request_shapes_are_served_on_the_same_connection(conn, shape):
+    """Each shape pipelined behind a plain request (or, for Expect, after it): both answered, in order."""
     before = _post(conn.path, "before")
     if shape == "chunked":
         conn.send(before + _chunked(conn.path, "chunked"))
@@ -163,27 +166,86 @@ def test_shapes_handed_to_twisted_web_are_served_on_the_same_connection(conn, mo
         head, _, body = request.partition(b"\r\n\r\n")
         conn.send(head + b"\r\n\r\n")
         conn.sock.settimeout(2)
-        assert conn.sock.recv(64).startswith(b"HTTP/1.1 100 Continue")
+        assert conn.sock.recv(64) == b"HTTP/1.1 100 Continue\r\n\r\n"
         conn.send(body)
-    elif shape == "http/1.0":
-        conn.send(before + _post(conn.path, "old", version="HTTP/1.0"))
     else:
-        conn.send(before + _post(conn.path, "x" * 5000))
+        conn.send(before + _post(conn.path, "old", version="HTTP/1.0"))
     if shape != "expect-100":
         assert _echoed(conn.response()[2], "before")
     status, _, body = conn.response()
-    if shape == "oversize":
-        assert status == 413
-        assert mockwcf_server.journal[-1].resource_code == "MaxReceivedMessageSizeExceeded"
-        return
     assert status == 200 and _echoed(
         body, {"chunked": "chunked", "expect-100": "expect", "http/1.0": "old"}[shape]
     )
     if shape == "http/1.0":
         assert conn.closed()
         return
-    conn.send(_post(conn.path, "after"))  # twisted.web keeps serving the connection it took over
+    conn.send(_post(conn.path, "after"))
     assert _echoed(conn.response()[2], "after")
+
+
+def test_oversize_is_refused_at_once_without_100_continue(conn, mockwcf_server):
+    """WCF answers 413 against maxReceivedMessageSize from the declared length: no body is read (the
+    client sent only the head), no 100 Continue, and the connection closes after the earlier reply."""
+    conn.send(_post(conn.path, "before"))
+    assert _echoed(conn.response()[2], "before")
+    head = (
+        f"POST {conn.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml; charset=utf-8\r\n"
+        f'SOAPAction: "{wss.ACTION}"\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n'
+    )
+    conn.send(head.encode())
+    status, headers, _ = conn.response()
+    assert status == 413 and headers["connection"] == "close"
+    assert conn.closed()
+    entry = mockwcf_server.journal[-1]
+    assert entry.resource_code == "MaxReceivedMessageSizeExceeded" and "5000000 bytes" in entry.reason
+
+
+def test_chunked_body_is_refused_as_it_passes_the_quota(conn, mockwcf_server):
+    head = (
+        f"POST {conn.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml; charset=utf-8\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    )
+    conn.send(head.encode() + b"1000\r\n" + b"x" * 4096 + b"\r\n" + b"10\r\n" + b"y" * 16 + b"\r\n")
+    status, _, _ = conn.response()  # the terminating chunk was never sent: the quota alone decided
+    assert status == 413 and conn.closed()
+    assert mockwcf_server.journal[-1].resource_code == "MaxReceivedMessageSizeExceeded"
+
+
+def test_a_client_that_pipelines_and_never_reads_is_not_read_either(mockwcf_server):
+    """Back-pressure: with replies unread, the server stops reading; what it holds stays bounded (its
+    answers are a few times the kernel's buffers, not one per request sent)."""
+    mockwcf_server.load(SCENARIO)
+    conn = Conn(mockwcf_server.url, rcvbuf=4096)
+    conn.sock.setblocking(False)
+    request = f"GET {conn.path}?wsdl HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    sent, deadline = 0, time.monotonic() + 5
+    while sent < 200_000 * len(request) and time.monotonic() < deadline:
+        try:
+            sent += conn.sock.send(request * 64)
+        except BlockingIOError:
+            time.sleep(0.01)
+            try:
+                sent += conn.sock.send(request * 64)
+            except BlockingIOError:
+                break  # the server stopped reading: the kernel buffers are full
+    assert sent < 200_000 * len(request), "the server kept reading a client that never reads"
+    conn.sock.setblocking(True)
+    conn.sock.settimeout(10)
+    status, _, body = conn.response()  # and it still answers once the client reads
+    assert status == 200 and b"wsdl:definitions" in body
+    conn.sock.close()
+
+
+def test_idle_and_slow_header_connections_are_closed(mockwcf_server):
+    mockwcf_server.load(
+        dict(SCENARIO, http={"headerWaitTimeout": "00:00:00.3", "idleConnectionTimeout": "00:00:00.3"})
+    )
+    idle = Conn(mockwcf_server.url)
+    slow = Conn(mockwcf_server.url)
+    slow.send(b"POST /EchoService.svc HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the rest
+    idle.sock.settimeout(3)
+    slow.sock.settimeout(3)
+    assert idle.closed() and slow.closed()  # http.sys drops them without an answer
 
 
 def test_malformed_request_gets_400_not_a_traceback(conn):

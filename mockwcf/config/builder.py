@@ -15,8 +15,10 @@ from mockwcf import locate, ns, rulecheck
 from mockwcf.binding.emulated import check_emulated
 from mockwcf.binding.factory import compile_binding
 from mockwcf.clock import parse_instant
+from mockwcf.config import safety
 from mockwcf.config.model import FieldType, Operation, Rule, Scenario, Service
 from mockwcf.config.walker import Problem, ScenarioError, Walker
+from mockwcf.limits import HttpLimits, ReaderQuotas
 from mockwcf.schema import SCHEMA, VALUE_TYPES
 from mockwcf.transport import config as transport_config
 
@@ -57,11 +59,15 @@ def load_builtin(name: str = BUILTIN_DEFAULT) -> Scenario:
 
 def load_dict(data: dict[str, Any], base_dir: str | Path = ".", source: str = "<dict>") -> Scenario:
     """For the pytest fixture: a scenario written as a Python dict (lines are those of its YAML dump)."""
-    return load_text(yaml.safe_dump(data, sort_keys=False), source, Path(base_dir).resolve())
+    text = yaml.dump(data, Dumper=safety.NoAliasDumper, sort_keys=False)
+    return load_text(text, source, Path(base_dir).resolve())
 
 
 def load_text(text: str, source: str, base_dir: Path) -> Scenario:
     try:
+        shape = safety.shape_problem(text)
+        if shape is not None:
+            raise ScenarioError(source, [shape])
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -100,7 +106,10 @@ class _Builder:
             line = self.lines.get(probe)
         self.problems.append(Problem(line or 1, key, message))
 
-    def path(self, key: str, value: str | None) -> Path | None:
+    def path(self, key: str, value: str | None, pem: str | None = None) -> Path | None:
+        """A file that exists; a certificate (or, with pem="PRIVATE KEY", a key) must be PEM, so a bad file
+        is a load error with its line here rather than a failure when the runtime reads it. pem=None: any
+        file (the default)."""
         if not value:
             return None
         p = Path(value)
@@ -111,6 +120,10 @@ class _Builder:
                 f"file not found: {p}; {locate.base_note(self.source, self.base_dir)} "
                 "(`mockwcf certs DIR` makes test certificates)",
             )
+            return p
+        problem = safety.pem_problem(p, pem) if pem else None
+        if problem:
+            self.err(key, f"{p}: {problem}")
         return p
 
     def build(self) -> Scenario:
@@ -130,8 +143,10 @@ class _Builder:
         )
         cc = creds["clientCertificate"]
         sc = creds["serviceCertificate"]
-        service_cert = self.path("credentials.serviceCertificate.certificate", sc["certificate"])
-        service_key = self.path("credentials.serviceCertificate.privateKey", sc["privateKey"])
+        service_cert = self.path(
+            "credentials.serviceCertificate.certificate", sc["certificate"], "CERTIFICATE"
+        )
+        service_key = self.path("credentials.serviceCertificate.privateKey", sc["privateKey"], "PRIVATE KEY")
         if (service_cert is None) != (service_key is None):
             self.err("credentials.serviceCertificate", "give both certificate and privateKey")
         needs_cert = binding.https or (binding.protects_message and binding.reply.sign_responses)
@@ -152,12 +167,12 @@ class _Builder:
         trusted = tuple(
             p
             for i, v in enumerate(cc["trustedCertificates"])
-            if (p := self.path(f"credentials.clientCertificate.trustedCertificates[{i}]", v))
+            if (p := self.path(f"credentials.clientCertificate.trustedCertificates[{i}]", v, "CERTIFICATE"))
         )
         people = tuple(
             p
             for i, v in enumerate(cc["trustedPeople"])
-            if (p := self.path(f"credentials.clientCertificate.trustedPeople[{i}]", v))
+            if (p := self.path(f"credentials.clientCertificate.trustedPeople[{i}]", v, "CERTIFICATE"))
         )
         if cc["revocationMode"] != "NoCheck":
             self.err(
@@ -217,6 +232,8 @@ class _Builder:
             cookie_protection=d["farm"]["cookieProtection"],
             cookie_key_file=self.path("farm.cookieKeyFile", d["farm"]["cookieKeyFile"]),
             transport_auth=transport_auth,
+            reader_quotas=ReaderQuotas.from_config(d["binding"]["readerQuotas"]),
+            http_limits=HttpLimits.from_config(d["http"], d["binding"]["receiveTimeout"]),
         )
 
     # -- service -----------------------------------------------------------------------------

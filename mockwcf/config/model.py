@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from mockwcf.binding.model import Binding, LocalServiceSecuritySettings
+from mockwcf.limits import HttpLimits, ReaderQuotas
 from mockwcf.transport.config import TransportAuthConfig
 
 
@@ -92,6 +93,8 @@ class Scenario:
     cookie_protection: str = "perNode"  # farm.cookieProtection: perNode | shared | certificate
     cookie_key_file: Path | None = None
     transport_auth: TransportAuthConfig = TransportAuthConfig()  # HTTP authentication (mockwcf/transport)
+    reader_quotas: ReaderQuotas = field(default_factory=ReaderQuotas)
+    http_limits: HttpLimits = field(default_factory=HttpLimits)
 
     # Readings of the binding that the HTTP layer and the WSDL ask for often.
     @property
