@@ -26,7 +26,15 @@ import messages  # noqa: E402
 
 from mockwcf import envelope, runtime, service  # noqa: E402
 from mockwcf.scenario import load  # noqa: E402
-from mockwcf.security import parts, pipeline, respond, signature, timestamp, tokens  # noqa: E402
+from mockwcf.security import (  # noqa: E402
+    parts,
+    pipeline,
+    respond,
+    signature,
+    signature_read,
+    timestamp,
+    tokens,
+)
 
 ACTION = '"http://tempuri.org/IEchoService/Echo"'
 # (label, owner, attribute), in request order; nested stages are indented in the table
@@ -36,8 +44,8 @@ STAGES = [
     ("  receive pipeline", pipeline, "receive"),
     ("    timestamp", timestamp, "read"),
     ("    BST token", tokens, "read"),
-    ("    signature read", signature, "read"),
-    ("    signature verify", signature, "verify"),
+    ("    signature read", signature_read, "read"),
+    ("    signature verify", signature, "process_primary"),
     ("    protection pass", parts, "protection_pass"),
     ("  dispatch (contract)", service.Contract, "dispatch"),
     ("  response", respond.ResponseSecurity, "envelope"),
