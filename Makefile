@@ -60,8 +60,8 @@ wheel-check:
 	.ci/wheel-check $(PYTHON)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockwcf tests bench
-	$(BIN)/ruff format --check mockwcf tests bench
+	$(BIN)/ruff check mockwcf tests bench interop
+	$(BIN)/ruff format --check mockwcf tests bench interop
 
 # seed 003 with a real balancer: `mockwcf serve --node-id K` processes behind HAProxy (installed when missing)
 SCENARIO ?= scenarios/seed003-session-round-robin.yaml

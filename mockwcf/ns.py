@@ -25,7 +25,6 @@ WST = "http://schemas.xmlsoap.org/ws/2005/02/trust"
 WSC13 = "http://docs.oasis-open.org/ws-sx/ws-secureconversation/200512"
 WST13 = "http://docs.oasis-open.org/ws-sx/ws-trust/200512"
 DNSE = "http://schemas.microsoft.com/ws/2006/05/security"
-DIAG = "urn:mockwcf:diagnostics"
 XML = "http://www.w3.org/XML/1998/namespace"
 
 # Token profile values, compared exactly (RS IM/Tokens/WSSecurityJan2004.cs).
@@ -41,9 +40,6 @@ HEX_ENCODING = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-mes
 TEXT_ENCODING = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Text"
 PASSWORD_TEXT = (
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText"
-)
-PASSWORD_DIGEST = (
-    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest"
 )
 
 # Algorithms.

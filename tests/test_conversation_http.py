@@ -122,7 +122,10 @@ def test_bootstrap_credentials_are_checked_on_the_rst(mockwcf_server):
 def test_ws2007_issues_an_rstr_collection_with_wssx_13(mockwcf_server):
     mockwcf_server.load(ws_http("ws2007HttpBinding"))
     s = issue(mockwcf_server, "1.3")
-    assert s.rstr.getparent() is None or etree.QName(s.rstr).namespace == ns.WST13
+    collection = s.rstr.getparent()  # WS-Trust 1.3 wraps the issue reply in a collection (WSTrustDec2005)
+    assert collection is not None
+    assert etree.QName(collection).localname == "RequestSecurityTokenResponseCollection"
+    assert etree.QName(collection).namespace == etree.QName(s.rstr).namespace == ns.WST13
     assert post(mockwcf_server, sctclient.call(s)).status_code == 200
     resp = post(mockwcf_server, sctclient.cancel(s), f"{ns.WST13}/RST/SCT/Cancel")
     assert b"RequestSecurityTokenResponseCollection" in resp.content

@@ -25,7 +25,7 @@ _STR = ns.q(ns.WSSE, "SecurityTokenReference")
 _SIGCONF = ns.q(ns.WSSE11, "SignatureConfirmation")
 _ENCRYPTED = {ns.q(ns.XENC, "ReferenceList"), ns.q(ns.XENC, "EncryptedData")}
 _ENCRYPTED_DATA = ns.q(ns.XENC, "EncryptedData")
-_ENCRYPTED_KEY = ns.q(ns.XENC, "EncryptedKey")
+_ENCRYPTED_KEY = encryption.ENCRYPTED_KEY
 
 
 def receive(ctx: ReceiveContext) -> None:
