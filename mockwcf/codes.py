@@ -75,6 +75,7 @@ RequiredTimestampMissingInSecurityHeader = "RequiredTimestampMissingInSecurityHe
 SFxDeserializationFailed1 = "SFxDeserializationFailed1"
 SFxHeaderNotUnderstood = "SFxHeaderNotUnderstood"
 SFxInternalServerError = "SFxInternalServerError"
+SFxInvalidMessageBody = "SFxInvalidMessageBody"
 SFxNoEndpointMatchingContract = "SFxNoEndpointMatchingContract"
 SecurityHeaderIsEmpty = "SecurityHeaderIsEmpty"
 SignatureConfirmationsNotExpected = "SignatureConfirmationsNotExpected"

@@ -230,6 +230,7 @@ class Runtime:
                     f"deserializing body of request message for operation '{op.name}'. {env.body_error}",
                     step="dispatch",
                 )
+            active.contract.check_wrapper(op, env.body, env.payload)
             payload = active.contract.dispatch(op, env.payload)
             body = active.responder.envelope(
                 payload,

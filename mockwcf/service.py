@@ -25,7 +25,7 @@ from spyne.protocol.soap import Soap11, Soap12
 from spyne.protocol.xml import XmlDocument
 from spyne.util.xml import get_object_as_xml, get_xml_as_object
 
-from mockwcf import codes
+from mockwcf import codes, xmlread
 from mockwcf.canonical import c14n, c14n_text, canonical_start
 from mockwcf.faults import Rejection
 from mockwcf.ns import XSI
@@ -121,6 +121,33 @@ class Contract:
             setattr(out, name, _reply_value(op.reply.get(name), ft, values))
         element = get_object_as_xml(out, bound.out_message)
         return c14n(element)  # canonical, so a signed response digests it as written
+
+    def check_wrapper(self, op: Operation, body: etree._Element, payload: etree._Element | None) -> None:
+        """OperationFormatter.DeserializeBodyContents: an empty Body gives default parameters; otherwise the
+        reader must stand on the wrapper element (DataContractSerializerOperationFormatter.DeserializeBody:
+        SFxInvalidMessageBody). That SerializationException becomes a CommunicationException, which the
+        client sees as the generic InternalServiceFault (ErrorBehavior.ProvideFaultOfLastResort)."""
+        ns = self.scenario.service.namespace
+        if payload is not None and payload.tag == f"{{{ns}}}{op.name}":
+            return
+        if payload is None:
+            if xmlread.is_white(body.text) and all(xmlread.is_white(c.tail) for c in body):
+                return  # Message.IsEmpty (white space, comments and PIs only): default parameters
+            found = ("Text", "", "")
+        else:
+            q = etree.QName(payload)
+            found = (
+                "Element",
+                payload.prefix + ":" + q.localname if payload.prefix else q.localname,
+                q.namespace or "",
+            )
+        raise Rejection(
+            codes.SFxInvalidMessageBody,
+            f"Error in deserializing body of request message for operation '{op.name}'. OperationFormatter "
+            f"encountered an invalid Message body. Expected to find node type 'Element' with name '{op.name}' and "
+            f"namespace '{ns}'. Found node type '{found[0]}' with name '{found[1]}' and namespace '{found[2]}'",
+            step="dispatch",
+        )
 
     def _dispatch_flat(self, bound: BoundOperation, payload: etree._Element | None) -> bytes:
         op = bound.op

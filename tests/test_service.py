@@ -240,3 +240,30 @@ def test_journal_is_bounded(mockwcf_server):
     entries = mockwcf_server.journal
     assert len(entries) == 3 and [e.id for e in entries] == sorted(e.id for e in entries)
     assert b">4<" in entries[-1].request
+
+
+@pytest.mark.mockwcf_scenario(SCENARIOS / "unsecured.yaml")
+@pytest.mark.parametrize(
+    "body,found",
+    [
+        ('<Add xmlns="http://tempuri.org/"><a>1</a></Add>', "node type 'Element' with name 'Add'"),
+        ('<Echo xmlns="http://example.org/"><text>x</text></Echo>', "namespace 'http://example.org/'"),
+        ("just text", "node type 'Text'"),
+    ],
+)
+def test_body_without_the_operations_wrapper_is_wcfs_invalid_message_body(mockwcf_server, body, found):
+    """OperationFormatter: the action picks Echo, so the Body must start with tns:Echo (SFxInvalidMessageBody,
+    a SerializationException the client sees as the generic InternalServiceFault)."""
+    resp = wss.post(
+        mockwcf_server.url, wss.envelope(body=body), action="http://tempuri.org/IEchoService/Echo"
+    )
+    assert resp.status_code == 500
+    assert "InternalServiceFault" in resp.text
+    mockwcf_server.assert_fault("SFxInvalidMessageBody")
+    assert found in mockwcf_server.last().reason
+
+
+@pytest.mark.mockwcf_scenario(SCENARIOS / "unsecured.yaml")
+def test_empty_body_gives_default_parameters_as_message_is_empty_does(mockwcf_server):
+    resp = wss.post(mockwcf_server.url, wss.envelope(body=" "), action="http://tempuri.org/IEchoService/Echo")
+    assert resp.status_code == 200, resp.text
