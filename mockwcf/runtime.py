@@ -201,12 +201,16 @@ class Runtime:
                 conversation.reply is not None
             ):  # RST/SCT, Renew, Cancel: the issuer or session channel answers
                 entry.operation = f"SecureConversation.{conversation.kind}"
+                reply_payload = conversation.reply.encode()
+                if conversation.request_key is not None:  # signed over Message security
+                    reply_payload = active.responder.canonical_payload(reply_payload)
                 body = active.responder.envelope(
-                    conversation.reply.encode(),
+                    reply_payload,
                     action=conversation.action or "",
                     relates_to=relates,
                     now=now,
                     signature_values=[],
+                    request_key=conversation.request_key,
                 )
                 entry.steps = [s.as_dict() for s in ctx.steps]
                 reply = Reply(200, body, [("Content-Type", content_type(scenario.soap12))], delay=delay)

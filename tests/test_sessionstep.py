@@ -3,7 +3,7 @@ transport bootstrap, and what mockwcf still refuses at load."""
 
 from __future__ import annotations
 
-from mockwcf.binding.model import TokenKind, TransportSecurityBindingElement
+from mockwcf.binding.model import SymmetricSecurityBindingElement, TokenKind, TransportSecurityBindingElement
 from mockwcf.security import sessionstep
 from tests.test_binding import WSS11_BSP, compiled
 
@@ -50,12 +50,35 @@ def test_custom_secure_conversation_needs_a_transport_bootstrap():
     assert [p.kind for p in sct.bootstrap.endpoint_supporting.endorsing] == [TokenKind.X509]
 
 
-def test_message_security_with_a_security_context_is_still_refused():
-    _, problems = compiled(
+def test_message_security_with_a_security_context_is_a_symmetric_binding_protected_by_the_sct():
+    """MessageSecurityOverHttp: CreateSecureConversationBindingElement(CreateUserNameForCertificate..., true)."""
+    b, problems = compiled(
         {
             "type": "wsHttpBinding",
             "security": {"clientCredentialType": "UserName", "negotiateServiceCredential": False},
         }
     )
-    assert [k for k, _ in problems] == ["binding.security.establishSecurityContext"]
-    assert "over Message security is not emulated yet" in problems[0][1]
+    assert problems == []
+    assert b.factory == "CreateSecureConversationBindingElement"
+    assert isinstance(b.security, SymmetricSecurityBindingElement)
+    sct = b.security.protection_token
+    assert sct.kind is TokenKind.SecureConversation and sct.require_derived_keys and sct.require_cancellation
+    assert b.security.require_signature_confirmation is False
+    boot = sct.bootstrap
+    assert isinstance(boot, SymmetricSecurityBindingElement)
+    assert [p.kind for p in boot.endpoint_supporting.signed_encrypted] == [TokenKind.UserName]
+    assert boot.message_security_version == b.security.message_security_version
+
+
+def test_an_asymmetric_bootstrap_is_still_refused():
+    _, problems = compiled(
+        {
+            "type": "customBinding",
+            "security": {
+                "authenticationMode": "SecureConversation",
+                "secureConversationBootstrap": "MutualCertificateDuplex",
+            },
+        }
+    )
+    assert [k for k, _ in problems] == ["binding.security.secureConversationBootstrap"]
+    assert "asymmetric bootstrap" in problems[0][1]

@@ -142,21 +142,33 @@ def anonymous_for_certificate() -> SymmetricSecurityBindingElement:
 
 
 def secure_conversation(
-    bootstrap: TransportSecurityBindingElement, require_cancellation: bool = True
-) -> TransportSecurityBindingElement:
-    """CreateSecureConversationBindingElement(bootstrap, requireCancellation) for a transport bootstrap: the SCT
-    is an endorsing supporting token without derived keys, replays are not detected, a Timestamp is sent."""
+    bootstrap: SecurityBindingElement, require_cancellation: bool = True
+) -> SecurityBindingElement:
+    """CreateSecureConversationBindingElement(bootstrap, requireCancellation) (SecurityBindingElement.cs).
+
+    Transport bootstrap: a new TransportSecurityBindingElement whose endorsing supporting token is the SCT,
+    without derived keys, replays not detected, a Timestamp sent. Symmetric bootstrap (UserNameForCertificate,
+    MutualCertificate, AnonymousForCertificate): a new SymmetricSecurityBindingElement whose protection token is
+    the SCT (SecureConversationSecurityTokenParameters keeps RequireDerivedKeys true, its default) with the
+    constructor's defaults (replays detected, SignBeforeEncryptAndEncryptSignature) and
+    RequireSignatureConfirmation false ("no need for signature confirmation on the steady state binding")."""
     sct = SecurityTokenParameters(
         TokenKind.SecureConversation,
-        require_derived_keys=False,
+        require_derived_keys=not isinstance(bootstrap, TransportSecurityBindingElement),
         require_cancellation=require_cancellation,
         bootstrap=bootstrap,
     )
-    return TransportSecurityBindingElement(
+    if isinstance(bootstrap, TransportSecurityBindingElement):
+        return TransportSecurityBindingElement(
+            message_security_version=bootstrap.message_security_version,
+            endpoint_supporting=SupportingTokenParameters(endorsing=(sct,)),
+            local_service_settings=LocalServiceSecuritySettings(detect_replays=False),
+            include_timestamp=True,
+        )
+    return SymmetricSecurityBindingElement(
         message_security_version=bootstrap.message_security_version,
-        endpoint_supporting=SupportingTokenParameters(endorsing=(sct,)),
-        local_service_settings=LocalServiceSecuritySettings(detect_replays=False),
-        include_timestamp=True,
+        protection_token=sct,
+        require_signature_confirmation=False,
     )
 
 
@@ -305,24 +317,43 @@ def _custom(
     return factory, implied, sbe
 
 
+_SC_BOOTSTRAPS = {
+    "UserNameOverTransport": SecurityMode.TransportWithMessageCredential,
+    "CertificateOverTransport": SecurityMode.TransportWithMessageCredential,
+    "UserNameForCertificate": SecurityMode.Message,
+    "MutualCertificate": SecurityMode.Message,
+    "AnonymousForCertificate": SecurityMode.Message,
+}
+
+
 def _custom_secure_conversation(
     s: dict[str, Any], mode_name: str | None, version: MessageSecurityVersion | None, err: Err
 ) -> tuple[Callable[..., SecurityBindingElement] | None, SecurityMode, SecurityBindingElement | None]:
-    """<security authenticationMode="SecureConversation"><secureConversationBootstrap .../>: over a transport
-    bootstrap only for now (a Message bootstrap needs encryption, issue 12)."""
+    """<security authenticationMode="SecureConversation"><secureConversationBootstrap .../>: a transport
+    bootstrap, or a symmetric one (Message security). An asymmetric bootstrap (MutualCertificateDuplex, or
+    MutualCertificate under WS-Security 1.0) is not emulated: its RSTR would be encrypted for the client
+    certificate inside the issuer channel, which mockwcf does not write."""
     boot = s["secureConversationBootstrap"]
-    mode = SecurityMode.TransportWithMessageCredential
-    if boot not in ("UserNameOverTransport", "CertificateOverTransport"):
+    mode = _SC_BOOTSTRAPS.get(boot or "")
+    v = version or _DEFAULT
+    if mode is None or (boot == "MutualCertificate" and v.security_version is SecurityVersion.WSSecurity10):
         err(
             f"{KEY}.secureConversationBootstrap",
-            "authenticationMode SecureConversation needs secureConversationBootstrap: UserNameOverTransport or "
-            "CertificateOverTransport (a Message-security bootstrap is not emulated yet)",
+            "authenticationMode SecureConversation needs secureConversationBootstrap: "
+            + ", ".join(_SC_BOOTSTRAPS)
+            + " (an asymmetric bootstrap - MutualCertificateDuplex, or MutualCertificate with a WSSecurity10 "
+            "messageSecurityVersion - is not emulated)",
         )
-        return None, mode, None
+        return None, mode or SecurityMode.TransportWithMessageCredential, None
     if mode_name and SecurityMode(mode_name) is not mode:
         err(f"{KEY}.mode", f"a {boot} bootstrap means mode {mode.value}, not {mode_name}")
-    v = version or _DEFAULT
-    inner = user_name_over_transport() if boot == "UserNameOverTransport" else certificate_over_transport(v)
+    inner: SecurityBindingElement = {
+        "UserNameOverTransport": user_name_over_transport,
+        "CertificateOverTransport": lambda: certificate_over_transport(v),
+        "UserNameForCertificate": user_name_for_certificate,
+        "MutualCertificate": lambda: mutual_certificate(v),
+        "AnonymousForCertificate": anonymous_for_certificate,
+    }[boot]()
     inner = dataclasses.replace(inner, message_security_version=v)
     return secure_conversation, mode, secure_conversation(inner, bool(s["requireCancellation"]))
 
@@ -366,12 +397,6 @@ def _ws_http(
     version = _WS2007_HTTP if btype == "ws2007HttpBinding" else _WS_HTTP
     key = f"{KEY}.clientCredentialType"
     establish = s["establishSecurityContext"] is None or bool(s["establishSecurityContext"])
-    if establish and mode is SecurityMode.Message:
-        err(
-            f"{KEY}.establishSecurityContext",
-            "secure conversation over Message security is not emulated yet (it is over "
-            f"TransportWithMessageCredential); set establishSecurityContext: false (it defaults to true on {btype})",
-        )
     if cred not in ("UserName", "Certificate", "None"):
         err(key, message_credential_refusal(cred, btype, s["clientCredentialType"] is None))
         return None, mode, None
@@ -398,6 +423,9 @@ def _ws_http(
             "Certificate": mutual_certificate,
         }[cred]
         sbe = factory(version) if factory is mutual_certificate else factory()
+        if establish:  # MessageSecurityOverHttp: oneShot.MessageSecurityVersion = version, then wrapped
+            sbe = dataclasses.replace(sbe, message_security_version=version)
+            factory, sbe = secure_conversation, secure_conversation(sbe, True)
     return factory, mode, dataclasses.replace(sbe, message_security_version=version, include_timestamp=True)
 
 

@@ -25,6 +25,7 @@ import base64
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from lxml import etree
 
@@ -80,6 +81,9 @@ class Outcome:
     sct: SecurityContext
     reply: str | None = None
     action: str | None = None
+    # Message security: the key token that secures the reply (the bootstrap's EncryptedKey for the RSTR,
+    # the SCT for Cancel and application replies); None over transport
+    request_key: Any = None
 
 
 def _generate_id() -> str:
@@ -266,6 +270,14 @@ def receive(state: NodeState, env: Envelope, action: str, now: datetime, demuxed
         )
     sct = read_token(state, scts[0], now)
     sctsignature.verify(env, scts[0], sct, s.suite, v)
+    return proceed(state, env, sct, action, now)
+
+
+def proceed(state: NodeState, env: Envelope, sct: SecurityContext, action: str, now: datetime) -> Outcome:
+    """After the security header: the key's age (CheckIncomingToken), Cancel (ProcessCloseRequest) or the
+    session's activation (SessionInitiationMessageHandler)."""
+    s = state.settings
+    v = s.version
     is_cancel = action == v.action("RST/SCT/Cancel")
     if sct.key_expires < now and not is_cancel:
         if s.session.can_renew_session and s.require_cancellation:

@@ -346,11 +346,17 @@ def unresolved(token: DerivedKeyToken) -> Rejection:
 
 
 def ensure_derived(
-    signed_by_derived: bool | None, encrypted_by_derived: bool | None, parameters: str
+    signed_by_derived: bool | None, encrypted_by_derived: bool | None, parameters: str, wrapped: bool = True
 ) -> None:
     """ReceiveSecurityHeader.Process, after the protection pass, when the wrapping (EncryptedKey) token's
     parameters require derived keys: the primary signature and the encryption must use keys derived from the
-    EncryptedKey, not the EncryptedKey's key itself. None means 'no signature' / 'nothing encrypted'."""
+    EncryptedKey, not the EncryptedKey's key itself. None means 'no signature' / 'nothing encrypted'.
+    `wrapped` False: the primary token is itself symmetric (an SCT), and Process raises
+    PrimarySignatureWasNotSignedByDerivedKey / MessageWasNotEncryptedByDerivedEncryptionToken with the primary
+    token parameters instead."""
+    if not wrapped:
+        _ensure_derived_primary(signed_by_derived, encrypted_by_derived, parameters)
+        return
     if signed_by_derived is False:
         raise Rejection(
             codes.PrimarySignatureWasNotSignedByDerivedWrappedKey,
@@ -366,4 +372,25 @@ def ensure_derived(
             f"({parameters}) require a key derived from it.",
             step=STEP,
             hint="Encrypt with a second wsc:DerivedKeyToken derived from the EncryptedKey.",
+        )
+
+
+def _ensure_derived_primary(
+    signed_by_derived: bool | None, encrypted_by_derived: bool | None, parameters: str
+) -> None:
+    if signed_by_derived is False:
+        raise Rejection(
+            codes.PrimarySignatureWasNotSignedByDerivedKey,
+            "The primary signature is not signed with a derived key. The binding's primary token parameter "
+            f"'{parameters}' requires key derivation.",
+            step=STEP,
+            hint="Sign with a wsc:DerivedKeyToken derived from the SecurityContextToken's key.",
+        )
+    if encrypted_by_derived is False:
+        raise Rejection(
+            codes.MessageWasNotEncryptedByDerivedEncryptionToken,
+            "The message is not encrypted with a key derived from the encryption token. The binding's token "
+            f"parameter '{parameters}' requires key derivation.",
+            step=STEP,
+            hint="Encrypt with a second wsc:DerivedKeyToken derived from the SecurityContextToken's key.",
         )

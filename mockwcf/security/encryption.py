@@ -288,7 +288,12 @@ def after_protection_pass(ctx: ReceiveContext) -> None:
             if not st.encryption_tokens
             else all(isinstance(t, derivedkeys.DerivedKey) for t in st.encryption_tokens)
         )
-        derivedkeys.ensure_derived(signed, encrypted, sbe.protection_token.describe())
+        derivedkeys.ensure_derived(
+            signed,
+            encrypted,
+            sbe.protection_token.describe(),
+            wrapped=sbe.protection_token.kind.value == "X509",
+        )
     order = sbe.message_protection_order
     if (
         order is MessageProtectionOrder.SignBeforeEncryptAndEncryptSignature

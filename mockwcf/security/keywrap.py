@@ -83,6 +83,10 @@ class WrappedKey:
     def label(self) -> str:
         return f"EncryptedKey (id {self.id})"
 
+    def reference_xml(self) -> str:
+        """How a reply names this key: EncryptedKeySHA1 (WrappedKeySecurityTokenParameters for a reply)."""
+        return encrypted_key_sha1_reference(self.sha1)
+
     def matches(self, clause: keyinfo.Clause) -> bool:
         """Local id (optionally with the EncryptedKey token type) or EncryptedKeySHA1."""
         if clause.kind == "local":

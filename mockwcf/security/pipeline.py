@@ -16,7 +16,16 @@ from lxml import etree
 from mockwcf import codes, ns
 from mockwcf.binding.model import SecurityHeaderLayout
 from mockwcf.faults import Rejection
-from mockwcf.security import encryption, header, parts, signature, signature_read, timestamp, tokens
+from mockwcf.security import (
+    encryption,
+    header,
+    parts,
+    sctmessage,
+    signature,
+    signature_read,
+    timestamp,
+    tokens,
+)
 from mockwcf.security.context import ReceiveContext
 
 _SIGNATURE = ns.q(ns.DS, "Signature")
@@ -83,6 +92,8 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
         encryption.read_encrypted_key(ctx, el)
     elif encryption.applies(ctx) and tag in encryption.DERIVED_KEY_TOKENS:
         encryption.read_derived_key(ctx, el)
+    elif encryption.hmac_signed(ctx) and tag in sctmessage.SCT_TAGS:  # the SCT protection token
+        sctmessage.read(ctx, el)
     elif encryption.applies(ctx) and tag == encryption.REFERENCE_LIST:
         encryption.read_reference_list(ctx, el)
     elif tag in _ENCRYPTED:

@@ -16,6 +16,7 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
+from lxml import etree
 
 from mockwcf import ns
 from mockwcf.binding.model import (
@@ -24,12 +25,11 @@ from mockwcf.binding.model import (
     SecurityHeaderLayout,
     SymmetricSecurityBindingElement,
 )
-from mockwcf.canonical import c14n_text, canonical_start
+from mockwcf.canonical import c14n, c14n_text, canonical_start
 from mockwcf.clock import format_wcf_time
 from mockwcf.scenario import Scenario
 from mockwcf.security import keywrap, suites, symmetricreply
 from mockwcf.security import x509 as x509mod
-from mockwcf.security.keywrap import WrappedKey
 from mockwcf.security.sendheader import SendSecurityHeader
 from mockwcf.security.signature import SUITES
 
@@ -103,6 +103,14 @@ class ResponseSecurity:
             inner = f'<o:Reference URI="#uuid-service-token" ValueType="{ns.X509V3}"/>'
         return f"<KeyInfo><o:SecurityTokenReference>{inner}</o:SecurityTokenReference></KeyInfo>", bst
 
+    def canonical_payload(self, payload: bytes) -> bytes:
+        """A payload not written in exclusive-c14n form (the RSTR of a Message-security bootstrap): its form
+        inside this reply's Body, so the Body's digest covers the text that is sent."""
+        start = self.tags["body"]
+        body = etree.fromstring(f"{start}{payload.decode()}</s:Body>".encode())
+        text = c14n(body)
+        return text[text.index(b">") + 1 : -len(b"</s:Body>")]
+
     def envelope(
         self,
         payload: bytes,
@@ -111,7 +119,7 @@ class ResponseSecurity:
         relates_to: str | None,
         now: datetime,
         signature_values: list[bytes],
-        request_key: WrappedKey | None = None,
+        request_key: symmetricreply.ReplyKey | None = None,
         reply_cert: x509.Certificate | None = None,
     ) -> bytes:
         """The reply around `payload`, which the contract writes in exclusive-c14n form. The parts a

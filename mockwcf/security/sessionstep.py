@@ -17,17 +17,27 @@ import dataclasses
 import hashlib
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from lxml import etree
 
-from mockwcf import envelope, ns
+from mockwcf import codes, envelope, ns
 from mockwcf.binding.model import Binding, SecurityTokenParameters, TokenKind
 from mockwcf.config.model import Scenario
-from mockwcf.security import cookies, header, pipeline, timestamp, trust
+from mockwcf.faults import Rejection
+from mockwcf.security import cookies, encryption, header, pipeline, sctmessage, timestamp, trust
 from mockwcf.security.context import ReceiveContext
-from mockwcf.security.conversation import ConversationSettings, NodeState, Outcome, demux, issue, renew
+from mockwcf.security.conversation import (
+    ConversationSettings,
+    NodeState,
+    Outcome,
+    demux,
+    issue,
+    proceed,
+    renew,
+)
 from mockwcf.security.conversation import receive as sc_receive
 from mockwcf.security.sctstore import SessionSettings
 
@@ -35,6 +45,11 @@ STEP = "secureConversation"
 
 
 def token_parameters(binding: Binding) -> SecurityTokenParameters | None:
+    """The SCT's parameters: the endorsing supporting token over transport, the protection token of a
+    symmetric steady state over Message security (CreateSecureConversationBindingElement)."""
+    primary = binding.security.primary_token if binding.security is not None else None
+    if primary is not None and primary.kind is TokenKind.SecureConversation:
+        return primary
     found = binding.supporting(TokenKind.SecureConversation)
     return found[0][1] if found else None
 
@@ -96,17 +111,31 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
     env = ctx.env
     to_issuer = action in (v.action("RST/SCT"), v.action("RST/SCT/Renew")) and env.security is not None
     if to_issuer and not (action.endswith("/Renew") and not state.settings.require_cancellation):
-        identity = _bootstrap(ctx, sct, strip_sct=action.endswith("/Renew"))
+        if action.endswith("/Renew") and binding.protects_message:
+            raise Rejection(
+                codes.MessageSecurityVerificationFailed,
+                "RST/SCT/Renew over a Message-security bootstrap is not emulated by mockwcf (the renew message "
+                "is secured by the bootstrap binding with the current SCT endorsing it); issue a new SCT instead.",
+                step=STEP,
+            )
+        identity, request_key = _bootstrap(ctx, sct, strip_sct=action.endswith("/Renew"))
         if action.endswith("/Renew"):
             out = renew(state, env, identity, ctx.now)
         else:
             out = issue(state, env, identity, ctx.now)
+        out.request_key = request_key
         ctx.record(
             STEP, "ok", f"{out.kind}: context {out.sct.context_id} for {identity} on node {state.node}"
         )
         return out
     if state.settings.require_cancellation:  # session channels demux before any header processing
         demux(state, env, ctx.now)
+    if binding.protects_message:
+        out = steady_state(ctx, state, action)
+        ctx.record(
+            STEP, "ok", f"{out.kind}: context {out.sct.context_id} ({out.sct.identity}) on node {state.node}"
+        )
+        return out
     children = header.locate(ctx)
     for el in children:
         if el.tag == ns.q(ns.WSU, "Timestamp"):
@@ -118,7 +147,24 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
     return out
 
 
-def _bootstrap(ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: bool) -> str:
+def steady_state(ctx: ReceiveContext, state: NodeState, action: str) -> Outcome:
+    """Message security: the symmetric pipeline with the SCT as the primary token (sctmessage.read puts it
+    among the key tokens when the header reaches it), then the session channel's checks."""
+    pipeline.receive(ctx)
+    token = next((t for t in encryption.state(ctx).wrapped if isinstance(t, sctmessage.SctKey)), None)
+    if token is None:
+        raise Rejection(
+            codes.SupportingTokenNotProvided,
+            f"The message carries no wsc:SecurityContextToken ({state.settings.version.sc_ns}) in its security "
+            "header; this endpoint's protection token is the SCT (obtain one with RST/SCT first).",
+            step=STEP,
+        )
+    out = proceed(state, ctx.env, token.sct, action, ctx.now)
+    out.request_key = token
+    return out
+
+
+def _bootstrap(ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: bool) -> tuple[str, Any]:
     """Run the receive pipeline with the bootstrap element; the authenticated token names the identity.
     A Renew also carries the SCT and its endorsing signature, which the bootstrap protocol's renew
     supporting-token requirement handles: they are left out of the bootstrap pass."""
@@ -150,7 +196,10 @@ def _bootstrap(ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: boo
     finally:  # the journal shows the bootstrap's steps, failed ones included
         ctx.steps.extend(inner.steps)
     token = next((t for t in inner.tokens if t.username or t.cert is not None), None)
-    return token.label().rsplit(" (id", 1)[0] if token is not None else "anonymous"
+    identity = token.label().rsplit(" (id", 1)[0] if token is not None else "anonymous"
+    # a symmetric bootstrap's reply (the RSTR) is secured with the request's EncryptedKey
+    wrapped = inner.crypto.wrapped if inner.crypto is not None else []
+    return identity, wrapped[0] if wrapped else None
 
 
 def _without_sct(env: envelope.Envelope, state: NodeState | None) -> envelope.Envelope:

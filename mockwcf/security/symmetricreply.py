@@ -28,6 +28,7 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography import x509
 
@@ -50,12 +51,21 @@ class SymmetricReply:
     body: str
 
 
-def _dkt(id: str, sc_ns: str, sha1: bytes, nonce: bytes, length: int) -> str:
+class ReplyKey(Protocol):
+    """The request's key token that secures the reply: keywrap.WrappedKey (one-shot symmetric binding,
+    referenced by EncryptedKeySHA1) or sctmessage.SctKey (secure conversation, referenced by context id)."""
+
+    key: bytes
+
+    def reference_xml(self) -> str: ...
+
+
+def _dkt(id: str, sc_ns: str, reference: str, nonce: bytes, length: int) -> str:
     sizes = (
         "" if length == derivedkeys.DEFAULT_LENGTH else f"<c:Offset>0</c:Offset><c:Length>{length}</c:Length>"
     )
     return (
-        f'<c:DerivedKeyToken u:Id="{id}" xmlns:c="{sc_ns}">{keywrap.encrypted_key_sha1_reference(sha1)}{sizes}'
+        f'<c:DerivedKeyToken u:Id="{id}" xmlns:c="{sc_ns}">{reference}{sizes}'
         f"<c:Nonce>{base64.b64encode(nonce).decode()}</c:Nonce></c:DerivedKeyToken>"
     )
 
@@ -67,7 +77,7 @@ def _local_reference(id: str) -> str:
 
 
 def secure(
-    request_key: keywrap.WrappedKey,
+    request_key: ReplyKey,
     suite: Suite,
     *,
     sc_ns: str,
@@ -80,19 +90,19 @@ def secure(
 ) -> SymmetricReply:
     """Sign `signed` (wsu:Id, canonical text; the Body last) with HMAC and, when `encrypt`, encrypt the Body
     content (and the signature when `encrypt_signature`) with the request's key or keys derived from it."""
-    sha1 = request_key.sha1
+    reference = request_key.reference_xml()
     dk_sig = dk_enc = ""
     if derive:
         n_sig, n_enc = os.urandom(derivedkeys.NONCE_LENGTH), os.urandom(derivedkeys.NONCE_LENGTH)
         sig_len, enc_len = suite.signature_dk_bits // 8, suite.encryption_dk_bits // 8
         sig_key = derivedkeys.p_sha1(request_key.key, derivedkeys.DEFAULT_LABEL, n_sig, sig_len)
         enc_key = derivedkeys.p_sha1(request_key.key, derivedkeys.DEFAULT_LABEL, n_enc, enc_len)
-        dk_sig = _dkt("_dks", sc_ns, sha1, n_sig, sig_len)
-        dk_enc = _dkt("_dke", sc_ns, sha1, n_enc, enc_len)
+        dk_sig = _dkt("_dks", sc_ns, reference, n_sig, sig_len)
+        dk_enc = _dkt("_dke", sc_ns, reference, n_enc, enc_len)
         sig_ref, enc_ref = _local_reference("_dks"), _local_reference("_dke")
     else:
         sig_key = enc_key = request_key.key
-        sig_ref = enc_ref = keywrap.encrypted_key_sha1_reference(sha1)
+        sig_ref = enc_ref = reference
     digest = _DIGEST[suite.digest]
     refs = "".join(
         f'<Reference URI="#{ident}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"></Transform>'

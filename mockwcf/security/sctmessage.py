@@ -1,0 +1,100 @@
+"""Secure conversation over Message security: the SCT as the symmetric binding's protection token.
+
+SecurityBindingElement.CreateSecureConversationBindingElement over a symmetric bootstrap (UserNameForCertificate,
+MutualCertificate, AnonymousForCertificate) makes a SymmetricSecurityBindingElement whose protection token is a
+SecureConversationSecurityTokenParameters (RequireDerivedKeys true, RequireSignatureConfirmation false). On the
+steady state a WCF client sends (SymmetricSecurityProtocol.SecureOutgoingMessageCore, SendSecurityHeader order)::
+
+    <o:Security s:mustUnderstand="1">
+      <u:Timestamp u:Id="_0">...</u:Timestamp>
+      <c:SecurityContextToken u:Id="uuid-...-1"><c:Identifier>urn:uuid:...</c:Identifier></c:SecurityContextToken>
+      <c:DerivedKeyToken u:Id="_s"> STR: Reference URI="#uuid-...-1" ValueType=".../sc/sct"; Length 24 </c:...>
+      <c:DerivedKeyToken u:Id="_e"> the same reference, the encryption key </c:DerivedKeyToken>
+      <e:ReferenceList> the Body and the signature </e:ReferenceList>
+      <e:EncryptedData> the primary ds:Signature, HMAC with the key of _s </e:EncryptedData>
+    </o:Security>
+
+The receive pipeline (pipeline.py) reads the SCT where ReceiveSecurityHeader meets it: `read` resolves it from
+this node's session store or its cookie (conversation.read_token: SecurityContextNotRegistered, expiry) and puts
+it where the symmetric state keeps its key tokens, so the DerivedKeyTokens, the primary signature and the
+EncryptedData resolve to it as they resolve to an EncryptedKey under the one-shot binding. The reply is secured
+with keys derived from the SCT, referenced by its context id (SecurityContextKeyIdentifierClause, the
+parameters' External reference style: the SCT is AlwaysToRecipient, so it is not sent back).
+
+sessionstep.steady_state runs that pipeline and then what the session channel does after the security header
+(conversation.proceed: key age, Cancel, the session's activation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from mockwcf import codes, ns
+from mockwcf.envelope import WSU_ID
+from mockwcf.faults import Rejection
+from mockwcf.security import conversation, encryption, keyinfo
+from mockwcf.security.context import ReceiveContext
+from mockwcf.security.sctstore import SecurityContext
+
+STEP = "secureConversation"
+SCT_TAGS = {ns.q(ns.WSC, "SecurityContextToken"), ns.q(ns.WSC13, "SecurityContextToken")}
+
+
+@dataclass(eq=False)
+class SctKey:
+    """A SecurityContextSecurityToken read from the header, as a key token (encrypteddata.KeyToken)."""
+
+    sct: SecurityContext
+    element_id: str | None
+    sc_ns: str
+    source_key_bits: int | None = field(default=None, init=False)  # the SCT's own key, not derived
+
+    @property
+    def key(self) -> bytes:
+        return self.sct.key
+
+    def label(self) -> str:
+        return f"SecurityContextToken {self.sct.context_id} (id {self.element_id or '-'})"
+
+    def matches(self, clause: keyinfo.Clause) -> bool:
+        """LocalIdKeyIdentifierClause to its wsu:Id (ValueType absent or the SCT type), or a
+        SecurityContextKeyIdentifierClause naming its context id."""
+        if clause.kind == "local":
+            return clause.value == self.element_id and clause.value_type in (None, f"{self.sc_ns}/sct")
+        return clause.kind == "sct" and clause.value == self.sct.context_id
+
+    def reference_xml(self) -> str:
+        """The reply's reference: SecurityContextKeyIdentifierClause (context id, key generation as Instance)."""
+        gen = f' c:Instance="{self.sct.generation}" xmlns:c="{self.sc_ns}"' if self.sct.generation else ""
+        return (
+            f'<o:SecurityTokenReference xmlns:o="{ns.WSSE}"><o:Reference URI="{self.sct.context_id}"{gen} '
+            f'ValueType="{self.sc_ns}/sct"/></o:SecurityTokenReference>'
+        )
+
+
+def read(ctx: ReceiveContext, element: etree._Element) -> None:
+    """ReadToken for a wsc:SecurityContextToken under a symmetric binding protected by an SCT."""
+    state = ctx.node.conversation
+    sbe = ctx.binding.security
+    protected = getattr(sbe, "protection_token", None)
+    if state is None or protected is None or protected.kind.value != "SecureConversation":
+        raise Rejection(
+            codes.CannotReadToken,
+            "A wsc:SecurityContextToken is not read by this binding: its protection token is not a security "
+            "context token.",
+            step=STEP,
+        )
+    v = state.settings.version
+    if element.tag != ns.q(v.sc_ns, "SecurityContextToken"):
+        raise Rejection(
+            codes.CannotReadToken,
+            f"The SecurityContextToken is in namespace '{etree.QName(element).namespace}'; this binding reads "
+            f"'{v.sc_ns}'.",
+            step=STEP,
+        )
+    sct = conversation.read_token(state, element, ctx.now)
+    token = SctKey(sct, element.get(WSU_ID), v.sc_ns)
+    encryption.state(ctx).wrapped.append(token)  # type: ignore[arg-type]
+    ctx.record(STEP, "ok", f"{token.label()} read ({sct.identity})")

@@ -1,0 +1,185 @@
+"""A secure-conversation client over Message security, built from lxml, python-xmlsec (libxmlsec1), OpenSSL's
+P_SHA1 and tests/sctclient.py, never from mockwcf's own code: the RST/SCT secured by the one-shot UserName
+binding (EncryptedKey for the service certificate, derived keys, encrypted UsernameToken, signature and Body),
+then application messages and Cancel protected by keys derived from the SCT, shaped as WCF's client sends them
+on wsHttpBinding Message security with establishSecurityContext=true."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import xmlsec
+from lxml import etree
+
+from mockwcf import ns
+from tests import sctclient, wss, xenc
+
+LABEL = b"WS-SecureConversationWS-SecureConversation"  # the default derivation label (WS-SC)
+SOAP_BODY = f"{{{ns.SOAP12}}}Body"
+
+
+@dataclass
+class Bootstrap:
+    key: bytes  # the EncryptedKey's key
+    wrapped: bytes  # its CipherValue octets (the reply names it by their SHA-1)
+
+
+def _dkt(id: str, nonce: bytes, length: int | None, sc: str, reference: str) -> etree._Element:
+    sizes = f"<c:Offset>0</c:Offset><c:Length>{length}</c:Length>" if length else ""
+    return etree.fromstring(
+        f'<c:DerivedKeyToken xmlns:c="{sc}" xmlns:u="{ns.WSU}" u:Id="{id}">{reference}{sizes}'
+        f"<c:Nonce>{base64.b64encode(nonce).decode()}</c:Nonce></c:DerivedKeyToken>"
+    )
+
+
+def _str(uri: str, value_type: str) -> str:
+    return (
+        f'<o:SecurityTokenReference xmlns:o="{ns.WSSE}"><o:Reference URI="{uri}" ValueType="{value_type}"/>'
+        "</o:SecurityTokenReference>"
+    )
+
+
+def protect(
+    root: etree._Element,
+    base_key: bytes,
+    dkt_reference: str,
+    position: int,
+    signed: list[str],
+    sc: str = ns.WSC,
+    base_key_uri: str | None = None,
+) -> None:
+    """Sign `signed` with HMAC-SHA1 by a 24-byte key derived from `base_key` (or with `base_key` itself,
+    named by `base_key_uri`), then encrypt the UsernameToken (when present), the Body content and the
+    signature with a 32-byte derived key (AES-256-CBC), as SignBeforeEncryptAndEncryptSignature does."""
+    n_sig, n_enc = os.urandom(16), os.urandom(16)
+    k_sig = xenc.openssl_p_sha1(base_key, LABEL + n_sig, 24)
+    k_enc = xenc.openssl_p_sha1(base_key, LABEL + n_enc, 32)
+    sec = root.find(f".//{{{ns.WSSE}}}Security")
+    sig = xenc.hmac_sign(
+        root, base_key if base_key_uri else k_sig, signed, base_key_uri or "#DK-S", sig_id="SIG-P"
+    )
+    sec.insert(position, _dkt("DK-S", n_sig, 24, sc, dkt_reference))
+    sec.insert(position + 1, _dkt("DK-E", n_enc, None, sc, dkt_reference))
+    listed = []
+    for target, content, ed_id in (
+        (sec.find(f"{{{ns.WSSE}}}UsernameToken"), False, "ED-UT"),
+        (root.find(SOAP_BODY), True, "ED-B"),
+        (sig, False, "ED-SIG"),
+    ):
+        if target is not None:
+            ed, _ = xenc.encrypt(target, k_enc, content=content, ed_id=ed_id)
+            xenc.add_key_info(ed, xenc.str_reference("#DK-E"))
+            listed.append(ed_id)
+    sec.insert(position + 2, xenc.reference_list(*listed))
+
+
+def issue_request(url: str, service_pem: Path, user: str = "alice") -> tuple[bytes, Bootstrap, bytes]:
+    """RST/SCT secured by the UserNameForCertificate bootstrap; returns (message, bootstrap key, entropy)."""
+    rst_env, entropy = sctclient.rst(user=None)
+    rst_body = etree.tostring(etree.fromstring(rst_env).find(SOAP_BODY)[0]).decode()
+    doc = wss.envelope(
+        wss.addressing(f"{ns.WST}/RST/SCT", to=url)
+        + wss.security(wss.timestamp(), wss.username_token(user=user), soap12=True),
+        body=rst_body,
+        soap12=True,
+    )
+    root = etree.fromstring(doc.encode())
+    key = os.urandom(32)
+    scratch = etree.fromstring(wss.envelope(soap12=True).encode())
+    _, ek = xenc.encrypt(scratch.find(SOAP_BODY), key, wrap_cert=service_pem)
+    sec = root.find(f".//{{{ns.WSSE}}}Security")
+    signed = ["TS-1", "UT-1", "A-1", "A-2", "A-3", "Body-1"]
+    protect(root, key, _str("#EK-1", ns.ENCRYPTED_KEY_TOKEN_TYPE), 1, signed)
+    xenc.place_encrypted_key(sec, ek, service_pem, "thumbprint", position=1)
+    wrapped = base64.b64decode(ek.find(f"{{{ns.XENC}}}CipherData/{{{ns.XENC}}}CipherValue").text)
+    return etree.tostring(root), Bootstrap(key, wrapped), entropy
+
+
+def open_reply(content: bytes, base_key: bytes, names_base: Callable[[etree._Element], bool]) -> etree._Element:
+    """Derive the reply's keys from `base_key` (each DKT's reference must satisfy `names_base`), decrypt the
+    signature and the Body with libxmlsec1, verify the HMAC signature; returns the opened envelope."""
+    root = etree.fromstring(content)
+    sec = root.find(f".//{{{ns.WSSE}}}Security")
+    keys = {}
+    for token in sec.findall(f"{{{ns.WSC}}}DerivedKeyToken"):
+        assert names_base(token.find(f"{{{ns.WSSE}}}SecurityTokenReference")), etree.tostring(token)
+        length = token.find(f"{{{ns.WSC}}}Length")
+        nonce = base64.b64decode(token.find(f"{{{ns.WSC}}}Nonce").text)
+        n = int(length.text) if length is not None else 32
+        keys[n] = xenc.openssl_p_sha1(base_key, LABEL + nonce, n)
+    assert sorted(keys) == [24, 32], etree.tostring(sec)
+    for ed in list(root.iter(f"{{{ns.XENC}}}EncryptedData")):
+        xenc.decrypt_with_xmlsec(ed, keys[32], ns.AES256_CBC)
+    root = etree.fromstring(etree.tostring(root))
+    xmlsec.tree.add_ids(root, ["Id"])
+    ctx = xmlsec.SignatureContext()
+    ctx.key = xmlsec.Key.from_binary_data(xmlsec.KeyData.HMAC, keys[24])
+    ctx.verify(root.find(f".//{{{ns.DS}}}Signature"))
+    return root
+
+
+def names_encrypted_key(boot: Bootstrap) -> Callable[[etree._Element], bool]:
+    def check(ref: etree._Element) -> bool:
+        ki = ref.find(f"{{{ns.WSSE}}}KeyIdentifier")
+        return (
+            ki is not None
+            and ki.get("ValueType") == ns.ENCRYPTED_KEY_SHA1
+            and base64.b64decode(ki.text) == hashlib.sha1(boot.wrapped).digest()
+        )
+
+    return check
+
+
+def names_context(session: sctclient.Session) -> Callable[[etree._Element], bool]:
+    def check(ref: etree._Element) -> bool:
+        r = ref.find(f"{{{ns.WSSE}}}Reference")
+        return r is not None and r.get("URI") == session.context_id and r.get("ValueType") == f"{ns.WSC}/sct"
+
+    return check
+
+
+def read_rstr(opened: etree._Element, entropy: bytes) -> sctclient.Session:
+    return sctclient.read_rstr(etree.tostring(opened.find(SOAP_BODY)[0]), "feb2005", entropy)
+
+
+def call(
+    url: str,
+    session: sctclient.Session,
+    action: str = wss.ACTION,
+    body: str | None = None,
+    *,
+    sct_xml: str | None = None,
+    dkt_uri: str | None = None,
+    base_key_signature: bool = False,
+) -> bytes:
+    """A message on the session: Timestamp, the SCT, two DerivedKeyTokens naming it by its wsu:Id (what WCF's
+    client writes; `dkt_uri` names another token instead), Body and signature encrypted."""
+    doc = wss.envelope(
+        wss.addressing(action, to=url) + wss.security(wss.timestamp(), sct_xml or session.sct_xml, soap12=True),
+        body=body,
+        soap12=True,
+    )
+    root = etree.fromstring(doc.encode())
+    reference = _str(dkt_uri or f"#{session.token_id}", f"{ns.WSC}/sct")
+    signed = ["TS-1", "A-1", "A-2", "A-3", "Body-1"]
+    protect(
+        root,
+        session.key,
+        reference,
+        2,
+        signed,
+        base_key_uri=f"#{session.token_id}" if base_key_signature else None,
+    )
+    return etree.tostring(root)
+
+
+def cancel(url: str, session: sctclient.Session) -> bytes:
+    """RST/SCT/Cancel on the session, its CancelTarget the context id (sctclient's body)."""
+    transport_form = etree.fromstring(sctclient.cancel(session).encode())
+    body = etree.tostring(transport_form.find(SOAP_BODY)[0]).decode()
+    return call(url, session, f"{ns.WST}/RST/SCT/Cancel", body)

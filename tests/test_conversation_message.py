@@ -1,0 +1,101 @@
+"""Secure conversation over Message security (wsHttpBinding Message UserName, establishSecurityContext=true):
+a full conversation over loopback from tests/sctmsgclient.py (lxml + python-xmlsec + OpenSSL, not mockwcf's
+code), and the mistakes with the codes WCF raises."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from mockwcf import ns
+from tests import sctmsgclient as client
+from tests import wss
+from tests.conftest import CERTS, SCENARIOS
+
+SCENARIO = SCENARIOS / "wshttp-message-session.yaml"
+SERVICE_PEM = CERTS / "service.pem"
+ECHO_RESULT = f".//{{{ns.SOAP12}}}Body//{{http://tempuri.org/}}EchoResult"
+
+
+def _post(url: str, body: bytes, action: str = wss.ACTION):
+    return wss.post(url, body, soap12=True, action=action)
+
+
+def _session(server):
+    message, boot, entropy = client.issue_request(server.url, SERVICE_PEM)
+    resp = _post(server.url, message, f"{ns.WST}/RST/SCT")
+    assert resp.status_code == 200, resp.text
+    server.assert_accepted()
+    opened = client.open_reply(resp.content, boot.key, client.names_encrypted_key(boot))
+    assert opened.findtext(f".//{{{ns.WSA10}}}Action") == f"{ns.WST}/RSTR/SCT"
+    return client.read_rstr(opened, entropy)
+
+
+@pytest.mark.mockwcf_scenario(SCENARIO)
+def test_issue_three_calls_cancel_and_a_call_after_cancel(mockwcf_server):
+    session = _session(mockwcf_server)
+    assert len(session.key) == 32 and session.context_id.startswith("urn:uuid:")
+    for i in range(3):
+        resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
+        assert resp.status_code == 200, resp.text
+        mockwcf_server.assert_accepted()
+        opened = client.open_reply(resp.content, session.key, client.names_context(session))
+        assert opened.find(ECHO_RESULT).text == "hi"
+        steps = " ".join(s["detail"] for s in mockwcf_server.last().steps)
+        assert "SecurityContextToken" in steps and "Body decrypted" in steps, steps
+    resp = _post(mockwcf_server.url, client.cancel(mockwcf_server.url, session), f"{ns.WST}/RST/SCT/Cancel")
+    assert resp.status_code == 200, resp.text
+    opened = client.open_reply(resp.content, session.key, client.names_context(session))
+    assert opened.find(f".//{{{ns.WST}}}RequestedTokenCancelled") is not None
+    assert opened.findtext(f".//{{{ns.WSA10}}}Action") == f"{ns.WST}/RSTR/SCT/Cancel"
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("CannotFindSecuritySession")
+    assert b"BadContextToken" in resp.content and ns.WSC.encode() in resp.content
+
+
+@pytest.mark.mockwcf_scenario(SCENARIO)
+def test_an_unknown_sct_is_a_bad_context_token(mockwcf_server):
+    session = _session(mockwcf_server)
+    forged = session.sct_xml.replace(session.context_id, "urn:uuid:00000000-0000-0000-0000-000000000000")
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session, sct_xml=forged))
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("CannotFindSecuritySession")
+    assert b"BadContextToken" in resp.content
+
+
+@pytest.mark.mockwcf_scenario(SCENARIO)
+def test_a_derived_key_naming_an_unknown_sct_is_unresolved(mockwcf_server):
+    session = _session(mockwcf_server)
+    message = client.call(mockwcf_server.url, session, dkt_uri="urn:uuid:11111111-2222-3333-4444-555555555555")
+    resp = _post(mockwcf_server.url, message)
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("UnableToResolveKeyInfoClauseInDerivedKeyToken")
+    assert b"InvalidSecurity" in resp.content
+
+
+@pytest.mark.mockwcf_scenario(SCENARIO)
+def test_signing_with_the_scts_own_key_is_refused(mockwcf_server):
+    session = _session(mockwcf_server)
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session, base_key_signature=True))
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("PrimarySignatureWasNotSignedByDerivedKey")
+    assert b"InvalidSecurity" in resp.content
+
+
+@pytest.mark.mockwcf_scenario(SCENARIO)
+def test_a_one_shot_request_without_the_sct_finds_no_session(mockwcf_server):
+    from tests.test_symmetric import request
+
+    resp = _post(mockwcf_server.url, request(mockwcf_server.url).body)
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("CannotFindSecuritySession")
+
+
+@pytest.mark.mockwcf_scenario(SCENARIO)
+def test_the_rst_needs_the_bootstrap_credentials(mockwcf_server):
+    message, _, _ = client.issue_request(mockwcf_server.url, SERVICE_PEM, user="mallory")
+    resp = _post(mockwcf_server.url, message, f"{ns.WST}/RST/SCT")
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("UserNameAuthenticationFailed")
+    assert etree.fromstring(resp.content) is not None
