@@ -100,7 +100,9 @@ def issue_request(url: str, service_pem: Path, user: str = "alice") -> tuple[byt
     return etree.tostring(root), Bootstrap(key, wrapped), entropy
 
 
-def open_reply(content: bytes, base_key: bytes, names_base: Callable[[etree._Element], bool]) -> etree._Element:
+def open_reply(
+    content: bytes, base_key: bytes, names_base: Callable[[etree._Element], bool]
+) -> etree._Element:
     """Derive the reply's keys from `base_key` (each DKT's reference must satisfy `names_base`), decrypt the
     signature and the Body with libxmlsec1, verify the HMAC signature; returns the opened envelope."""
     root = etree.fromstring(content)
@@ -160,7 +162,8 @@ def call(
     """A message on the session: Timestamp, the SCT, two DerivedKeyTokens naming it by its wsu:Id (what WCF's
     client writes; `dkt_uri` names another token instead), Body and signature encrypted."""
     doc = wss.envelope(
-        wss.addressing(action, to=url) + wss.security(wss.timestamp(), sct_xml or session.sct_xml, soap12=True),
+        wss.addressing(action, to=url)
+        + wss.security(wss.timestamp(), sct_xml or session.sct_xml, soap12=True),
         body=body,
         soap12=True,
     )

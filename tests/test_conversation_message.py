@@ -35,7 +35,7 @@ def _session(server):
 def test_issue_three_calls_cancel_and_a_call_after_cancel(mockwcf_server):
     session = _session(mockwcf_server)
     assert len(session.key) == 32 and session.context_id.startswith("urn:uuid:")
-    for i in range(3):
+    for _ in range(3):
         resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
         assert resp.status_code == 200, resp.text
         mockwcf_server.assert_accepted()
@@ -67,7 +67,9 @@ def test_an_unknown_sct_is_a_bad_context_token(mockwcf_server):
 @pytest.mark.mockwcf_scenario(SCENARIO)
 def test_a_derived_key_naming_an_unknown_sct_is_unresolved(mockwcf_server):
     session = _session(mockwcf_server)
-    message = client.call(mockwcf_server.url, session, dkt_uri="urn:uuid:11111111-2222-3333-4444-555555555555")
+    message = client.call(
+        mockwcf_server.url, session, dkt_uri="urn:uuid:11111111-2222-3333-4444-555555555555"
+    )
     resp = _post(mockwcf_server.url, message)
     assert resp.status_code == 500
     mockwcf_server.assert_fault("UnableToResolveKeyInfoClauseInDerivedKeyToken")
