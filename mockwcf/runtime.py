@@ -209,8 +209,9 @@ class Runtime:
                     action=conversation.action or "",
                     relates_to=relates,
                     now=now,
-                    signature_values=[],
+                    signature_values=conversation.signature_values or [],
                     request_key=conversation.request_key,
+                    confirm=conversation.signature_values is not None,
                 )
                 entry.steps = [s.as_dict() for s in ctx.steps]
                 reply = Reply(200, body, [("Content-Type", content_type(scenario.soap12))], delay=delay)

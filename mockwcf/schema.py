@@ -172,7 +172,8 @@ SCHEMA = F(
                         "establishSecurityContext": F(
                             "bool",
                             "wsHttpBinding secure conversation (default true): TransportWithMessageCredential "
-                            "clients first obtain an SCT (RST/SCT); Message security needs false for now.",
+                            "clients first obtain an SCT (RST/SCT), Message clients too (its bootstrap is the "
+                            "one-shot symmetric binding).",
                             DERIVED,
                         ),
                         "secureConversationBootstrap": F(
@@ -180,7 +181,14 @@ SCHEMA = F(
                             "customBinding authenticationMode SecureConversation: the bootstrap that "
                             "authenticates the RST.",
                             None,
-                            ("UserNameOverTransport", "CertificateOverTransport"),
+                            (
+                                "UserNameOverTransport",
+                                "CertificateOverTransport",
+                                "UserNameForCertificate",
+                                "MutualCertificate",
+                                "AnonymousForCertificate",
+                                "MutualCertificateDuplex",
+                            ),
                         ),
                         "negotiateServiceCredential": F(
                             "bool", "wsHttpBinding Message: SSL/SPNEGO negotiation.", DERIVED

@@ -18,6 +18,7 @@ from mockwcf.binding.model import (
     SecurityMode,
     SecurityTokenParameters,
     TokenKind,
+    TransportSecurityBindingElement,
 )
 from mockwcf.scenario import Scenario
 from mockwcf.service import Contract
@@ -91,7 +92,8 @@ def _token(parent: etree._Element, p: SecurityTokenParameters) -> None:
         if not p.require_cancellation:
             etree.SubElement(inner, f"{{{SP}}}MustNotSendCancel")
         boot = etree.SubElement(etree.SubElement(inner, f"{{{SP}}}BootstrapPolicy"), f"{{{WSP}}}Policy")
-        _assertions(boot, p.bootstrap, over_transport=True, protects_message=False)
+        over_transport = isinstance(p.bootstrap, TransportSecurityBindingElement)
+        _assertions(boot, p.bootstrap, over_transport=over_transport, protects_message=not over_transport)
 
 
 def _policy(scenario: Scenario) -> etree._Element | None:
@@ -168,7 +170,10 @@ def _assertions(
         )
     wss = etree.SubElement(all_el, f"{{{SP}}}Wss11" if sbe.wss11 else f"{{{SP}}}Wss10")
     etree.SubElement(wss, f"{{{WSP}}}Policy")
-    if any(p.kind is TokenKind.SecureConversation for _, p in sbe.endpoint_supporting.all()):
+    tokens = [p for _, p in sbe.endpoint_supporting.all()] + (
+        [sbe.primary_token] if sbe.primary_token else []
+    )
+    if any(p.kind is TokenKind.SecureConversation for p in tokens):
         # CreateWsspTrustAssertion with CombinedEntropy: client and server entropy both required
         trust = etree.SubElement(all_el, f"{{{SP}}}Trust10")
         tp = etree.SubElement(trust, f"{{{WSP}}}Policy")

@@ -52,6 +52,7 @@ def protect(
     signed: list[str],
     sc: str = ns.WSC,
     base_key_uri: str | None = None,
+    endorse: Callable[[etree._Element], etree._Element] | None = None,
 ) -> None:
     """Sign `signed` with HMAC-SHA1 by a 24-byte key derived from `base_key` (or with `base_key` itself,
     named by `base_key_uri`), then encrypt the UsernameToken (when present), the Body content and the
@@ -63,6 +64,7 @@ def protect(
     sig = xenc.hmac_sign(
         root, base_key if base_key_uri else k_sig, signed, base_key_uri or "#DK-S", sig_id="SIG-P"
     )
+    endorsing = endorse(root) if endorse is not None else None  # signs the primary signature
     sec.insert(position, _dkt("DK-S", n_sig, 24, sc, dkt_reference))
     sec.insert(position + 1, _dkt("DK-E", n_enc, None, sc, dkt_reference))
     listed = []
@@ -70,6 +72,7 @@ def protect(
         (sec.find(f"{{{ns.WSSE}}}UsernameToken"), False, "ED-UT"),
         (root.find(SOAP_BODY), True, "ED-B"),
         (sig, False, "ED-SIG"),
+        (endorsing, False, "ED-END"),
     ):
         if target is not None:
             ed, _ = xenc.encrypt(target, k_enc, content=content, ed_id=ed_id)
@@ -78,13 +81,20 @@ def protect(
     sec.insert(position + 2, xenc.reference_list(*listed))
 
 
-def issue_request(url: str, service_pem: Path, user: str = "alice") -> tuple[bytes, Bootstrap, bytes]:
-    """RST/SCT secured by the UserNameForCertificate bootstrap; returns (message, bootstrap key, entropy)."""
+def issue_request(
+    url: str,
+    service_pem: Path,
+    user: str = "alice",
+    client_cert: tuple[str, Callable[[etree._Element], etree._Element]] | None = None,
+) -> tuple[bytes, Bootstrap, bytes]:
+    """RST/SCT secured by the UserNameForCertificate bootstrap, or with `client_cert` (its BinarySecurityToken
+    and a function making its endorsing signature) by the MutualCertificate one; returns (message, bootstrap
+    key, client entropy)."""
     rst_env, entropy = sctclient.rst(user=None)
     rst_body = etree.tostring(etree.fromstring(rst_env).find(SOAP_BODY)[0]).decode()
+    credential = wss.username_token(user=user) if client_cert is None else ""
     doc = wss.envelope(
-        wss.addressing(f"{ns.WST}/RST/SCT", to=url)
-        + wss.security(wss.timestamp(), wss.username_token(user=user), soap12=True),
+        wss.addressing(f"{ns.WST}/RST/SCT", to=url) + wss.security(wss.timestamp(), credential, soap12=True),
         body=rst_body,
         soap12=True,
     )
@@ -93,8 +103,15 @@ def issue_request(url: str, service_pem: Path, user: str = "alice") -> tuple[byt
     scratch = etree.fromstring(wss.envelope(soap12=True).encode())
     _, ek = xenc.encrypt(scratch.find(SOAP_BODY), key, wrap_cert=service_pem)
     sec = root.find(f".//{{{ns.WSSE}}}Security")
-    signed = ["TS-1", "UT-1", "A-1", "A-2", "A-3", "Body-1"]
-    protect(root, key, _str("#EK-1", ns.ENCRYPTED_KEY_TOKEN_TYPE), 1, signed)
+    signed = (
+        ["TS-1", "A-1", "A-2", "A-3", "Body-1"]
+        if client_cert
+        else ["TS-1", "UT-1", "A-1", "A-2", "A-3", "Body-1"]
+    )
+    reference = _str("#EK-1", ns.ENCRYPTED_KEY_TOKEN_TYPE)
+    protect(root, key, reference, 1, signed, endorse=client_cert[1] if client_cert else None)
+    if client_cert is not None:
+        sec.insert(1, etree.fromstring(client_cert[0]))
     xenc.place_encrypted_key(sec, ek, service_pem, "thumbprint", position=1)
     wrapped = base64.b64decode(ek.find(f"{{{ns.XENC}}}CipherData/{{{ns.XENC}}}CipherValue").text)
     return etree.tostring(root), Bootstrap(key, wrapped), entropy

@@ -5,12 +5,14 @@ code), and the mistakes with the codes WCF raises."""
 from __future__ import annotations
 
 import pytest
+import requests
 from lxml import etree
 
 from mockwcf import ns
 from tests import sctmsgclient as client
 from tests import wss
 from tests.conftest import CERTS, SCENARIOS
+from tests.test_symmetric import _endorse, request
 
 SCENARIO = SCENARIOS / "wshttp-message-session.yaml"
 SERVICE_PEM = CERTS / "service.pem"
@@ -21,13 +23,19 @@ def _post(url: str, body: bytes, action: str = wss.ACTION):
     return wss.post(url, body, soap12=True, action=action)
 
 
-def _session(server):
-    message, boot, entropy = client.issue_request(server.url, SERVICE_PEM)
+def _session(server, certificate: bool = False):
+    message, boot, entropy = client.issue_request(
+        server.url,
+        SERVICE_PEM,
+        client_cert=(wss.bst(CERTS / "client.pem"), _endorse) if certificate else None,
+    )
     resp = _post(server.url, message, f"{ns.WST}/RST/SCT")
     assert resp.status_code == 200, resp.text
     server.assert_accepted()
     opened = client.open_reply(resp.content, boot.key, client.names_encrypted_key(boot))
     assert opened.findtext(f".//{{{ns.WSA10}}}Action") == f"{ns.WST}/RSTR/SCT"
+    confirmations = list(opened.iter(f"{{{ns.WSSE11}}}SignatureConfirmation"))
+    assert len(confirmations) == (2 if certificate else 0)  # the MutualCertificate bootstrap confirms both
     return client.read_rstr(opened, entropy)
 
 
@@ -87,8 +95,6 @@ def test_signing_with_the_scts_own_key_is_refused(mockwcf_server):
 
 @pytest.mark.mockwcf_scenario(SCENARIO)
 def test_a_one_shot_request_without_the_sct_finds_no_session(mockwcf_server):
-    from tests.test_symmetric import request
-
     resp = _post(mockwcf_server.url, request(mockwcf_server.url).body)
     assert resp.status_code == 500
     mockwcf_server.assert_fault("CannotFindSecuritySession")
@@ -101,3 +107,47 @@ def test_the_rst_needs_the_bootstrap_credentials(mockwcf_server):
     assert resp.status_code == 500
     mockwcf_server.assert_fault("UserNameAuthenticationFailed")
     assert etree.fromstring(resp.content) is not None
+
+
+CERTIFICATE = {
+    "binding": {
+        "type": "wsHttpBinding",
+        "security": {
+            "mode": "Message",
+            "clientCredentialType": "Certificate",
+            "negotiateServiceCredential": False,
+        },
+    },
+    "credentials": {
+        "serviceCertificate": {"certificate": str(SERVICE_PEM), "privateKey": str(CERTS / "service.key")},
+        "clientCertificate": {
+            "certificateValidationMode": "ChainTrust",
+            "trustedCertificates": [str(CERTS / "ca.pem")],
+        },
+    },
+}
+
+
+@pytest.mark.mockwcf_scenario(CERTIFICATE)
+def test_a_certificate_bootstrap_confirms_its_signatures_and_the_session_works(mockwcf_server):
+    """wsHttpBinding Message Certificate: the MutualCertificate bootstrap (WSS 1.1, RequireSignatureConfirmation)
+    answers the RST with SignatureConfirmation; the steady state (RequireSignatureConfirmation false) does not."""
+    session = _session(mockwcf_server, certificate=True)
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
+    assert resp.status_code == 200, resp.text
+    opened = client.open_reply(resp.content, session.key, client.names_context(session))
+    assert opened.find(f".//{{{ns.WSSE11}}}SignatureConfirmation") is None
+    steps = " ".join(s["detail"] for s in mockwcf_server.last().steps)
+    assert "X509 'CN=" in steps, steps  # the session's identity is the bootstrap's client certificate
+
+
+@pytest.mark.mockwcf_scenario(SCENARIO)
+def test_the_wsdl_policy_names_the_sct_and_its_symmetric_bootstrap(mockwcf_server):
+    wsdl = etree.fromstring(requests.get(mockwcf_server.wsdl_url, timeout=10).content)
+    sp = "http://schemas.xmlsoap.org/ws/2005/07/securitypolicy"
+    token = wsdl.find(f".//{{{sp}}}ProtectionToken//{{{sp}}}SecureConversationToken")
+    assert token is not None and token.find(f".//{{{sp}}}RequireDerivedKeys") is not None
+    boot = token.find(f".//{{{sp}}}BootstrapPolicy")
+    assert boot.find(f".//{{{sp}}}SymmetricBinding//{{{sp}}}X509Token") is not None
+    assert boot.find(f".//{{{sp}}}SignedEncryptedSupportingTokens//{{{sp}}}UsernameToken") is not None
+    assert wsdl.find(f".//{{{sp}}}Trust10") is not None

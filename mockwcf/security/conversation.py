@@ -84,6 +84,8 @@ class Outcome:
     # Message security: the key token that secures the reply (the bootstrap's EncryptedKey for the RSTR,
     # the SCT for Cancel and application replies); None over transport
     request_key: Any = None
+    # the bootstrap's SignatureConfirmation values when it requires them (MutualCertificate), else None
+    signature_values: list[bytes] | None = None
 
 
 def _generate_id() -> str:

@@ -121,9 +121,11 @@ class ResponseSecurity:
         signature_values: list[bytes],
         request_key: symmetricreply.ReplyKey | None = None,
         reply_cert: x509.Certificate | None = None,
+        confirm: bool | None = None,
     ) -> bytes:
         """The reply around `payload`, which the contract writes in exclusive-c14n form. The parts a
-        signature covers are written canonical too, so the response is never parsed back."""
+        signature covers are written canonical too, so the response is never parsed back. `confirm`
+        overrides the binding's RequireSignatureConfirmation (the RSTR follows the bootstrap binding's)."""
         sc = self.scenario
         tags = self.tags
         signed: list[tuple[str, str]] = []  # (wsu:Id, canonical text) in document order = WCF's order
@@ -149,7 +151,9 @@ class ResponseSecurity:
                 is SecurityHeaderLayout.LaxTimestampLast,
                 signing_token=self.bst,
             )
-            if self.key is not None and sc.binding.require_signature_confirmation:
+            if confirm is None:
+                confirm = sc.binding.require_signature_confirmation
+            if self.key is not None and confirm:
                 for i, value in enumerate(signature_values or [b""]):
                     attrs = [(ns.WSU, "u:Id", f"_sc{i}")]
                     if value:

@@ -118,12 +118,12 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
                 "is secured by the bootstrap binding with the current SCT endorsing it); issue a new SCT instead.",
                 step=STEP,
             )
-        identity, request_key = _bootstrap(ctx, sct, strip_sct=action.endswith("/Renew"))
+        identity, request_key, confirmations = _bootstrap(ctx, sct, strip_sct=action.endswith("/Renew"))
         if action.endswith("/Renew"):
             out = renew(state, env, identity, ctx.now)
         else:
             out = issue(state, env, identity, ctx.now)
-        out.request_key = request_key
+        out.request_key, out.signature_values = request_key, confirmations
         ctx.record(
             STEP, "ok", f"{out.kind}: context {out.sct.context_id} for {identity} on node {state.node}"
         )
@@ -164,7 +164,9 @@ def steady_state(ctx: ReceiveContext, state: NodeState, action: str) -> Outcome:
     return out
 
 
-def _bootstrap(ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: bool) -> tuple[str, Any]:
+def _bootstrap(
+    ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: bool
+) -> tuple[str, Any, list[bytes] | None]:
     """Run the receive pipeline with the bootstrap element; the authenticated token names the identity.
     A Renew also carries the SCT and its endorsing signature, which the bootstrap protocol's renew
     supporting-token requirement handles: they are left out of the bootstrap pass."""
@@ -199,7 +201,9 @@ def _bootstrap(ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: boo
     identity = token.label().rsplit(" (id", 1)[0] if token is not None else "anonymous"
     # a symmetric bootstrap's reply (the RSTR) is secured with the request's EncryptedKey
     wrapped = inner.crypto.wrapped if inner.crypto is not None else []
-    return identity, wrapped[0] if wrapped else None
+    # the issuer answers with the bootstrap's protocol: SignatureConfirmation when it requires it
+    confirm = inner.signature_values if getattr(boot, "require_signature_confirmation", False) else None
+    return identity, wrapped[0] if wrapped else None, confirm
 
 
 def _without_sct(env: envelope.Envelope, state: NodeState | None) -> envelope.Envelope:
