@@ -86,15 +86,17 @@ def issue_request(
     service_pem: Path,
     user: str = "alice",
     client_cert: tuple[str, Callable[[etree._Element], etree._Element]] | None = None,
+    version: str = "feb2005",
 ) -> tuple[bytes, Bootstrap, bytes]:
     """RST/SCT secured by the UserNameForCertificate bootstrap, or with `client_cert` (its BinarySecurityToken
     and a function making its endorsing signature) by the MutualCertificate one; returns (message, bootstrap
     key, client entropy)."""
-    rst_env, entropy = sctclient.rst(user=None)
+    t, sc = sctclient.VERSIONS[version]
+    rst_env, entropy = sctclient.rst(version, user=None)
     rst_body = etree.tostring(etree.fromstring(rst_env).find(SOAP_BODY)[0]).decode()
     credential = wss.username_token(user=user) if client_cert is None else ""
     doc = wss.envelope(
-        wss.addressing(f"{ns.WST}/RST/SCT", to=url) + wss.security(wss.timestamp(), credential, soap12=True),
+        wss.addressing(f"{t}/RST/SCT", to=url) + wss.security(wss.timestamp(), credential, soap12=True),
         body=rst_body,
         soap12=True,
     )
@@ -109,7 +111,7 @@ def issue_request(
         else ["TS-1", "UT-1", "A-1", "A-2", "A-3", "Body-1"]
     )
     reference = _str("#EK-1", ns.ENCRYPTED_KEY_TOKEN_TYPE)
-    protect(root, key, reference, 1, signed, endorse=client_cert[1] if client_cert else None)
+    protect(root, key, reference, 1, signed, sc, endorse=client_cert[1] if client_cert else None)
     if client_cert is not None:
         sec.insert(1, etree.fromstring(client_cert[0]))
     xenc.place_encrypted_key(sec, ek, service_pem, "thumbprint", position=1)
@@ -118,17 +120,17 @@ def issue_request(
 
 
 def open_reply(
-    content: bytes, base_key: bytes, names_base: Callable[[etree._Element], bool]
+    content: bytes, base_key: bytes, names_base: Callable[[etree._Element], bool], sc: str = ns.WSC
 ) -> etree._Element:
     """Derive the reply's keys from `base_key` (each DKT's reference must satisfy `names_base`), decrypt the
     signature and the Body with libxmlsec1, verify the HMAC signature; returns the opened envelope."""
     root = etree.fromstring(content)
     sec = root.find(f".//{{{ns.WSSE}}}Security")
     keys = {}
-    for token in sec.findall(f"{{{ns.WSC}}}DerivedKeyToken"):
+    for token in sec.findall(f"{{{sc}}}DerivedKeyToken"):
         assert names_base(token.find(f"{{{ns.WSSE}}}SecurityTokenReference")), etree.tostring(token)
-        length = token.find(f"{{{ns.WSC}}}Length")
-        nonce = base64.b64decode(token.find(f"{{{ns.WSC}}}Nonce").text)
+        length = token.find(f"{{{sc}}}Length")
+        nonce = base64.b64decode(token.find(f"{{{sc}}}Nonce").text)
         n = int(length.text) if length is not None else 32
         keys[n] = xenc.openssl_p_sha1(base_key, LABEL + nonce, n)
     assert sorted(keys) == [24, 32], etree.tostring(sec)
@@ -155,15 +157,17 @@ def names_encrypted_key(boot: Bootstrap) -> Callable[[etree._Element], bool]:
 
 
 def names_context(session: sctclient.Session) -> Callable[[etree._Element], bool]:
+    sc = sctclient.VERSIONS[session.version][1]
+
     def check(ref: etree._Element) -> bool:
         r = ref.find(f"{{{ns.WSSE}}}Reference")
-        return r is not None and r.get("URI") == session.context_id and r.get("ValueType") == f"{ns.WSC}/sct"
+        return r is not None and r.get("URI") == session.context_id and r.get("ValueType") == f"{sc}/sct"
 
     return check
 
 
-def read_rstr(opened: etree._Element, entropy: bytes) -> sctclient.Session:
-    return sctclient.read_rstr(etree.tostring(opened.find(SOAP_BODY)[0]), "feb2005", entropy)
+def read_rstr(opened: etree._Element, entropy: bytes, version: str = "feb2005") -> sctclient.Session:
+    return sctclient.read_rstr(etree.tostring(opened.find(SOAP_BODY)[0]), version, entropy)
 
 
 def call(
@@ -185,7 +189,8 @@ def call(
         soap12=True,
     )
     root = etree.fromstring(doc.encode())
-    reference = _str(dkt_uri or f"#{session.token_id}", f"{ns.WSC}/sct")
+    sc = sctclient.VERSIONS[session.version][1]
+    reference = _str(dkt_uri or f"#{session.token_id}", f"{sc}/sct")
     signed = ["TS-1", "A-1", "A-2", "A-3", "Body-1"]
     protect(
         root,
@@ -193,6 +198,7 @@ def call(
         reference,
         2,
         signed,
+        sc,
         base_key_uri=f"#{session.token_id}" if base_key_signature else None,
     )
     return etree.tostring(root)
@@ -202,4 +208,5 @@ def cancel(url: str, session: sctclient.Session) -> bytes:
     """RST/SCT/Cancel on the session, its CancelTarget the context id (sctclient's body)."""
     transport_form = etree.fromstring(sctclient.cancel(session).encode())
     body = etree.tostring(transport_form.find(SOAP_BODY)[0]).decode()
-    return call(url, session, f"{ns.WST}/RST/SCT/Cancel", body)
+    t = sctclient.VERSIONS[session.version][0]
+    return call(url, session, f"{t}/RST/SCT/Cancel", body)

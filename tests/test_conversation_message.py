@@ -9,8 +9,8 @@ import requests
 from lxml import etree
 
 from mockwcf import ns
+from tests import sctclient, wss
 from tests import sctmsgclient as client
-from tests import wss
 from tests.conftest import CERTS, SCENARIOS
 from tests.test_symmetric import _endorse, request
 
@@ -23,43 +23,79 @@ def _post(url: str, body: bytes, action: str = wss.ACTION):
     return wss.post(url, body, soap12=True, action=action)
 
 
-def _session(server, certificate: bool = False):
+def _session(server, certificate: bool = False, version: str = "feb2005"):
+    t, sc = sctclient.VERSIONS[version]
     message, boot, entropy = client.issue_request(
         server.url,
         SERVICE_PEM,
         client_cert=(wss.bst(CERTS / "client.pem"), _endorse) if certificate else None,
+        version=version,
     )
-    resp = _post(server.url, message, f"{ns.WST}/RST/SCT")
+    resp = _post(server.url, message, f"{t}/RST/SCT")
     assert resp.status_code == 200, resp.text
     server.assert_accepted()
-    opened = client.open_reply(resp.content, boot.key, client.names_encrypted_key(boot))
-    assert opened.findtext(f".//{{{ns.WSA10}}}Action") == f"{ns.WST}/RSTR/SCT"
+    opened = client.open_reply(resp.content, boot.key, client.names_encrypted_key(boot), sc)
+    assert opened.findtext(f".//{{{ns.WSA10}}}Action") == f"{t}/RSTR/SCT"
     confirmations = list(opened.iter(f"{{{ns.WSSE11}}}SignatureConfirmation"))
     assert len(confirmations) == (2 if certificate else 0)  # the MutualCertificate bootstrap confirms both
-    return client.read_rstr(opened, entropy)
+    return client.read_rstr(opened, entropy, version)
 
 
-@pytest.mark.mockwcf_scenario(SCENARIO)
-def test_issue_three_calls_cancel_and_a_call_after_cancel(mockwcf_server):
-    session = _session(mockwcf_server)
+CUSTOM = {
+    "binding": {
+        "type": "customBinding",
+        "messageVersion": "Soap12WSAddressing10",
+        "security": {
+            "authenticationMode": "SecureConversation",
+            "secureConversationBootstrap": "UserNameForCertificate",
+        },
+    },
+    "credentials": {
+        "serviceCertificate": {"certificate": str(SERVICE_PEM), "privateKey": str(CERTS / "service.key")},
+        "userNameAuthentication": {"users": {"alice": "p@ssw0rd"}},
+    },
+}
+
+
+WS2007 = {
+    "binding": {
+        "type": "ws2007HttpBinding",
+        "security": {
+            "mode": "Message",
+            "clientCredentialType": "UserName",
+            "negotiateServiceCredential": False,
+        },
+    },
+    "credentials": CUSTOM["credentials"],
+}
+
+
+@pytest.mark.parametrize(
+    "mockwcf_scenario,version",
+    [(SCENARIO, "feb2005"), (CUSTOM, "feb2005"), (WS2007, "1.3")],
+    ids=["wsHttpBinding", "customBinding", "ws2007HttpBinding"],
+)
+def test_issue_three_calls_cancel_and_a_call_after_cancel(mockwcf_server, version):
+    t, sc = sctclient.VERSIONS[version]
+    session = _session(mockwcf_server, version=version)
     assert len(session.key) == 32 and session.context_id.startswith("urn:uuid:")
     for _ in range(3):
         resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
         assert resp.status_code == 200, resp.text
         mockwcf_server.assert_accepted()
-        opened = client.open_reply(resp.content, session.key, client.names_context(session))
+        opened = client.open_reply(resp.content, session.key, client.names_context(session), sc)
         assert opened.find(ECHO_RESULT).text == "hi"
         steps = " ".join(s["detail"] for s in mockwcf_server.last().steps)
         assert "SecurityContextToken" in steps and "Body decrypted" in steps, steps
-    resp = _post(mockwcf_server.url, client.cancel(mockwcf_server.url, session), f"{ns.WST}/RST/SCT/Cancel")
+    resp = _post(mockwcf_server.url, client.cancel(mockwcf_server.url, session), f"{t}/RST/SCT/Cancel")
     assert resp.status_code == 200, resp.text
-    opened = client.open_reply(resp.content, session.key, client.names_context(session))
-    assert opened.find(f".//{{{ns.WST}}}RequestedTokenCancelled") is not None
-    assert opened.findtext(f".//{{{ns.WSA10}}}Action") == f"{ns.WST}/RSTR/SCT/Cancel"
+    opened = client.open_reply(resp.content, session.key, client.names_context(session), sc)
+    assert opened.find(f".//{{{t}}}RequestedTokenCancelled") is not None
+    assert opened.findtext(f".//{{{ns.WSA10}}}Action") == f"{t}/RSTR/SCT/Cancel"
     resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
     assert resp.status_code == 500
     mockwcf_server.assert_fault("CannotFindSecuritySession")
-    assert b"BadContextToken" in resp.content and ns.WSC.encode() in resp.content
+    assert b"BadContextToken" in resp.content and sc.encode() in resp.content
 
 
 @pytest.mark.mockwcf_scenario(SCENARIO)
