@@ -84,6 +84,19 @@ def test_mono_username_over_transport_binding_is_not_implemented_by_mono(mono_cl
     assert mockwcf_server.journal == []
 
 
+def test_mono_cannot_build_secure_conversation_over_message_security(mono_client, mockwcf_server):
+    """wsHttpBinding Message with establishSecurityContext: Mono 6.8 builds the binding
+    (CreateSecureConversationBindingElement over UserNameForCertificate) but its ClientRuntimeChannel refuses the
+    session channel ("channel type IRequestSessionChannel is not supported"), so nothing reaches the wire; the
+    conversation is covered by tests/test_conversation_message.py's xmlsec client instead."""
+    load(mockwcf_server, "wshttp-message-session.yaml")
+    service = str(CERTS / "service.pem")
+    report = mono(mono_client, mockwcf_server, "usernameforcertificatesession", "alice", "p@ssw0rd", service)
+    assert report.exception == "System.InvalidOperationException", report
+    assert "IRequestSessionChannel" in report.error
+    assert mockwcf_server.journal == []
+
+
 def test_mono_diagnostics_off_gets_wcfs_bare_fault(mono_client, mockwcf_server):
     load(mockwcf_server, "username-over-http.yaml", diagnostics=False)
     report = mono(mono_client, mockwcf_server, "header", "alice", "wrong")

@@ -6,6 +6,8 @@
 //   header12 / plain12: the same on SOAP 1.2 + WS-Addressing 1.0 (wsHttpBinding)
 //   mono EchoClient.exe URL mutual CLIENT.pfx PFXPASSWORD SERVICE.pem
 //   mono EchoClient.exe URL usernameforcertificate USER PASSWORD SERVICE.pem   (wsHttpBinding Message UserName)
+//   mono EchoClient.exe URL usernameforcertificatesession USER PASSWORD SERVICE.pem   (the same with
+//       establishSecurityContext: CreateSecureConversationBindingElement(bootstrap, true); Mono cannot build it)
 // Output: "RESULT\t<echo>" | "FAULT\t<exception type>\t<code>\t<subcode ns>\t<subcode>\t<reason>\t<detail Message>"
 //         | "ERROR\t<exception type>\t<message>"   (tabs and newlines inside fields become spaces, except
 //         the detail Message, whose newline becomes " | ")
@@ -40,8 +42,8 @@ public static class EchoClient
     public static int Main(string[] args)
     {
         string url = args[0], mode = args[1];
-        if (mode == "usernameforcertificate")
-            return UserNameForCertificate(url, args[2], args[3], args[4]);
+        if (mode == "usernameforcertificate" || mode == "usernameforcertificatesession")
+            return UserNameForCertificate(url, args[2], args[3], args[4], mode.EndsWith("session"));
         // a "12" suffix (header12, plain12) speaks wsHttpBinding's SOAP 1.2 with WS-Addressing 1.0
         var version = mode.EndsWith("12") ? MessageVersion.Soap12WSAddressing10 : MessageVersion.Soap11;
         mode = mode.EndsWith("12") ? mode.Substring(0, mode.Length - 2) : mode;
@@ -142,11 +144,16 @@ public static class EchoClient
 
     // wsHttpBinding Message/UserName without negotiation or a session, as WCF's factory builds it: the symmetric
     // binding (EncryptedKey for the service certificate, derived keys, encrypted UsernameToken, Body and signature)
-    static int UserNameForCertificate(string url, string user, string password, string servicePem)
+    // (session: wrapped by CreateSecureConversationBindingElement, as establishSecurityContext=true does)
+    static int UserNameForCertificate(string url, string user, string password, string servicePem, bool session)
     {
-        var sbe = SecurityBindingElement.CreateUserNameForCertificateBindingElement();
+        var version = MessageSecurityVersion.WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10;
+        SecurityBindingElement sbe = SecurityBindingElement.CreateUserNameForCertificateBindingElement();
+        sbe.MessageSecurityVersion = version;
+        if (session)
+            sbe = SecurityBindingElement.CreateSecureConversationBindingElement(sbe, true);
         sbe.IncludeTimestamp = true;
-        sbe.MessageSecurityVersion = MessageSecurityVersion.WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10;
+        sbe.MessageSecurityVersion = version;
         var binding = new CustomBinding(sbe, new TextMessageEncodingBindingElement(MessageVersion.Soap12WSAddressing10, Encoding.UTF8), new HttpTransportBindingElement());
         binding.SendTimeout = TimeSpan.FromSeconds(20);
         var address = new EndpointAddress(new Uri(url), EndpointIdentity.CreateDnsIdentity("localhost"));

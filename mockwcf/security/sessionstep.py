@@ -1,10 +1,13 @@
-"""The receive step of an endpoint whose binding ends in a SecureConversation token (over transport).
+"""The receive step of an endpoint whose binding ends in a SecureConversation token (over transport, or over
+Message security as the symmetric binding's protection token).
 
 WCF splits such an endpoint in two listeners (SecuritySessionSecurityTokenAuthenticator.SetupSessionListener):
 RST/SCT and RST/SCT/Renew messages that carry a security header go to the issuer, secured by the *bootstrap*
-binding element (UserNameOverTransport / CertificateOverTransport); everything else goes to the session
-channels (session SCTs: demux by context id) or, for cookie SCTs, to the steady-state security channel. This
-module makes that choice and runs mockwcf's receive pipeline with the bootstrap element where WCF does.
+binding element (UserNameOverTransport / CertificateOverTransport, or the symmetric UserNameForCertificate /
+MutualCertificate / AnonymousForCertificate); everything else goes to the session channels (session SCTs: demux
+by context id) or, for cookie SCTs, to the steady-state security channel. This module makes that choice and runs
+mockwcf's receive pipeline with the bootstrap element where WCF does; over Message security the steady state is
+the symmetric pipeline with the SCT as its primary token (sctmessage.py).
 
 `receive` returns None when the binding has no secure conversation (the caller runs the ordinary pipeline), an
 Outcome with a reply for issue, renew and cancel, or an Outcome of kind "application" for a message that goes
