@@ -98,35 +98,41 @@ def test_issue_three_calls_cancel_and_a_call_after_cancel(mockwcf_server, versio
     assert b"BadContextToken" in resp.content and sc.encode() in resp.content
 
 
-@pytest.mark.mockwcf_scenario(SCENARIO)
-def test_an_unknown_sct_is_a_bad_context_token(mockwcf_server):
-    session = _session(mockwcf_server)
-    forged = session.sct_xml.replace(session.context_id, "urn:uuid:00000000-0000-0000-0000-000000000000")
-    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session, sct_xml=forged))
-    assert resp.status_code == 500
-    mockwcf_server.assert_fault("CannotFindSecuritySession")
-    assert b"BadContextToken" in resp.content
+def _forged_sct(session) -> dict:
+    return {
+        "sct_xml": session.sct_xml.replace(
+            session.context_id, f"urn:uuid:{'0' * 8}-0000-0000-0000-{'0' * 12}"
+        )
+    }
 
 
 @pytest.mark.mockwcf_scenario(SCENARIO)
-def test_a_derived_key_naming_an_unknown_sct_is_unresolved(mockwcf_server):
+@pytest.mark.parametrize(
+    "mistake,code,wire",
+    [
+        # an SCT this node never issued: the session demux fails first (SecuritySessionFilter)
+        (_forged_sct, "CannotFindSecuritySession", b"BadContextToken"),
+        # a DKT naming an unknown context id: DerivedKeySecurityTokenStub under Strict layout
+        (
+            lambda s: {"dkt_uri": "urn:uuid:11111111-2222-3333-4444-555555555555"},
+            "UnableToResolveKeyInfoClauseInDerivedKeyToken",
+            b"InvalidSecurity",
+        ),
+        # the SCT's own key where RequireDerivedKeys is on (ReceiveSecurityHeader.Process)
+        (
+            lambda s: {"base_key_signature": True},
+            "PrimarySignatureWasNotSignedByDerivedKey",
+            b"InvalidSecurity",
+        ),
+    ],
+    ids=["unknown-sct", "dkt-unknown-sct", "base-key-signature"],
+)
+def test_steady_state_mistakes_get_wcfs_codes(mockwcf_server, mistake, code, wire):
     session = _session(mockwcf_server)
-    message = client.call(
-        mockwcf_server.url, session, dkt_uri="urn:uuid:11111111-2222-3333-4444-555555555555"
-    )
-    resp = _post(mockwcf_server.url, message)
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session, **mistake(session)))
     assert resp.status_code == 500
-    mockwcf_server.assert_fault("UnableToResolveKeyInfoClauseInDerivedKeyToken")
-    assert b"InvalidSecurity" in resp.content
-
-
-@pytest.mark.mockwcf_scenario(SCENARIO)
-def test_signing_with_the_scts_own_key_is_refused(mockwcf_server):
-    session = _session(mockwcf_server)
-    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session, base_key_signature=True))
-    assert resp.status_code == 500
-    mockwcf_server.assert_fault("PrimarySignatureWasNotSignedByDerivedKey")
-    assert b"InvalidSecurity" in resp.content
+    mockwcf_server.assert_fault(code)
+    assert wire in resp.content
 
 
 @pytest.mark.mockwcf_scenario(SCENARIO)
@@ -187,3 +193,28 @@ def test_the_wsdl_policy_names_the_sct_and_its_symmetric_bootstrap(mockwcf_serve
     assert boot.find(f".//{{{sp}}}SymmetricBinding//{{{sp}}}X509Token") is not None
     assert boot.find(f".//{{{sp}}}SignedEncryptedSupportingTokens//{{{sp}}}UsernameToken") is not None
     assert wsdl.find(f".//{{{sp}}}Trust10") is not None
+
+
+COOKIE = {
+    "binding": {
+        **CUSTOM["binding"],
+        "security": {**CUSTOM["binding"]["security"], "requireCancellation": False},
+    },
+    "credentials": CUSTOM["credentials"],
+}
+
+
+@pytest.mark.mockwcf_scenario(COOKIE)
+def test_a_cookie_sct_works_until_the_node_loses_its_key(mockwcf_server):
+    """requireCancellation false: no session demux, the SCT's dnse:Cookie carries the state; a restart loses the
+    per-node key (DPAPI's effect), so the same cookie can no longer be decoded (seed 003 over Message security)."""
+    session = _session(mockwcf_server)
+    assert "Cookie" in session.sct_xml
+    for _ in range(2):
+        resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
+        assert resp.status_code == 200, resp.text
+        client.open_reply(resp.content, session.key, client.names_context(session))
+    mockwcf_server.admin("POST", "nodes/1/restart")
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
+    assert resp.status_code == 500 and b"InvalidSecurity" in resp.content
+    mockwcf_server.assert_fault("SecurityStateEncoderDecodingFailure")
