@@ -36,16 +36,15 @@ from mockwcf.binding.model import (
     SecurityHeaderLayout,
     SecurityMode,
     SecurityTokenInclusionMode,
-    SecurityTokenParameters,
     SecurityVersion,
     SupportingTokenParameters,
     SymmetricSecurityBindingElement,
-    TokenKind,
     TransportSecurityBindingElement,
     X509KeyIdentifierClauseType,
     username_parameters,
     x509_parameters,
 )
+from mockwcf.binding.secureconversation import secure_conversation
 from mockwcf.transport.config import message_credential_refusal
 
 Err = Callable[[str, str], None]
@@ -138,37 +137,6 @@ def user_name_for_certificate() -> SymmetricSecurityBindingElement:
 def anonymous_for_certificate() -> SymmetricSecurityBindingElement:
     return SymmetricSecurityBindingElement(
         protection_token=x509_parameters(_THUMB, _NEVER), require_signature_confirmation=True
-    )
-
-
-def secure_conversation(
-    bootstrap: SecurityBindingElement, require_cancellation: bool = True
-) -> SecurityBindingElement:
-    """CreateSecureConversationBindingElement(bootstrap, requireCancellation) (SecurityBindingElement.cs).
-
-    Transport bootstrap: a new TransportSecurityBindingElement whose endorsing supporting token is the SCT,
-    without derived keys, replays not detected, a Timestamp sent. Symmetric bootstrap (UserNameForCertificate,
-    MutualCertificate, AnonymousForCertificate): a new SymmetricSecurityBindingElement whose protection token is
-    the SCT (SecureConversationSecurityTokenParameters keeps RequireDerivedKeys true, its default) with the
-    constructor's defaults (replays detected, SignBeforeEncryptAndEncryptSignature) and
-    RequireSignatureConfirmation false ("no need for signature confirmation on the steady state binding")."""
-    sct = SecurityTokenParameters(
-        TokenKind.SecureConversation,
-        require_derived_keys=not isinstance(bootstrap, TransportSecurityBindingElement),
-        require_cancellation=require_cancellation,
-        bootstrap=bootstrap,
-    )
-    if isinstance(bootstrap, TransportSecurityBindingElement):
-        return TransportSecurityBindingElement(
-            message_security_version=bootstrap.message_security_version,
-            endpoint_supporting=SupportingTokenParameters(endorsing=(sct,)),
-            local_service_settings=LocalServiceSecuritySettings(detect_replays=False),
-            include_timestamp=True,
-        )
-    return SymmetricSecurityBindingElement(
-        message_security_version=bootstrap.message_security_version,
-        protection_token=sct,
-        require_signature_confirmation=False,
     )
 
 
