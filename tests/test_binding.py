@@ -236,3 +236,9 @@ def test_validate_explain_prints_each_shipped_scenario_in_wcf_names():
         in res.stdout
     )
     assert "SignedEncrypted: UserNameSecurityTokenParameters(" in res.stdout
+    # wshttp-message-session: the SCT protects the steady state, the one-shot UserName binding bootstraps it
+    assert "ProtectionTokenParameters: SecureConversationSecurityTokenParameters(" in res.stdout
+    assert (
+        "BootstrapSecurityBindingElement: SymmetricSecurityBindingElement(ProtectionTokenParameters=X509"
+        in res.stdout
+    )

@@ -50,6 +50,11 @@ def explain(binding: Binding) -> str:
     lines.append("    EndpointSupportingTokenParameters:" + (" (none)" if es.is_empty() else ""))
     lines += _tokens("Signed", es.signed) + _tokens("SignedEncrypted", es.signed_encrypted)
     lines += _tokens("Endorsing", es.endorsing) + _tokens("SignedEndorsing", es.signed_endorsing)
+    sct = next(
+        (p for p in (getattr(sbe, "protection_token", None), *es.endorsing) if p and p.bootstrap), None
+    )
+    if sct is not None:  # SecureConversationSecurityTokenParameters.BootstrapSecurityBindingElement
+        lines.append(f"    BootstrapSecurityBindingElement: {_bootstrap(sct.bootstrap)}")
     s = sbe.local_service_settings
     lines.append(
         f"    LocalServiceSettings: DetectReplays={s.detect_replays}, MaxClockSkew={s.max_clock_skew}, "
@@ -57,3 +62,14 @@ def explain(binding: Binding) -> str:
     )
     lines.append(f"  ProtectionLevel (contract): {binding.protection_level.value}")
     return "\n".join(lines)
+
+
+def _bootstrap(boot: object) -> str:
+    """One line for the secure conversation's bootstrap element: its type, tokens and confirmation setting."""
+    parts = []
+    if isinstance(boot, SymmetricSecurityBindingElement):
+        parts.append(f"ProtectionTokenParameters={boot.protection_token.describe()}")
+        parts.append(f"RequireSignatureConfirmation={boot.require_signature_confirmation}")
+    for attachment, p in boot.endpoint_supporting.all():  # type: ignore[attr-defined]
+        parts.append(f"{attachment}={p.describe()}")
+    return f"{type(boot).__name__}({', '.join(parts)})"
