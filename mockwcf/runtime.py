@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mockwcf import bodyencoding, codes, contenttype
+from mockwcf import codes, contenttype, httpinput
 from mockwcf import envelope as envmod
 from mockwcf.clock import Clock, format_wcf_time
 from mockwcf.faults import FaultSettings, Rejection, Reply, content_type, render, soap_fault
@@ -175,9 +175,9 @@ class Runtime:
         ctx: ReceiveContext | None = None
         delay = 0.0  # a delay-only rule delays whatever answer follows, fault or not
         try:
-            env = self._accept_http(req, scenario)
+            env = httpinput.parse_incoming(req.headers, req.size, req.body, scenario)
             relates = env.message_id if scenario.addressing else None
-            action = self._action(req, env, scenario)
+            action = httpinput.request_action(req.headers, env, scenario)
             entry.action = action
             op = active.by_action.get(action or "")
             entry.operation = op.name if op else None
@@ -305,41 +305,6 @@ class Runtime:
         reply = render(rejection, FaultSettings(scenario.soap12, scenario.addressing, scenario.diagnostics))
         reply.headers.extend(headers)
         return self._finish(entry, reply, rejection=rejection)
-
-    def _accept_http(self, req: Request, scenario: Scenario) -> envmod.Envelope:
-        # HttpInput.ParseIncomingMessage: ValidateContentType (415) first, then the body against
-        # maxReceivedMessageSize (413); ValidateContentType looks only at requests with content
-        ctype = req.headers.get("content-type", "")
-        if req.size > 0:
-            contenttype.require_supported(ctype, scenario.soap12, content_type(scenario.soap12))
-        limit = scenario.max_received_message_size
-        if req.size > limit:
-            raise Rejection(
-                codes.MaxReceivedMessageSizeExceeded,
-                f"The maximum message size quota for incoming messages ({limit}) has been exceeded "
-                f"({req.size} bytes).",
-                step="http",
-                http_status=413,
-            )
-        env = envmod.parse(bodyencoding.check(req.body, contenttype.charset(ctype)), scenario.reader_quotas)
-        if env.soap12 != scenario.soap12:
-            got, want = ("Soap12", "Soap11") if env.soap12 else ("Soap11", "Soap12")
-            raise Rejection(
-                codes.EncoderEnvelopeVersionMismatch,
-                f"The envelope version of the incoming message ({got}) does not match that of the encoder "
-                f"({want}). Make sure the binding is configured with the same version as the expected messages.",
-                step="envelope",
-                http_status=400,
-            )
-        return env
-
-    @staticmethod
-    def _action(req: Request, env: envmod.Envelope, scenario: Scenario) -> str | None:
-        if scenario.addressing:
-            return env.action
-        return contenttype.action(
-            req.headers.get("content-type"), req.headers.get("soapaction"), scenario.soap12
-        )
 
     def _apply_rules(
         self,

@@ -47,6 +47,8 @@ def children(parent: etree._Element) -> list[etree._Element]:
     text = parent.text
     if text and text.strip(XML_WHITE):
         raise _text_error(parent, text)
+    if not len(parent):  # a leaf (DigestMethod, SignatureMethod ...): no proxies to make
+        return []
     out = []
     for child in parent:
         if isinstance(child.tag, str):

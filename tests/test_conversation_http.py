@@ -224,3 +224,20 @@ def test_wsdl_exports_the_secure_conversation_token_and_its_bootstrap(mockwcf_se
     assert sct is not None and sct.find(f".//{{{sp}}}MustNotSendCancel") is not None
     assert sct.find(f".//{{{sp}}}BootstrapPolicy//{{{sp}}}UsernameToken") is not None
     assert root.find(f".//{{{sp}}}Trust10/*/{{{sp}}}RequireClientEntropy") is not None
+
+
+@pytest.mark.parametrize(
+    "extra,code",
+    [
+        (wss.username_token(), "UnableToFindTokenAuthenticator"),
+        ('<x:Junk xmlns:x="urn:junk"/>', "CannotReadToken"),
+    ],
+)
+def test_steady_state_header_elements_go_through_read_token(mockwcf_server, extra, code):
+    """Over transport the steady state's only token authenticator is the SCT's: another token in the header
+    has no authenticator (ReceiveSecurityHeader.ReadToken), an unknown element cannot be read."""
+    mockwcf_server.load(ws_http())
+    s = issue(mockwcf_server)
+    resp = post(mockwcf_server, sctclient.call(s, sct_xml=s.sct_xml + extra))
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault(code, nth=-1)

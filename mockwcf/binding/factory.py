@@ -24,6 +24,20 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from mockwcf.binding.factories import (
+    BSP10_WSS10,
+    DEFAULT,
+    FACTORY_NAMES,
+    WS2007_HTTP,
+    WS_HTTP,
+    anonymous_for_certificate,
+    certificate_over_transport,
+    mutual_certificate,
+    mutual_certificate_duplex,
+    set_key_derivation,
+    user_name_for_certificate,
+    user_name_over_transport,
+)
 from mockwcf.binding.model import (
     AsymmetricSecurityBindingElement,
     Binding,
@@ -35,35 +49,16 @@ from mockwcf.binding.model import (
     SecurityBindingElement,
     SecurityHeaderLayout,
     SecurityMode,
-    SecurityTokenInclusionMode,
     SecurityVersion,
-    SupportingTokenParameters,
     SymmetricSecurityBindingElement,
     TransportSecurityBindingElement,
-    X509KeyIdentifierClauseType,
     username_parameters,
-    x509_parameters,
 )
 from mockwcf.binding.secureconversation import secure_conversation
 from mockwcf.transport.config import message_credential_refusal
 
 Err = Callable[[str, str], None]
 KEY = "binding.security"
-
-_BSP10_WSS10 = MessageSecurityVersion(
-    "WSSecurity10WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10"
-)
-_WS_HTTP = MessageSecurityVersion(
-    "WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10"
-)
-_WS2007_HTTP = MessageSecurityVersion(
-    "WSSecurity11WSTrust13WSSecureConversation13WSSecurityPolicy12BasicSecurityProfile10"
-)
-_DEFAULT = MessageSecurityVersion(
-    "WSSecurity11WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11"
-)
-_ANY, _THUMB = X509KeyIdentifierClauseType.Any, X509KeyIdentifierClauseType.Thumbprint
-_NEVER, _TO_RECIPIENT = SecurityTokenInclusionMode.Never, SecurityTokenInclusionMode.AlwaysToRecipient
 
 # authenticationMode -> the mode it implies (customBinding)
 AUTH_MODE_SECURITY = {
@@ -75,103 +70,6 @@ AUTH_MODE_SECURITY = {
     "AnonymousForCertificate": SecurityMode.Message,
 }
 _NEEDS_WINDOWS_OR_STS = ("Kerberos", "SspiNegotiated", "IssuedToken")
-
-
-# -- WCF's SecurityBindingElement factories ---------------------------------------------------------
-
-
-def user_name_over_transport() -> TransportSecurityBindingElement:
-    return TransportSecurityBindingElement(
-        endpoint_supporting=SupportingTokenParameters(signed_encrypted=(username_parameters(),)),
-        local_service_settings=LocalServiceSecuritySettings(detect_replays=False),
-    )
-
-
-def certificate_over_transport(version: MessageSecurityVersion = _DEFAULT) -> TransportSecurityBindingElement:
-    style = _ANY if version.security_version is SecurityVersion.WSSecurity10 else _THUMB
-    return TransportSecurityBindingElement(
-        message_security_version=version,
-        endpoint_supporting=SupportingTokenParameters(
-            endorsing=(x509_parameters(style, _TO_RECIPIENT, False),)
-        ),
-        local_service_settings=LocalServiceSecuritySettings(detect_replays=False),
-    )
-
-
-def mutual_certificate(
-    version: MessageSecurityVersion, allow_serialized_reply: bool = False
-) -> SecurityBindingElement:
-    if version.security_version is SecurityVersion.WSSecurity10:
-        return AsymmetricSecurityBindingElement(
-            message_security_version=version,
-            recipient_token=x509_parameters(_ANY, _NEVER, False),
-            initiator_token=x509_parameters(_ANY, _TO_RECIPIENT, False),
-            allow_serialized_signing_token_on_reply=allow_serialized_reply,
-        )
-    return SymmetricSecurityBindingElement(
-        message_security_version=version,
-        protection_token=x509_parameters(_THUMB, _NEVER),
-        endpoint_supporting=SupportingTokenParameters(
-            endorsing=(x509_parameters(_THUMB, _TO_RECIPIENT, False),)
-        ),
-        require_signature_confirmation=True,
-    )
-
-
-def mutual_certificate_duplex(version: MessageSecurityVersion) -> AsymmetricSecurityBindingElement:
-    style = _ANY if version.security_version is SecurityVersion.WSSecurity10 else _THUMB
-    return AsymmetricSecurityBindingElement(
-        message_security_version=version,
-        recipient_token=x509_parameters(style, SecurityTokenInclusionMode.AlwaysToInitiator, False),
-        initiator_token=x509_parameters(style, _TO_RECIPIENT, False),
-    )
-
-
-def user_name_for_certificate() -> SymmetricSecurityBindingElement:
-    return SymmetricSecurityBindingElement(
-        protection_token=x509_parameters(_THUMB, _NEVER),
-        endpoint_supporting=SupportingTokenParameters(signed_encrypted=(username_parameters(),)),
-    )
-
-
-def anonymous_for_certificate() -> SymmetricSecurityBindingElement:
-    return SymmetricSecurityBindingElement(
-        protection_token=x509_parameters(_THUMB, _NEVER), require_signature_confirmation=True
-    )
-
-
-FACTORY_NAMES = {
-    secure_conversation: "CreateSecureConversationBindingElement",
-    user_name_over_transport: "CreateUserNameOverTransportBindingElement",
-    certificate_over_transport: "CreateCertificateOverTransportBindingElement",
-    mutual_certificate: "CreateMutualCertificateBindingElement",
-    mutual_certificate_duplex: "CreateMutualCertificateDuplexBindingElement",
-    user_name_for_certificate: "CreateUserNameForCertificateBindingElement",
-    anonymous_for_certificate: "CreateAnonymousForCertificateBindingElement",
-}
-
-
-def set_key_derivation(sbe: SecurityBindingElement, required: bool) -> SecurityBindingElement:
-    """SecurityBindingElement.SetKeyDerivation: every token parameter of the element, supporting ones included."""
-
-    def tp(p: Any) -> Any:
-        return dataclasses.replace(p, require_derived_keys=required)
-
-    es = sbe.endpoint_supporting
-    changes: dict[str, Any] = {
-        "endpoint_supporting": SupportingTokenParameters(
-            *(
-                tuple(tp(p) for p in group)
-                for group in (es.signed, es.signed_encrypted, es.endorsing, es.signed_endorsing)
-            )
-        )
-    }
-    if isinstance(sbe, SymmetricSecurityBindingElement):
-        changes["protection_token"] = tp(sbe.protection_token)
-    if isinstance(sbe, AsymmetricSecurityBindingElement):
-        changes["initiator_token"] = tp(sbe.initiator_token)
-        changes["recipient_token"] = tp(sbe.recipient_token)
-    return dataclasses.replace(sbe, **changes)
 
 
 # -- the scenario's binding section -----------------------------------------------------------------
@@ -268,7 +166,7 @@ def _custom(
         return None, SecurityMode(mode_name or "None"), None
     if mode_name and SecurityMode(mode_name) is not implied:
         err(f"{KEY}.mode", f"authenticationMode {auth} means mode {implied.value}, not {mode_name}")
-    v = version or _DEFAULT
+    v = version or DEFAULT
     factory: Callable[..., SecurityBindingElement]
     if auth == "UserNameOverTransport":
         factory, sbe = user_name_over_transport, user_name_over_transport()
@@ -303,7 +201,7 @@ def _custom_secure_conversation(
     certificate inside the issuer channel, which mockwcf does not write."""
     boot = s["secureConversationBootstrap"]
     mode = _SC_BOOTSTRAPS.get(boot or "")
-    v = version or _DEFAULT
+    v = version or DEFAULT
     if mode is None or (boot == "MutualCertificate" and v.security_version is SecurityVersion.WSSecurity10):
         err(
             f"{KEY}.secureConversationBootstrap",
@@ -333,10 +231,10 @@ def _basic_http(
     factory: Callable[..., SecurityBindingElement]
     if mode is SecurityMode.TransportWithMessageCredential:
         if cred == "Certificate":
-            factory, sbe = certificate_over_transport, certificate_over_transport(_BSP10_WSS10)
+            factory, sbe = certificate_over_transport, certificate_over_transport(BSP10_WSS10)
         elif cred == "UserName":
             factory = user_name_over_transport
-            sbe = dataclasses.replace(user_name_over_transport(), message_security_version=_BSP10_WSS10)
+            sbe = dataclasses.replace(user_name_over_transport(), message_security_version=BSP10_WSS10)
         else:
             err(key, f"basicHttpBinding message credentials are UserName or Certificate, not {cred}")
             return None, mode, None
@@ -354,7 +252,7 @@ def _basic_http(
                 + "; set clientCredentialType: Certificate, or use TransportWithMessageCredential for UserName",
             )
             return None, mode, None
-        factory, sbe = mutual_certificate, mutual_certificate(_BSP10_WSS10, True)
+        factory, sbe = mutual_certificate, mutual_certificate(BSP10_WSS10, True)
     sbe = dataclasses.replace(sbe, security_header_layout=SecurityHeaderLayout.Lax)
     return factory, mode, set_key_derivation(sbe, False)
 
@@ -362,7 +260,7 @@ def _basic_http(
 def _ws_http(
     btype: str, mode: SecurityMode, cred: str, s: dict[str, Any], err: Err
 ) -> tuple[Callable[..., SecurityBindingElement] | None, SecurityMode, SecurityBindingElement | None]:
-    version = _WS2007_HTTP if btype == "ws2007HttpBinding" else _WS_HTTP
+    version = WS2007_HTTP if btype == "ws2007HttpBinding" else WS_HTTP
     key = f"{KEY}.clientCredentialType"
     establish = s["establishSecurityContext"] is None or bool(s["establishSecurityContext"])
     if cred not in ("UserName", "Certificate", "None"):

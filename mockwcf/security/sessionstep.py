@@ -30,7 +30,7 @@ from mockwcf import codes, envelope, ns
 from mockwcf.binding.model import Binding, SecurityTokenParameters, TokenKind
 from mockwcf.config.model import Scenario
 from mockwcf.faults import Rejection
-from mockwcf.security import cookies, encryption, header, pipeline, sctmessage, timestamp, trust
+from mockwcf.security import cookies, encryption, header, pipeline, sctmessage, timestamp, tokens, trust
 from mockwcf.security.context import ReceiveContext
 from mockwcf.security.conversation import (
     ConversationSettings,
@@ -139,10 +139,15 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
             STEP, "ok", f"{out.kind}: context {out.sct.context_id} ({out.sct.identity}) on node {state.node}"
         )
         return out
-    children = header.locate(ctx)
-    for el in children:
+    # ReceiveSecurityHeader.ExecuteFullPass over transport: the Timestamp is read, the SCT, its derived keys and
+    # its endorsing signature are the session token's (sc_receive); any other element goes to ReadToken, which
+    # finds no authenticator for it at the steady state (UnableToFindTokenAuthenticator) or cannot read it.
+    sc_ns = state.settings.version.sc_ns
+    for el in header.locate(ctx):
         if el.tag == ns.q(ns.WSU, "Timestamp"):
             timestamp.read(ctx, el)
+        elif el.tag != ns.q(ns.DS, "Signature") and etree.QName(el).namespace != sc_ns:
+            tokens.read(ctx, el)
     out = sc_receive(state, env, action, ctx.now, demuxed=True)
     ctx.record(
         STEP, "ok", f"{out.kind}: context {out.sct.context_id} ({out.sct.identity}) on node {state.node}"
