@@ -9,20 +9,15 @@ wsu:Id (what WCF's client writes) or by its context id (SctStrEntry). Digests re
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from lxml import etree
 
 from mockwcf import codes, ns
 from mockwcf.envelope import WSU_ID, Envelope, elements
 from mockwcf.faults import Rejection
-from mockwcf.security import signature, trust
+from mockwcf.security import derivedkeys, signature, suites, trust
 from mockwcf.security.sctstore import SecurityContext
 
 STEP = "secureConversation"
-_HMAC = {ns.HMAC_SHA1: hashlib.sha1, ns.HMAC_SHA256: hashlib.sha256}
-_SUITE_HMAC = {"Basic256": ns.HMAC_SHA1, "Basic256Sha256": ns.HMAC_SHA256}
 
 
 def _signs_with(sig: signature.ParsedSignature, sct_el: etree._Element, sct: SecurityContext) -> bool:
@@ -49,26 +44,22 @@ def verify(
             'must reference it in ds:KeyInfo (wsse:Reference URI="#<its wsu:Id>").',
             step=STEP,
         )
-    want = _SUITE_HMAC.get(suite, ns.HMAC_SHA1)
-    digest = signature.SUITES.get(suite, signature.SUITES["Basic256"])[1]
+    algorithms = suites.get(suite)  # SecurityAlgorithmSuite: the one table of what each suite accepts
     targets = {e.get(WSU_ID): e for e in children if e.get(WSU_ID)}
     if env.header is not None:
         targets.update({e.get(WSU_ID): e for e in elements(env.header) if e.get(WSU_ID)})
     signed: set[str] = set()
     for sig in mine:
-        signature.check_algorithm("Signature", sig.method, want, suite)
-        expected = hmac.new(
-            sct.key, signature.c14n(sig.signed_info, ns.EXC_C14N, sig.c14n_prefixes), _HMAC[want]
-        ).digest()
-        if not hmac.compare_digest(expected, sig.value):
-            raise Rejection(
-                codes.SignatureVerificationFailed,
-                f"The HMAC SignatureValue does not verify with the key of context {sct.context_id} over the "
-                "exclusive-c14n SignedInfo (is the key P_SHA1(client entropy, server entropy) of the RSTR?).",
-                step=STEP,
-            )
+        signed_info = signature.c14n(sig.signed_info, ns.EXC_C14N, sig.c14n_prefixes)
+        # the SCT's own key (RequireDerivedKeys=false over transport): P_SHA1(client entropy, server entropy)
+        derivedkeys.verify_hmac(
+            algorithms, sig.method, sct.key, signed_info, sig.value, f"context {sct.context_id}"
+        )
         for ref in sig.references:
-            signature.check_algorithm("Digest", ref.digest_method, digest, suite, ref.element)
+            try:
+                algorithms.ensure_digest(ref.digest_method)
+            except Rejection as rej:
+                raise rej.at(ref.element) from None
             target = targets.get(ref.target_id or "")
             if target is None:
                 raise Rejection(

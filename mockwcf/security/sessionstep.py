@@ -16,6 +16,7 @@ on to the contract.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 from functools import cache
@@ -216,7 +217,7 @@ def _bootstrap(
 
 def _without_sct(env: envelope.Envelope, state: NodeState | None) -> envelope.Envelope:
     assert state is not None
-    root = etree.fromstring(etree.tostring(env.root))
+    root = copy.deepcopy(env.root)  # the parsed request stays as it was; only the hardened parse below
     sec = root.find(f"{{{env.env_ns}}}Header/{{{ns.WSSE}}}Security")
     assert sec is not None
     sct_tag = ns.q(state.settings.version.sc_ns, "SecurityContextToken")
