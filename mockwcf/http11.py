@@ -78,6 +78,9 @@ class FastHTTP(protocol.Protocol):
         self._fed = self._chunk_start = self._head_start = 0  # bytes handed to the parser
         self._queue: collections.deque[_Pending] = collections.deque()
         self._unfed = b""
+        self._raw: tuple[_Pending, int] | None = (
+            None  # an Upgrade request's body still to come (see _upgrade)
+        )
         self._held = False  # a delayed reply is outstanding
         self._congested = False  # the transport asked us to pause
         self._broken = False  # the parser failed or a refusal is queued: read nothing more
@@ -110,6 +113,9 @@ class FastHTTP(protocol.Protocol):
     def _feed(self) -> None:
         limit = self._limits().max_pipelined
         while self._unfed and not self._broken and len(self._queue) < limit:
+            if self._raw is not None:
+                self._take_upgrade_body()
+                continue
             chunk = self._unfed if len(self._unfed) <= _SLICE else self._unfed[:_SLICE]
             self._unfed = self._unfed[len(chunk) :]
             self._chunk_start = self._fed
@@ -137,18 +143,40 @@ class FastHTTP(protocol.Protocol):
             self._pause_reading()  # the pipelining bound is reached; resumed once answers leave
 
     def _upgrade(self, chunk: bytes, offset: int) -> None:
-        """llhttp stops after the head of a CONNECT or an `Upgrade` request. We upgrade to nothing: a
-        request without a body is answered as a plain request; anything else is refused."""
+        """llhttp stops after the head of a CONNECT or an `Upgrade` request (httptools makes it skip the body).
+        We upgrade to nothing, as HTTP.sys ignores `Upgrade: h2c` on cleartext HTTP: the request is served as
+        HTTP/1.1. Java's java.net.http client sends that upgrade with every first request. Its body follows
+        the head: exactly Content-Length bytes (llhttp checked the header), taken as they arrive before a
+        fresh parser reads the next request. A chunked Upgrade request is refused (400)."""
         pending = self._queue[-1] if self._queue else None
         if self._parser.get_method() == b"CONNECT" or pending is None or pending.refusal is not None:
             self._refuse(_Refuse(405 if self._parser.get_method() == b"CONNECT" else 400, "Bad Request"))
             return
-        if "content-length" in pending.headers or "transfer-encoding" in pending.headers:
+        if "transfer-encoding" in pending.headers:
             self._queue.pop()
-            self._refuse(_Refuse(400, "Bad Request: an Upgrade request with a body is not served"))
+            self._refuse(_Refuse(400, "Bad Request: a chunked Upgrade request is not served"))
             return
         self._parser = httptools.HttpRequestParser(self)
         self._unfed = chunk[offset:] + self._unfed
+        length = int(pending.headers.get("content-length") or 0)
+        if length:
+            self._queue.pop()  # answered once its body is in
+            self._raw = (pending, length)
+
+    def _take_upgrade_body(self) -> None:
+        assert self._raw is not None
+        pending, left = self._raw
+        part = self._unfed[:left]
+        self._unfed = self._unfed[len(part) :]
+        self._fed += len(part)
+        pending.body.append(part)
+        pending.size += len(part)
+        left -= len(part)
+        if left:
+            self._raw = (pending, left)
+            return
+        self._raw = None
+        self._queue.append(pending)
 
     def _refuse(self, refusal: _Refuse, pending: _Pending | None = None) -> None:
         """Queue the answer that ends the connection; a 413 keeps its request's method, target and

@@ -263,3 +263,15 @@ def test_requests_other_than_soap_are_still_routed(conn):
     conn.send(f"DELETE {conn.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     status, headers, _ = conn.response()
     assert status == 405 and headers["allow"] == "GET, POST"
+
+
+def test_h2c_upgrade_is_ignored_and_the_body_read_as_http11(conn):
+    """HTTP.sys serves `Upgrade: h2c` on cleartext as HTTP/1.1 (Java's java.net.http client sends it with its
+    first request); llhttp skips an Upgrade request's body, so it is taken by its Content-Length."""
+    upgrade = (
+        "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQBAAAAAAIAAAAA\r\n"
+    )
+    conn.send(_post(conn.path, "up", extra=upgrade) + _post(conn.path, "after"), pieces=30)
+    first, second = conn.response(), conn.response()
+    assert first[0] == second[0] == 200
+    assert _echoed(first[2], "up") and _echoed(second[2], "after")
