@@ -95,15 +95,17 @@ def floor(message: bytes, key: bytes) -> bytes:
 
 def throughput(rounds: int, count: int) -> dict:
     rt = Runtime(load_text(SCENARIO, "bench", REPO / "scenarios"))
-    headers = {"content-type": f'application/soap+xml; charset=utf-8; action="{sctclient.wss.ACTION}"'}
 
-    def post(body: bytes) -> bytes:
+    def post(body: bytes, action: str = sctclient.wss.ACTION) -> bytes:
+        # the Content-Type action must equal wsa:Action (HttpSoapActionMismatchFault otherwise)
+        headers = {"content-type": f'application/soap+xml; charset=utf-8; action="{action}"'}
         return rt.handle_soap(
             Request("POST", "/EchoService.svc", "", headers, body, "http://127.0.0.1/")
         ).body
 
     request, entropy = sctclient.rst()
-    rstr = etree.fromstring(post(request.encode())).find(f"{{{ns.SOAP12}}}Body")[0]
+    issued = post(request.encode(), f"{ns.WST}/RST/SCT")
+    rstr = etree.fromstring(issued).find(f"{{{ns.SOAP12}}}Body")[0]
     session = sctclient.read_rstr(etree.tostring(rstr), "feb2005", entropy or b"")
     calls = [sctclient.call(session).encode() for _ in range(200)]
     assert b"EchoResult" in post(calls[0])
