@@ -11,9 +11,10 @@ from urllib.parse import parse_qsl
 from mockwcf import journal, page
 from mockwcf.admin_guard import MAX_BODY
 from mockwcf.clock import Clock, parse_instant, parse_timespan
+from mockwcf.config import ScenarioError, load_text_all
 from mockwcf.faults import Reply
-from mockwcf.runtime import Request, Runtime
-from mockwcf.scenario import ScenarioError, load_text
+from mockwcf.host import Host, HostError
+from mockwcf.runtime import Request
 
 PREFIX = "/_mockwcf/"
 AUTH_PARAMS = ("token",)  # an admin token in the query is not a journal filter
@@ -29,13 +30,16 @@ def _error(status: int, message: str, **extra: Any) -> Reply:
     return _json(status, {"error": message, **extra})
 
 
-def handle(runtime: Runtime, req: Request) -> Reply:
+def handle(runtime: Host, req: Request) -> Reply:
+    """`runtime` is the whole host: reset, clock, journal and node restarts act on every endpoint."""
     what = req.path[len(PREFIX) :].strip("/")
     method = req.method
     if req.size > MAX_BODY:
         return _error(413, f"admin request bodies are limited to {MAX_BODY} bytes; this one has {req.size}")
     if what == "health" and method == "GET":
-        return _json(200, {"status": "ok", "scenario": runtime.scenario.name})
+        return _json(
+            200, {"status": "ok", "scenario": runtime.scenario.name, "endpoints": runtime.describe()}
+        )
     if what == "exchanges" and method == "GET":
         try:
             filters = journal.parse_filters(_params(req.query), ignore=AUTH_PARAMS)
@@ -62,21 +66,22 @@ def handle(runtime: Runtime, req: Request) -> Reply:
             return _set_clock(runtime, req.body)
     if what == "scenario":
         if method == "GET":
-            return Reply(200, runtime.scenario.yaml_text.encode(), [("Content-Type", "application/yaml")])
+            return _get_scenario(runtime, _params(req.query).get("endpoint"))
         if method == "PUT":
             return _put_scenario(runtime, req.body)
     if what == "sessions" and method == "GET":
-        return _json(200, _sessions(runtime))
+        return _json(200, runtime.sessions())
     if what.startswith("nodes/") and what.endswith("/restart") and method == "POST":
         index = what[len("nodes/") : -len("/restart")]
-        indexes = [n.index for n in runtime.active.nodes]
+        indexes = runtime.node_indexes()
         if not index.isdigit() or int(index) not in indexes:
             return _error(404, f"no node {index!r}; this server has node(s) {', '.join(map(str, indexes))}")
-        runtime.node(int(index)).restart(runtime.clock.now())
+        runtime.restart(int(index))
         return _json(200, {"status": "restarted", "node": int(index)})
     known = (
-        "GET / (journal page), GET health, GET exchanges?verdict=&operation=&code=&since=&node=, "
-        "GET exchanges/{id}, POST reset, GET|POST clock, GET|PUT scenario, GET sessions, POST nodes/{n}/restart"
+        "GET / (journal page), GET health, GET exchanges?verdict=&operation=&code=&since=&node=&endpoint=, "
+        "GET exchanges/{id}, POST reset, GET|POST clock, GET scenario?endpoint=, PUT scenario, GET sessions, "
+        "POST nodes/{n}/restart"
     )
     return _error(
         404 if method in ("GET", "POST", "PUT") else 405,
@@ -89,7 +94,7 @@ def _params(query: str) -> dict[str, str]:
     return dict(parse_qsl(query, keep_blank_values=True))
 
 
-def _page(runtime: Runtime, what: str, params: dict[str, str]) -> Reply:
+def _page(runtime: Host, what: str, params: dict[str, str]) -> Reply:
     """The journal page (`/_mockwcf/`), its new rows (`page/rows?after=N`) and one exchange opened
     (`page/exchange/{id}`), all HTML; filters as for `exchanges`."""
     try:
@@ -119,12 +124,25 @@ def _page(runtime: Runtime, what: str, params: dict[str, str]) -> Reply:
     return _error(404, f"nothing at {PREFIX}{what}; the journal page is {PREFIX}")
 
 
-def _put_scenario(runtime: Runtime, body: bytes) -> Reply:
-    """Every bad scenario is a 400 naming file:line; the running one stays in place."""
+def _get_scenario(runtime: Host, path: str | None) -> Reply:
+    """The YAML of the endpoint at `path` (default: the first endpoint)."""
+    endpoint = runtime.primary if path is None else runtime.endpoint(path)
+    if endpoint is None:
+        return _error(404, f"no endpoint {path!r}; endpoints: {', '.join(runtime.paths())}")
+    return Reply(200, endpoint.scenario.yaml_text.encode(), [("Content-Type", "application/yaml")])
+
+
+def _put_scenario(runtime: Host, body: bytes) -> Reply:
+    """Every bad scenario is a 400 naming file:line; the running one stays in place. It replaces the
+    endpoint at its service.path, or the only endpoint of a one-endpoint server (Host.put)."""
     source = "<PUT /_mockwcf/scenario>"
     try:
-        scenario = load_text(body.decode("utf-8"), source, runtime.base_dir)
-        runtime.switch(scenario)
+        scenarios = load_text_all(body.decode("utf-8"), source, runtime.base_dir)
+        replaced = runtime.put(scenarios)
+    except HostError as exc:
+        return _error(
+            400, "invalid scenario", problems=[f"{source}:0: service.path: {p}" for p in exc.problems]
+        )
     except ScenarioError as exc:
         return _error(400, "invalid scenario", problems=exc.lines())
     except UnicodeDecodeError as exc:
@@ -132,10 +150,10 @@ def _put_scenario(runtime: Runtime, body: bytes) -> Reply:
     except Exception as exc:  # noqa: BLE001 - whatever the load missed is still the scenario's fault
         log.warning("PUT scenario refused: %s: %s", type(exc).__name__, exc)
         return _error(400, "invalid scenario", problems=[f"{source}:0: (scenario): {exc}"])
-    return _json(200, {"status": "ok", "scenario": scenario.name})
+    return _json(200, {"status": "ok", "scenario": scenarios[0].name, "replaced": replaced})
 
 
-def _set_clock(runtime: Runtime, body: bytes) -> Reply:
+def _set_clock(runtime: Host, body: bytes) -> Reply:
     """Errors name the field (`problems`), like a scenario's `file:line: key` errors."""
     usage = 'send {"offset": "+00:07:00"} or {"frozenAt": "2026-01-01T00:00:00Z"}'
     try:
@@ -167,11 +185,3 @@ def _set_clock(runtime: Runtime, body: bytes) -> Reply:
         return _error(400, "invalid clock", problems=problems)
     runtime.clock = clock
     return _json(200, runtime.clock.describe())
-
-
-def _sessions(runtime: Runtime) -> dict[str, list[dict[str, object]]]:
-    """Live secure conversation contexts per node (session SCTs, or the cookies a node has decoded)."""
-    return {
-        str(node.index): [sct.describe() for sct in node.conversation.sessions()] if node.conversation else []
-        for node in runtime.active.nodes
-    }

@@ -33,9 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="serve a scenario (the built-in default when none is given)")
     p.add_argument(
         "scenario",
-        nargs="?",
-        default=os.environ.get(ENV_SCENARIO) or None,
-        help="a scenario file or a packaged name (`mockwcf scenarios`); default: the built-in one",
+        nargs="*",
+        default=[os.environ[ENV_SCENARIO]] if os.environ.get(ENV_SCENARIO) else [],
+        help="scenario files or packaged names (`mockwcf scenarios`); several are endpoints of one server, "
+        "each at its own service.path; default: the built-in one",
     )
     p.add_argument("--host", default=os.environ.get(ENV_HOST, "127.0.0.1"))
     p.add_argument(
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--watch",
         action="store_true",
-        help="reload the scenario file when it changes (a bad edit keeps the running scenario)",
+        help="reload each scenario file when it changes (a bad edit keeps the running scenario)",
     )
     p.add_argument(
         "--make-certs",
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--code", help="resource code, e.g. TimeStampHasCreationTimeInFuture")
     p.add_argument("--since", help="exchanges after this id, or at/after an instant (2026-01-01T00:00:00Z)")
     p.add_argument("--node", help="farm node number")
+    p.add_argument("--endpoint", help="endpoint path, e.g. /EchoService.svc (servers with several)")
     p.add_argument(
         "--admin-token", default=None, help="the server's admin token (default $MOCKWCF_ADMIN_TOKEN)"
     )
@@ -161,18 +163,19 @@ def guarded(func: Any, args: argparse.Namespace) -> int:
         return 3
 
 
-def _load(spec: str | None, make_certs: bool = False) -> Any:
-    """A scenario by file path or packaged name (None: the built-in one); errors go to stderr, None."""
+def _load(spec: str | None, make_certs: bool = False, every: bool = False) -> Any:
+    """A scenario by file path or packaged name (None: the built-in one), or with `every` the list of
+    its endpoints (a scenario with `endpoints:`); errors go to stderr, None."""
     from mockwcf import locate, pki
-    from mockwcf.scenario import ScenarioError, load, load_builtin
+    from mockwcf.config import ScenarioError, load, load_all, load_builtin
 
     try:
         if not spec:
-            return load_builtin()
+            return [load_builtin()] if every else load_builtin()
         path = locate.resolve(spec)
         if make_certs:
             pki.ensure_for(path, lambda m: print(m, file=sys.stderr, flush=True))
-        return load(path)
+        return load_all(path) if every else load(path)
     except locate.NotFound as exc:
         print(f"mockwcf: {exc}", file=sys.stderr)
     except ScenarioError as exc:
@@ -183,47 +186,54 @@ def _load(spec: str | None, make_certs: bool = False) -> Any:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from mockwcf import console, server
-    from mockwcf.runtime import Runtime
+    from mockwcf.host import Host, conflicts
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("spyne").setLevel(logging.WARNING)
-    scenario = _load(args.scenario, make_certs=args.make_certs)
-    if scenario is None:
+    loaded = [_load(spec, make_certs=args.make_certs, every=True) for spec in args.scenario or [None]]
+    if any(s is None for s in loaded):
         return 2
-    if args.tls and (scenario.service_certificate is None or scenario.service_key is None):
-        print(
-            f"mockwcf serve --tls: scenario {scenario.name!r} has no service certificate; add "
-            "credentials.serviceCertificate {certificate: ..., privateKey: ...} to it (`mockwcf certs DIR` "
-            "makes a test pair), or serve without --tls",
-            file=sys.stderr,
-        )
+    scenarios = [s for endpoints in loaded for s in endpoints or []]
+    problems = conflicts(scenarios, args.tls)
+    for line in problems:
+        print(f"mockwcf serve: {line}", file=sys.stderr)
+    if problems:
         return 2
-    watched = Path(scenario.source)
-    if args.watch and not watched.is_file():
-        print(
-            f"mockwcf serve --watch: {scenario.source} has no file to watch; give a scenario file",
-            file=sys.stderr,
-        )
-        return 2
+    for scenario in scenarios:
+        if args.tls and (scenario.service_certificate is None or scenario.service_key is None):
+            print(
+                f"mockwcf serve --tls: scenario {scenario.name!r} has no service certificate; add "
+                "credentials.serviceCertificate {certificate: ..., privateKey: ...} to it (`mockwcf certs "
+                "DIR` makes a test pair), or serve without --tls",
+                file=sys.stderr,
+            )
+            return 2
+        if args.watch and not Path(scenario.source).is_file():
+            print(
+                f"mockwcf serve --watch: {scenario.source} has no file to watch; give a scenario file",
+                file=sys.stderr,
+            )
+            return 2
     if args.node_id is not None and args.node_id < 1:
         print("mockwcf: --node-id must be 1 or more", file=sys.stderr)
         return 2
-    runtime = Runtime(scenario, node_id=args.node_id)
+    host = Host.of(scenarios, node_id=args.node_id, tls=args.tls)
     if args.base_dir:
-        runtime.base_dir = Path(args.base_dir).resolve()
+        host.base_dir = Path(args.base_dir).resolve()
+    watched = list(dict.fromkeys(Path(s.source) for s in scenarios))
     if args.watch:
         from mockwcf.watch import Watcher
 
-        Watcher(runtime, watched, lambda m: print(m, file=sys.stderr, flush=True)).start()
+        Watcher(host, watched, lambda m: print(m, file=sys.stderr, flush=True)).start()
     gc.collect()
     gc.freeze()  # start-up objects (Spyne app, schema, catalog) never need scanning again: steadier p99
     if not args.quiet:
-        runtime.listeners.append(console.printer(sys.stdout))
+        host.listeners.append(console.printer(sys.stdout, lambda: len(host.endpoints) > 1))
     from mockwcf.admin_guard import token_for
 
     token, generated = token_for(args.host, args.admin_token)
     try:
-        port = server.listen(runtime, args.host, args.port, tls=args.tls, admin_token=token)
+        port = server.listen(host, args.host, args.port, tls=args.tls, admin_token=token)
     except Exception as exc:  # noqa: BLE001 - a bind error is a user error: say it plainly
         print(
             f"mockwcf: cannot listen on {args.host}:{args.port}: {exc or type(exc).__name__}; "
@@ -231,20 +241,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    scheme = "https" if (args.tls or scenario.binding.https) else "http"
+    scheme = "https" if (args.tls or host.scenario.binding.https) else "http"
     actual = port.getHost().port
 
     def announce() -> None:
         node = f" as node {args.node_id}" if args.node_id else ""
         print(f"mockwcf listening on {scheme}://{args.host}:{actual}/{node}", flush=True)
-        print(
-            f"  scenario {scenario.name}: {scheme}://{args.host}:{actual}{scenario.service.path}?wsdl",
-            flush=True,
-        )
-        if scenario.service_certificate:
-            print(f"  service certificate {scenario.service_certificate}", flush=True)
-        if args.watch:
-            print(f"  watching {watched} for changes", flush=True)
+        for rt in host.endpoints:
+            s = rt.scenario
+            print(
+                f"  scenario {s.name}: {scheme}://{args.host}:{actual}{s.service.path}?wsdl"
+                + (f" ({s.binding_type})" if len(host.endpoints) > 1 else ""),
+                flush=True,
+            )
+        for cert in dict.fromkeys(s.service_certificate for s in scenarios if s.service_certificate):
+            print(f"  service certificate {cert}", flush=True)
+        for path in watched if args.watch else []:
+            print(f"  watching {path} for changes", flush=True)
         if generated:
             print(f"  admin API token (send 'Authorization: Bearer <token>'): {token}", flush=True)
 
@@ -256,12 +269,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from mockwcf import locate
     from mockwcf.binding.explain import explain
-    from mockwcf.scenario import ScenarioError, load
+    from mockwcf.config import ScenarioError, load_all
 
     failed = False
     for f in args.files:
         try:
-            scenario = load(locate.resolve(f))
+            endpoints = load_all(locate.resolve(f))
         except locate.NotFound as exc:
             print(f"mockwcf validate: {exc}", file=sys.stderr)
             failed = True
@@ -271,8 +284,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(line, file=sys.stderr)
             failed = True
             continue
-        print(f"{f}: ok")
-        if args.explain:
+        paths = f" ({len(endpoints)} endpoints)" if len(endpoints) > 1 else ""
+        print(f"{f}: ok{paths}")
+        for scenario in endpoints if args.explain else []:
+            if len(endpoints) > 1:
+                print(f"endpoint {scenario.service.path}:")
             print(explain(scenario.binding))
             if scenario.transport_auth.active:
                 print(scenario.transport_auth.describe())
@@ -350,6 +366,9 @@ def cmd_health(args: argparse.Namespace) -> int:
         print(f"mockwcf health: {exc}", file=sys.stderr)
         return 1
     print(f"{data.get('status')}: scenario {data.get('scenario')} at {base}/")
+    endpoints = data.get("endpoints") or []
+    for e in endpoints if len(endpoints) > 1 else []:
+        print(f"  {e.get('path')}: scenario {e.get('scenario')} ({e.get('binding')})")
     return 0 if data.get("status") == "ok" else 1
 
 

@@ -25,13 +25,16 @@ def one_line(text: str | None, width: int = REASON_WIDTH) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def summary_line(item: dict[str, Any], color: bool) -> str:
+def summary_line(item: dict[str, Any], color: bool, endpoint: bool = False) -> str:
+    """`endpoint`: name the endpoint's path before the operation (a server with several endpoints)."""
     verdict = item["verdict"]
     mark = _MARKS.get(verdict, verdict.upper())
     if color:
         mark = f"{_COLORS.get(verdict, '')}{mark}{_RESET}"
     time = item["time"][11:23]
     op = item.get("operation") or f"{item.get('method', 'POST')} {item.get('target', '')}".strip()
+    if endpoint and item.get("endpoint") and item.get("operation"):
+        op = f"{item['endpoint']} {op}"  # without an operation the line shows the target already
     code = item.get("resourceCode") or ""  # a refused path or method has only its status, already shown
     rule = f" rule[{item['rule']}]" if item.get("rule") is not None else ""
     latency = f"{item.get('latencyMs', 0.0):.1f} ms"
@@ -51,11 +54,12 @@ def use_color(stream: IO[str]) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
-def printer(stream: IO[str]) -> Callable[[Entry], None]:
+def printer(stream: IO[str], several: Callable[[], bool] = lambda: False) -> Callable[[Entry], None]:
+    """`several()`: the server has several endpoints, so each line names the endpoint that answered."""
     color = use_color(stream)
 
     def show(entry: Entry) -> None:
-        stream.write(summary_line(entry.summary(), color) + "\n")
+        stream.write(summary_line(entry.summary(), color, endpoint=several()) + "\n")
         stream.flush()
 
     return show
@@ -63,7 +67,7 @@ def printer(stream: IO[str]) -> Callable[[Entry], None]:
 
 def full_entry(item: dict[str, Any]) -> str:
     lines = [summary_line(item, False)]
-    for key in ("action", "resourceCode", "wireCode", "reason", "hint", "error"):
+    for key in ("endpoint", "action", "resourceCode", "wireCode", "reason", "hint", "error"):
         if item.get(key):
             lines.append(f"{key}: {item[key]}")
     if item.get("culprit"):

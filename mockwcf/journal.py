@@ -26,7 +26,7 @@ from lxml import etree
 from mockwcf.clock import format_wcf_time, parse_instant
 
 VERDICTS = ("accepted", "rejected", "served")
-FILTERS = ("verdict", "operation", "code", "since", "node")
+FILTERS = ("verdict", "operation", "code", "since", "node", "endpoint")
 MAX_BYTES = 64 * 1024 * 1024
 
 # The text of any Password or Nonce element (wsse:, wsc:, wst: alike), up to its own end tag; a prefix
@@ -64,12 +64,14 @@ class Entry:
     hint: str | None = None
     culprit: dict[str, str] | None = None  # {"xpath", "name"} of the element a rejection blames
     size: int = 0  # bytes counted against journal.maxBytes
+    endpoint: str | None = None  # the path of the endpoint that answered (host.py); None: no endpoint
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
             "time": self.time,
             "node": self.node,
+            "endpoint": self.endpoint,
             "method": self.method,
             "target": self.target,
             "operation": self.operation,
@@ -116,6 +118,8 @@ class Entry:
                 out.append(f"resource code is {self.resource_code!r}, not {want!r}")
             elif key == "node" and self.node != int(want):
                 out.append(f"node is {self.node}, not {want}")
+            elif key == "endpoint" and (self.endpoint or "").rstrip("/") != str(want).rstrip("/"):
+                out.append(f"endpoint is {self.endpoint!r}, not {want!r}")
             elif key == "since" and not _after(self, want):
                 out.append(f"exchange #{self.id} at {self.time} is not after {want}")
         return out
@@ -300,7 +304,8 @@ class Journal:
             return list(self._entries)
 
     def select(self, **filters: Any) -> list[Entry]:
-        """Entries matching every filter (verdict, operation, code, since, node; None = any), oldest first."""
+        """Entries matching every filter (verdict, operation, code, since, node, endpoint;
+        None = any), oldest first."""
         return [e for e in self.entries() if not e.mismatches(filters)]
 
     def get(self, entry_id: int) -> Entry | None:

@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from mockwcf import console
+from mockwcf import console, journal
 
 POLL_SECONDS = 0.5
 
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
             item = fetch(f"{base}exchanges/{args.id}")
             print(json.dumps(item, indent=1) if args.json else console.full_entry(item))
             return 0
-        filters = {k: getattr(args, k) for k in ("verdict", "operation", "code", "since", "node")}
+        filters = {k: getattr(args, k, None) for k in journal.FILTERS}
         filters = {k: v for k, v in filters.items() if v}
         items = fetch(f"{base}exchanges?{urllib.parse.urlencode(filters)}")
         if not args.follow:

@@ -292,6 +292,7 @@ class Runtime:
             target=req.path + ("?" + req.query if req.query else ""),
             request_headers=req.headers,
             started=req.received,
+            endpoint=self.scenario.service.path,
         )
 
     def refuse_transport(self, req: Request, rejection: Rejection, headers: list[tuple[str, str]]) -> Reply:

@@ -215,5 +215,23 @@ SCHEMA = F(
         "rules": F(
             "rules", "Fault injection and delays, checked in order; the first match wins.", [], item=RULE
         ),
+        "endpoints": F(
+            "list",
+            "Several endpoints of this service, as a WCF <service> has several <endpoint> elements: each "
+            "is this scenario with its own service.path and binding (everything else is shared). Served "
+            "by `mockwcf serve`; `verify` and the pytest plugin take a scenario without this key.",
+            DERIVED,
+            item=F(
+                "section",
+                "One endpoint.",
+                fields={
+                    "path": F("str", "URL path of the endpoint (its address).", REQUIRED),
+                    "name": F(
+                        "str", "Scenario name shown for this endpoint; default: the scenario's.", DERIVED
+                    ),
+                    "binding": BINDING,
+                },
+            ),
+        ),
     },
 )

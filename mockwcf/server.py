@@ -20,6 +20,7 @@ from twisted.internet import reactor as _reactor
 
 from mockwcf import admin, admin_guard, compat, http11, journal
 from mockwcf.faults import Reply
+from mockwcf.host import Host
 from mockwcf.runtime import Request, Runtime
 from mockwcf.scenario import Scenario
 from mockwcf.transport import Gate, tlsclient
@@ -36,11 +37,16 @@ class Router:
     Never raises: an unexpected error becomes a plain 500 and a log line, never a traceback on the wire.
     """
 
-    def __init__(self, runtime: Runtime, https: bool = False, admin_token: str | None = None) -> None:
-        self.runtime = runtime
+    def __init__(self, host: Host | Runtime, https: bool = False, admin_token: str | None = None) -> None:
+        self.host = host if isinstance(host, Host) else Host([host])
         self.https = https
-        self.gate = Gate()  # transport client credentials (Basic, NTLM, Negotiate, TLS client certificate)
+        self.gates: dict[str, Gate] = {}  # per endpoint path: transport credentials (Basic, NTLM, ...)
         self.admin_token = admin_token  # required on admin requests when set (admin_guard)
+
+    @property
+    def runtime(self) -> Runtime:
+        """The primary endpoint (a one-endpoint server's only one)."""
+        return self.host.primary
 
     def reply(self, req: Request) -> Reply:
         try:
@@ -53,7 +59,10 @@ class Router:
                 [("Content-Type", "text/plain; charset=utf-8")],
             )
         if not req.journaled and not req.path.startswith(admin.PREFIX):
-            self.runtime.record(journal.http_entry(self.runtime.journal, req, reply))
+            entry = journal.http_entry(self.host.journal, req, reply)
+            endpoint = self.host.endpoint(req.path)
+            entry.endpoint = endpoint.scenario.service.path if endpoint is not None else None
+            self.host.primary.record(entry)
         return reply
 
     def request(
@@ -79,48 +88,51 @@ class Router:
             refused = admin_guard.refusal(req.headers, self.admin_token, health, req.query)
             if refused is not None:
                 return Reply(refused[0], json.dumps({"error": refused[1]}).encode(), _JSON)
-            return admin.handle(self.runtime, req)
-        scenario = self.runtime.scenario
-        if raw_path.rstrip("/") != scenario.service.path.rstrip("/"):
-            text = f"No endpoint at {raw_path}; the service is at {scenario.service.path}\n"
+            return admin.handle(self.host, req)
+        runtime = self.host.endpoint(raw_path)
+        if runtime is None:
+            text = f"No endpoint at {raw_path}; the service is at {', '.join(self.host.paths())}\n"
             return Reply(
-                404, _with_endpoints(text, scenario), [("Content-Type", "text/plain; charset=utf-8")]
+                404, _with_endpoints(text, self.host), [("Content-Type", "text/plain; charset=utf-8")]
             )
-        auth = self.gate.check(self.runtime, req)  # HTTP.sys authenticates every request to the URL
+        # HTTP.sys authenticates every request to the URL, with the endpoint's binding's scheme
+        auth = self.gates.setdefault(runtime.scenario.service.path, Gate()).check(runtime, req)
         if auth is not None and auth.rejection is not None:
-            return self.runtime.refuse_transport(req, auth.rejection, auth.headers)
+            return runtime.refuse_transport(req, auth.rejection, auth.headers)
         if auth is not None:
             req.identity = auth.identity
-        reply = self._endpoint(req, scenario)
+        reply = self._endpoint(req, runtime)
         if auth is not None and auth.headers:
             reply.headers.extend(auth.headers)  # Kerberos mutual authentication's last token
         return reply
 
-    def _endpoint(self, req: Request, scenario: Scenario) -> Reply:
-        raw_path, method = req.path, req.method
+    def _endpoint(self, req: Request, runtime: Runtime) -> Reply:
+        raw_path, method, scenario = req.path, req.method, runtime.scenario
         if method == "GET":
             base = req.base_url
             if req.query.lower() in ("wsdl", "singlewsdl"):
-                return Reply(200, self.runtime.wsdl(base), [("Content-Type", "text/xml; charset=utf-8")])
+                return Reply(200, runtime.wsdl(base), [("Content-Type", "text/xml; charset=utf-8")])
             return Reply(200, _help_page(scenario, base), [("Content-Type", "text/html; charset=utf-8")])
         if method != "POST":
             text = f"Method {method} is not allowed at {raw_path}; use POST (SOAP) or GET (WSDL)\n"
             headers = [("Allow", "GET, POST"), ("Content-Type", "text/plain; charset=utf-8")]
-            return Reply(405, _with_endpoints(text, scenario), headers)
-        return self.runtime.handle_soap(req)
+            return Reply(405, _with_endpoints(text, self.host), headers)
+        return runtime.handle_soap(req)
 
 
-def _with_endpoints(text: str, scenario: Scenario) -> bytes:
-    """A 404/405 answer; with diagnostics on it lists what this server does answer."""
-    if not scenario.diagnostics:
+def _with_endpoints(text: str, host: Host) -> bytes:
+    """A 404/405 answer; with diagnostics on (the primary's setting) it lists every endpoint of the host."""
+    if not host.scenario.diagnostics:
         return text.encode()
-    path = scenario.service.path
-    endpoints = [
-        f"POST {path} (SOAP {'1.2' if scenario.soap12 else '1.1'}, service {scenario.service.name})",
-        f"GET {path}?wsdl, GET {path}?singleWsdl",
-        f"GET {path} (help page)",
-        f"GET {admin.PREFIX} (journal page), GET {admin.PREFIX}exchanges (journal, JSON)",
-    ]
+    endpoints = []
+    for rt in host.endpoints:
+        scenario, path = rt.scenario, rt.scenario.service.path
+        endpoints += [
+            f"POST {path} (SOAP {'1.2' if scenario.soap12 else '1.1'}, {scenario.binding_type}, "
+            f"service {scenario.service.name}, scenario {scenario.name})",
+            f"GET {path}?wsdl, GET {path}?singleWsdl, GET {path} (help page)",
+        ]
+    endpoints.append(f"GET {admin.PREFIX} (journal page), GET {admin.PREFIX}exchanges (journal, JSON)")
     return (text + "Valid endpoints:\n" + "".join(f"  {e}\n" for e in endpoints)).encode()
 
 
@@ -147,15 +159,19 @@ def tls_context(scenario: Scenario) -> Any:
     return ssl.CertificateOptions(privateKey=key, certificate=cert)
 
 
-def listen(runtime: Runtime, host: str, port: int, tls: bool = False, admin_token: str | None = None) -> Any:
+def listen(
+    runtime: Host | Runtime, host: str, port: int, tls: bool = False, admin_token: str | None = None
+) -> Any:
     """Start listening; returns the Twisted port (its getHost().port is the real port for port 0).
-    Off loopback an admin token is required (admin_guard.token_for makes one); None leaves the admin API
-    open to loopback Hosts only, which is safe only on a loopback bind."""
+    `runtime` is one endpoint or a Host of several (host.py). Off loopback an admin token is required
+    (admin_guard.token_for makes one); None leaves the admin API open to loopback Hosts only, which is
+    safe only on a loopback bind."""
     if admin_token is None and not admin_guard.is_loopback(host):
         raise ValueError(f"binding {host} needs an admin token (admin_guard.token_for)")
-    scenario = runtime.scenario
+    served = runtime if isinstance(runtime, Host) else Host([runtime])
+    scenario = served.scenario  # every endpoint has the same scheme (host.conflicts)
     use_tls = tls or scenario.binding.https
-    router = Router(runtime, https=use_tls, admin_token=admin_token)
+    router = Router(served, https=use_tls, admin_token=admin_token)
     factory = http11.FastHTTPFactory(router, reactor)
     if use_tls:
         return reactor.listenSSL(port, factory, tls_context(scenario), interface=host)

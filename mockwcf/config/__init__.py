@@ -5,6 +5,7 @@ walker.py reads the YAML against the schema; builder.py checks cross-key rules a
 """
 
 from mockwcf.config.builder import BUILTIN_DEFAULT, XPATH_NAMESPACES, load, load_builtin, load_dict, load_text
+from mockwcf.config.endpoints import load_all, load_text_all
 from mockwcf.config.model import FieldType, Operation, Rule, Scenario, Service
 from mockwcf.config.walker import Problem, ScenarioError
 
@@ -19,7 +20,9 @@ __all__ = [
     "ScenarioError",
     "Service",
     "load",
+    "load_all",
     "load_builtin",
     "load_dict",
     "load_text",
+    "load_text_all",
 ]

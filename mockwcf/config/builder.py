@@ -36,9 +36,14 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def load(path: str | Path) -> Scenario:
+    return load_text(read(path), str(path), Path(path).resolve().parent)
+
+
+def read(path: str | Path) -> str:
+    """A scenario file's text; errors name the file and say what is wrong with it."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(
             str(path), [Problem(0, "(file)", f"cannot read: {exc.strerror or exc}")]
@@ -48,7 +53,6 @@ def load(path: str | Path) -> Scenario:
             str(path),
             [Problem(0, "(file)", f"not UTF-8 text (byte {exc.start}); save the scenario as UTF-8")],
         ) from None
-    return load_text(text, str(path), p.resolve().parent)
 
 
 def load_builtin(name: str = BUILTIN_DEFAULT) -> Scenario:
@@ -64,6 +68,11 @@ def load_dict(data: dict[str, Any], base_dir: str | Path = ".", source: str = "<
 
 
 def load_text(text: str, source: str, base_dir: Path) -> Scenario:
+    return build(compose(text, source), text, source, base_dir)
+
+
+def compose(text: str, source: str) -> yaml.Node:
+    """The YAML node tree (lines kept for errors), after the safety checks."""
     try:
         shape = safety.shape_problem(text)
         if shape is not None:
@@ -73,10 +82,21 @@ def load_text(text: str, source: str, base_dir: Path) -> Scenario:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         raise ScenarioError(source, [Problem(line, "(yaml)", str(getattr(exc, "problem", exc)))]) from None
+    return root
+
+
+def build(root: yaml.Node, text: str, source: str, base_dir: Path) -> Scenario:
+    """One endpoint's scenario from its node tree (config/endpoints.py makes one tree per endpoint)."""
     walker = Walker()
     data = walker.walk(root, SCHEMA, "", 1)
     if walker.problems:
         raise ScenarioError(source, walker.problems)
+    if data.get("endpoints"):
+        message = (
+            "a scenario with several endpoints is served by `mockwcf serve`; verify, MockServer.load and the "
+            "pytest marker take one: copy the endpoint's path and binding into a file without `endpoints`"
+        )
+        raise ScenarioError(source, [Problem(walker.lines["endpoints"], "endpoints", message)])
     builder = _Builder(data, walker.lines, source, base_dir)
     scenario = builder.build()
     if builder.problems:
