@@ -13,6 +13,7 @@ import pytest
 import requests
 import yaml
 
+from mockwcf.config import load_text_all
 from tests import wss
 from tests.cli_helpers import BIN, serve, stop
 from tests.conftest import CERTS, SCENARIOS
@@ -270,3 +271,15 @@ def test_watch_reloads_each_file_into_its_own_endpoint(tmp_path):
         assert wss.post(server.base + USER, secured()).status_code == 200
     finally:
         stop(server.proc)
+
+
+def test_the_readme_example_has_two_endpoints():
+    text = (SCENARIOS.parent / "README.md").read_text()
+    block = (
+        text.split("### Several endpoints in one server", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    )
+    endpoints = load_text_all(block, "README.md", SCENARIOS)
+    assert [(s.service.path, s.binding.message_security) for s in endpoints] == [
+        ("/EchoService.svc/plain", False),
+        ("/EchoService.svc/user", True),
+    ]
