@@ -283,3 +283,26 @@ def test_the_readme_example_has_two_endpoints():
         ("/EchoService.svc/plain", False),
         ("/EchoService.svc/user", True),
     ]
+
+
+def test_replacing_endpoints_keeps_the_hosts_journal_console_and_base_dir(tmp_path):
+    """A PUT with `endpoints:` replaces them all; a file reload replaces only its own endpoints; what the
+    host shares survives even when the first endpoint is a new one."""
+    from mockwcf.config import load
+    from mockwcf.host import Host, HostError
+
+    host = Host.of([load(copy(SCENARIOS / "unsecured.yaml", tmp_path, "/old.svc"))])
+    journal, listeners = host.journal, host.listeners
+    listeners.append(print)
+    host.base_dir = tmp_path
+    assert host.put(load_text_all(ENDPOINTS, "<PUT>", tmp_path)) == ["/old.svc"]
+    assert host.paths() == [PLAIN, USER]
+    assert [(rt.journal, rt.listeners, rt.base_dir) for rt in host.endpoints] == [
+        (journal, listeners, tmp_path)
+    ] * 2
+    single = load(copy(SCENARIOS / "unsecured.yaml", tmp_path, USER, name="solo"))
+    assert host.reload(single.source, [single]) == [USER]  # not from that file: replaces by path
+    assert [rt.scenario.name for rt in host.endpoints] == ["two-bindings", "solo"]
+    with pytest.raises(HostError, match="own service.path"):
+        host.reload("<PUT>", [single, single])  # both endpoints of the PUT would be at one path
+    assert host.paths() == [PLAIN, USER]
