@@ -135,13 +135,12 @@ class Host:
         return [rt.scenario.service.path for rt in self.endpoints]
 
     def describe(self) -> list[dict[str, Any]]:
-        """For admin `health` and the start-up banner."""
+        """For admin `health`, which answers without a token: no file names."""
         return [
             {
                 "path": rt.scenario.service.path,
                 "scenario": rt.scenario.name,
                 "binding": rt.scenario.binding_type,
-                "source": rt.scenario.source,
             }
             for rt in self.endpoints
         ]

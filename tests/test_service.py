@@ -205,7 +205,11 @@ def test_unknown_operation_and_bad_values(mockwcf_server):
 
 def test_admin_api_round_trip(mockwcf_server):
     mockwcf_server.load(SCENARIOS / "unsecured.yaml")
-    assert mockwcf_server.admin("GET", "health") == {"status": "ok", "scenario": "unsecured"}
+    assert mockwcf_server.admin("GET", "health") == {
+        "status": "ok",
+        "scenario": "unsecured",
+        "endpoints": [{"path": "/EchoService.svc", "scenario": "unsecured", "binding": "basicHttpBinding"}],
+    }
     zeep.Client(mockwcf_server.wsdl_url).service.Echo(text="journal me")
     exchanges = mockwcf_server.admin("GET", "exchanges")
     assert exchanges[-1]["verdict"] == "accepted" and exchanges[-1]["operation"] == "Echo"
@@ -223,6 +227,7 @@ def test_admin_api_round_trip(mockwcf_server):
     assert mockwcf_server.admin("PUT", "scenario", yaml_text.encode()) == {
         "status": "ok",
         "scenario": "username-over-http",
+        "replaced": ["/EchoService.svc"],
     }
     assert mockwcf_server.admin("GET", "health")["scenario"] == "username-over-http"
     resp = requests.put(
