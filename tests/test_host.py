@@ -4,6 +4,7 @@ the whole host. Real `mockwcf serve` processes and real requests on loopback."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -94,6 +95,13 @@ def test_each_endpoint_answers_with_its_own_binding_and_the_journal_names_it(two
     ]
     assert entries[1]["resourceCode"] and entries[1]["resourceCode"] != entries[3]["resourceCode"]
     assert [e["id"] for e in two.exchanges(f"?endpoint={USER}")] == [entries[1]["id"], entries[2]["id"]]
+    cli = subprocess.run(
+        [str(BIN / "mockwcf"), "journal", two.base, "--endpoint", PLAIN, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert [e["id"] for e in json.loads(cli.stdout)] == [entries[0]["id"], entries[3]["id"]], cli.stderr
     # the console line names the endpoint when a server has several
     two.until(lambda: len([line for line in two.out if " Echo " in line]) >= 4, "four console lines")
     echo_lines = [line for line in two.out if " Echo " in line]
@@ -141,6 +149,11 @@ def test_admin_acts_on_the_whole_host_and_put_replaces_the_endpoint_at_its_path(
     assert two.admin("POST", "reset").status_code == 200
     assert two.exchanges() == []  # one journal: reset empties it for every endpoint
     assert two.admin("GET", "clock").json() == {"offset": "-00:20:00"}  # reset keeps the clock, as before
+    # nodes are the host's: node 1 restarts at every endpoint; there is no node 2
+    assert two.admin("POST", "nodes/1/restart").json() == {"status": "restarted", "node": 1}
+    missing_node = two.admin("POST", "nodes/2/restart")
+    assert missing_node.status_code == 404 and "node(s) 1" in missing_node.json()["error"]
+    assert two.admin("GET", "sessions").json() == {"1": []}
 
     replacement = yaml.safe_load(two.files[0].read_text())
     replacement["name"] = "renamed-plain"
