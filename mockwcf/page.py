@@ -112,6 +112,7 @@ def detail(e: Entry) -> str:
     facts = [
         ("verdict", f"{e.verdict} (HTTP {e.status})"),
         ("request", f"{e.method} {e.target}"),
+        ("endpoint", e.endpoint or "- (no endpoint at this path)"),
         ("operation", e.operation or "-"),
         ("action", e.action or "-"),
         ("resource code", e.resource_code or "-"),

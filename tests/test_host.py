@@ -95,6 +95,8 @@ def test_each_endpoint_answers_with_its_own_binding_and_the_journal_names_it(two
     ]
     assert entries[1]["resourceCode"] and entries[1]["resourceCode"] != entries[3]["resourceCode"]
     assert [e["id"] for e in two.exchanges(f"?endpoint={USER}")] == [entries[1]["id"], entries[2]["id"]]
+    opened = two.admin("GET", f"page/exchange/{entries[1]['id']}").text  # the journal page names it too
+    assert f"<dt>endpoint</dt><dd>{USER}</dd>" in opened
     cli = subprocess.run(
         [str(BIN / "mockwcf"), "journal", two.base, "--endpoint", PLAIN, "--json"],
         capture_output=True,
