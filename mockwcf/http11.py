@@ -1,24 +1,24 @@
 """The HTTP/1.1 front end: llhttp (through httptools) parses, this protocol answers, for HTTP and HTTPS.
 
-Why llhttp: it is Node.js's parser, fuzzed continuously and strict per RFC 9112 by default (bare LF,
-NUL and other control bytes, spaces in header names, obs-fold, a non-digit or duplicate Content-Length,
-Content-Length together with Transfer-Encoding, an unknown transfer coding: each is a parse error), and
-it costs a few µs a request where twisted.web's Request machinery costs about 50. What llhttp leaves to
-the server is checked here: the version, the Host header (RFC 9112 §3.2: exactly one on HTTP/1.1),
-Transfer-Encoding on HTTP/1.0 (§6.1), the size and count of the headers (http.sys's MaxRequestBytes),
-Expect. Every framing error is answered 400 and the connection closed (§6.3, §9.6 on recovery).
+Why llhttp: it is Node.js's parser, fuzzed continuously and strict per RFC 9112 by default (bare LF, NUL and
+other control bytes, spaces in header names, obs-fold, a non-digit or duplicate Content-Length, Content-Length
+together with Transfer-Encoding, an unknown transfer coding: each is a parse error), and it costs a few µs a
+request where twisted.web's Request machinery costs about 50. What llhttp leaves to the server is checked here:
+the version, the Host header (RFC 9112 §3.2: exactly one on HTTP/1.1), Transfer-Encoding on HTTP/1.0 (§6.1), the
+size and count of the headers (http.sys's MaxRequestBytes), Expect. Every framing error is answered 400 and the
+connection closed (§6.3, §9.6 on recovery).
 
-Quotas and time (`HttpLimits`, from the scenario): a declared Content-Length over maxReceivedMessageSize
-is answered 413 at once, before any body is read and without `100 Continue`; a chunked body is counted
-as it arrives and answered 413 the moment it passes the quota. A request's headers must arrive within
-headerWaitTimeout, its body within min(entityBodyTimeout, receiveTimeout), and a connection with no
-request in flight (or whose client does not read its replies) is closed after idleConnectionTimeout.
+Quotas and time (`HttpLimits`, from the scenario): a declared Content-Length over maxReceivedMessageSize is
+answered 413 at once, before any body is read and without `100 Continue`; a chunked body is counted as it
+arrives and answered 413 the moment it passes the quota. A request's headers must arrive within
+headerWaitTimeout, its body within min(entityBodyTimeout, receiveTimeout), and a connection with no request in
+flight (or whose client does not read its replies) is closed after idleConnectionTimeout.
 
 Back-pressure: at most `max_pipelined` parsed requests wait for their answers; past that, and while the
-transport holds more than its buffer of unsent replies (it pauses us as a producer), the connection is
-not read and not answered, so a client that pipelines and never reads costs a bounded amount of memory.
-Requests on one connection are answered strictly in order; a reply held by a rule's delay holds those
-behind it. Replies made in one reactor batch leave together right after it (http_send.ReplyBatcher).
+transport holds more than its buffer of unsent replies (it pauses us as a producer), the connection is not read
+and not answered, so a client that pipelines and never reads costs a bounded amount of memory. Requests on one
+connection are answered strictly in order; a reply held by a rule's delay holds those behind it. Replies made in
+one reactor batch leave together right after it (http_send.ReplyBatcher).
 """
 
 from __future__ import annotations
@@ -33,18 +33,11 @@ from zope.interface import implementer
 
 from mockwcf import admin_guard, http_send
 from mockwcf.faults import Reply
+from mockwcf.http_send import Refuse as _Refuse
 from mockwcf.limits import HttpLimits
 
 _SLICE = 16384  # bytes handed to the parser at a time, so the pipelining bound is checked often
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
-
-
-class _Refuse(Exception):
-    """Raised inside a parser callback: answer `status` (after the requests before it) and close."""
-
-    def __init__(self, status: int, why: str, size: int = 0) -> None:
-        super().__init__(why)
-        self.status, self.why, self.size = status, why, size
 
 
 class _Pending:
@@ -143,11 +136,9 @@ class FastHTTP(protocol.Protocol):
             self._pause_reading()  # the pipelining bound is reached; resumed once answers leave
 
     def _upgrade(self, chunk: bytes, offset: int) -> None:
-        """llhttp stops after the head of a CONNECT or an `Upgrade` request (httptools makes it skip the body).
-        We upgrade to nothing, as HTTP.sys ignores `Upgrade: h2c` on cleartext HTTP: the request is served as
-        HTTP/1.1. Java's java.net.http client sends that upgrade with every first request. Its body follows
-        the head: exactly Content-Length bytes (llhttp checked the header), taken as they arrive before a
-        fresh parser reads the next request. A chunked Upgrade request is refused (400)."""
+        """llhttp stops after the head of CONNECT or `Upgrade` (httptools skips the body). HTTP.sys ignores
+        `Upgrade: h2c` on cleartext, which Java's java.net.http sends: served as HTTP/1.1, its body taken by
+        the Content-Length llhttp checked; a chunked Upgrade request is refused."""
         pending = self._queue[-1] if self._queue else None
         if self._parser.get_method() == b"CONNECT" or pending is None or pending.refusal is not None:
             self._refuse(_Refuse(405 if self._parser.get_method() == b"CONNECT" else 400, "Bad Request"))
@@ -158,25 +149,18 @@ class FastHTTP(protocol.Protocol):
             return
         self._parser = httptools.HttpRequestParser(self)
         self._unfed = chunk[offset:] + self._unfed
-        length = int(pending.headers.get("content-length") or 0)
-        if length:
-            self._queue.pop()  # answered once its body is in
-            self._raw = (pending, length)
+        if length := int(pending.headers.get("content-length") or 0):
+            self._raw = (self._queue.pop(), length)  # answered once its body is in
 
     def _take_upgrade_body(self) -> None:
-        assert self._raw is not None
-        pending, left = self._raw
-        part = self._unfed[:left]
-        self._unfed = self._unfed[len(part) :]
+        pending, left = self._raw  # type: ignore[misc]
+        part, self._unfed = self._unfed[:left], self._unfed[left:]
         self._fed += len(part)
         pending.body.append(part)
         pending.size += len(part)
-        left -= len(part)
-        if left:
-            self._raw = (pending, left)
-            return
-        self._raw = None
-        self._queue.append(pending)
+        self._raw = (pending, left - len(part)) if left > len(part) else None
+        if self._raw is None:
+            self._queue.append(pending)
 
     def _refuse(self, refusal: _Refuse, pending: _Pending | None = None) -> None:
         """Queue the answer that ends the connection; a 413 keeps its request's method, target and

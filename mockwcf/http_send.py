@@ -19,6 +19,14 @@ from mockwcf.faults import Reply
 SERVER = b"Microsoft-HTTPAPI/2.0"  # what WCF behind http.sys sends
 
 
+class Refuse(Exception):
+    """Raised inside a parser callback (http11.py): answer `status` (after the requests before it) and close."""
+
+    def __init__(self, status: int, why: str, size: int = 0) -> None:
+        super().__init__(why)
+        self.status, self.why, self.size = status, why, size
+
+
 def _reason(status: int) -> bytes:
     return http.RESPONSES.get(status, b"Unknown Status")
 
