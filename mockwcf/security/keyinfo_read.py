@@ -108,7 +108,7 @@ def _sct_reference(ref: etree._Element) -> bool:
 
 def _read_reference(ref: etree._Element) -> Clause:
     """LocalReferenceStrEntry.ReadClause: the id after '#', an optional ValueType, no content."""
-    xmlread.Sequence(ref).end()
+    xmlread.expect_end(ref)
     uri = ref.get("URI", "")
     return Clause("local", uri[1:], ref.get("ValueType"), shape=f"wsse:Reference URI='{uri}'")
 

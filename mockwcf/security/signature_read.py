@@ -141,7 +141,7 @@ def _algorithm(element: etree._Element) -> str:
     algorithm = element.get("Algorithm")
     if algorithm is None:
         raise xmlread.ReadError(f"{etree.QName(element).localname} has no Algorithm attribute")
-    xmlread.Sequence(element).end()
+    xmlread.expect_end(element)
     return algorithm
 
 
