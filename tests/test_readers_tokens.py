@@ -225,3 +225,29 @@ def test_keyinfo_and_str_entries(mockwcf_server, keyinfo, code):
 def test_thumbprint_is_sha1_of_the_der(pki):
     """Guards the fixture the KeyInfo tests rely on: the test certificate has an SKI and a DER form."""
     assert SKI and hashlib.sha1(DER).digest() == x509mod.thumbprint(_cert)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", b""),
+        ("QQ==", b"A"),
+        ("QUI=", b"AB"),
+        (" Q\tQ\r\n= = ", b"A"),  # XML white space anywhere is skipped
+        ("QQ=", None),  # padding short
+        ("QQ", None),  # padding missing
+        ("Q===", None),  # three pads
+        ("=QQ=", None),  # padding first
+        ("QQ==QQ==", None),  # data after padding
+        ("QQ==\u00a0", None),  # NBSP is not XML white space
+        ("QQ-_", None),  # the URL-safe alphabet is not base64
+    ],
+)
+def test_base64_content_is_strict(text: str, expected: bytes | None) -> None:
+    """ReadContentAsBase64 (XmlDictionaryReader, Base64Encoding.GetBytes): XML white space skipped, then
+    strict base64; a value it refuses is a ValueError here, whatever the decoder underneath."""
+    if expected is None:
+        with pytest.raises(ValueError):
+            x509mod.decode_base64(text)
+    else:
+        assert x509mod.decode_base64(text) == expected
