@@ -215,13 +215,15 @@ def _common(text: str) -> Instant | None:
     m = _COMMON.match(text)
     if m is None:
         return None
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    if year < 1 or not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
-        return None
+    g = m.groups()
+    hour, minute, second = int(g[3]), int(g[4]), int(g[5])
     if hour >= 24 or minute >= 60 or second >= 60:
         return None
-    days = date(year, month, day).toordinal() - 1
-    frac = m.group(7)
+    try:  # date() refuses year 0, month 13, 31 April and 29 February outside leap years
+        days = date(int(g[0]), int(g[1]), int(g[2])).toordinal() - 1
+    except ValueError:
+        return None
+    frac = g[6]
     ticks = (days * 86400 + hour * 3600 + minute * 60 + second) * TICKS_PER_SECOND
     return Instant(ticks + (int(frac.ljust(7, "0")) if frac else 0))
 
