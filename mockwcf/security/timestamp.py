@@ -6,6 +6,7 @@ replay detection is on; equality counts as failure; failures are InvalidSecurity
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from lxml import etree
@@ -37,9 +38,11 @@ def read(ctx: ReceiveContext, element: etree._Element) -> None:
     what = "wsu:Timestamp must hold wsu:Created and then, optionally, wsu:Expires (ReadTimestamp)"
     with xmlread.reading(STEP, what, element):
         seq = xmlread.Sequence(element)
-        created = _parse_time(ctx, seq.take(_CREATED), "Created")
+        created, created_text = _parse_time(ctx, seq.take(_CREATED), "Created")
         expires_el = seq.take_if(_EXPIRES)
-        expires = _parse_time(ctx, expires_el, "Expires") if expires_el is not None else None
+        expires, expires_text = (
+            _parse_time(ctx, expires_el, "Expires") if expires_el is not None else (None, "")
+        )
         seq.end()
     if expires is not None and created > expires:
         raise Rejection(
@@ -51,7 +54,8 @@ def read(ctx: ReceiveContext, element: etree._Element) -> None:
     info = TimestampInfo(element, element.get(WSU_ID), created, expires)
     ctx.timestamp = info
     validate(ctx, info)
-    ctx.record(STEP, "ok", f"created {_fmt(created)}, expires {_fmt(expires) if expires else 'never'}")
+    shown_expires = _shown(expires_text, expires) if expires else "never"
+    ctx.record(STEP, "ok", f"created {_shown(created_text, created)}, expires {shown_expires}")
 
 
 def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
@@ -99,11 +103,12 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
         )
 
 
-def _parse_time(ctx: ReceiveContext, element: etree._Element, what: str) -> Instant:
-    """ReadContentAsDateTime().ToUniversalTime(): XmlConvert's AllXsd grammar (mockwcf/xsdtime.py)."""
+def _parse_time(ctx: ReceiveContext, element: etree._Element, what: str) -> tuple[Instant, str]:
+    """ReadContentAsDateTime().ToUniversalTime(): XmlConvert's AllXsd grammar (mockwcf/xsdtime.py).
+    Also returns the text read, which the step record shows when it is already in WCF's form."""
     value = xmlread.content(element)
     try:
-        return xsdtime.parse(value, ctx.now)
+        return xsdtime.parse(value, ctx.now), value
     except ValueError:
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
@@ -111,6 +116,16 @@ def _parse_time(ctx: ReceiveContext, element: etree._Element, what: str) -> Inst
             "yyyy-MM-ddTHH:mm:ss[.fffffff][Z|+hh:mm], 'T' and not a space, seconds required).",
             step=STEP,
         ) from None
+
+
+# yyyy-MM-ddTHH:mm:ss.fffZ, what format_wcf_time writes; [0-9], not \d (which takes any Unicode digit)
+_WCF_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\Z")
+
+
+def _shown(text: str, value: Instant) -> str:
+    """`_fmt(value)` for the step record; a value sent in WCF's own form (every WCF and most other clients)
+    is that text already, which saves formatting it back (two datetime conversions, ~4 µs each)."""
+    return text if _WCF_FORM.match(text) else _fmt(value)
 
 
 def _fmt(value: Instant | datetime | None) -> str:
