@@ -28,6 +28,7 @@ TICKS_PER_SECOND = 10_000_000
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 _MAX_TICKS = 3_155_378_975_999_999_999  # DateTime.MaxValue.Ticks
 _FRACTION_DIGITS = 7
+MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, order=True)
@@ -43,7 +44,7 @@ class Instant:
 
     @classmethod
     def of(cls, value: datetime) -> Instant:
-        return cls((value - _EPOCH) // timedelta(microseconds=1) * 10)
+        return cls((value - _EPOCH) // MICROSECOND * 10)
 
 
 def _is_white(ch: str) -> bool:
