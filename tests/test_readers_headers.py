@@ -199,3 +199,16 @@ def test_actionheader_readheadervalue(mockwcf_server):
     body = wss.envelope(nested + _security(soap12=True), soap12=True)
     assert wss.post(mockwcf_server.url, body, soap12=True).status_code == 400
     mockwcf_server.assert_fault("MalformedMessage")
+
+
+@pytest.mark.parametrize("start", [0, 1, 2])
+@pytest.mark.parametrize("pair", [b"<!", b"<?"])
+def test_contains_pair_is_bytes_find(pair: bytes, start: int) -> None:
+    """envelope.contains_pair (the memchr shortcut deciding whether a request has comments, CDATA, a DTD or
+    processing instructions) answers as `bytes.find` does, including past its eight-hit fallback."""
+    from mockwcf.envelope import contains_pair
+
+    cases = [b"", b"<", b"?", b"<?", b"a<?", b"?<", b"<?xml?><a/>", b"<a>!!!!!!!!!!!!</a>", b"!" * 20 + b"<!"]
+    cases += [b"?" * n + b"<?" for n in range(12)] + [bytes([c]) * 3 for c in b"<!?"]
+    for data in cases:
+        assert contains_pair(data, pair, start) == (data.find(pair, start) >= 0), data
