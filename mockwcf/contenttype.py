@@ -17,6 +17,7 @@ either is URL-decoded and loses one pair of surrounding quotes (HttpInput.Proces
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from urllib.parse import unquote_plus
@@ -154,8 +155,13 @@ def _action_value(raw: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=64)
 def action(content_type: str | None, soap_action: str | None, soap12: bool) -> str | None:
-    """HttpInput.ProcessHttpAddressing's action: SOAPAction (1.1) or the Content-Type action parameter (1.2)."""
+    """HttpInput.ProcessHttpAddressing's action: SOAPAction (1.1) or the Content-Type action parameter (1.2).
+
+    Cached: a pure function of the two header values, read twice per request (routing, then the WS-Addressing
+    check), and a client sends the same few values again and again; System.Net.Mime's grammar, walked
+    character by character, costs about 9 µs per SOAP 1.2 Content-Type. 64 entries bound the memory."""
     if not soap12:
         return _action_value(soap_action) if soap_action is not None else None
     if not content_type:
