@@ -91,19 +91,29 @@ def to_boolean(value: str) -> bool:
     raise ValueError(value)
 
 
+# Clark names by SOAP version (soap12 False/True), built once: every header of every request is asked
+_ACTOR = {False: ns.q(ns.SOAP11, "actor"), True: ns.q(ns.SOAP12, "role")}
+_MUST_UNDERSTAND = {v: ns.q(ns.SOAP12 if v else ns.SOAP11, "mustUnderstand") for v in (False, True)}
+_BOOLEAN_ATTRIBUTES = {
+    False: (("mustUnderstand", _MUST_UNDERSTAND[False]),),
+    True: (("mustUnderstand", _MUST_UNDERSTAND[True]), ("relay", ns.q(ns.SOAP12, "relay"))),
+}
+_SECURITY = ns.q(ns.WSSE, "Security")
+_ADDRESSING = {ns.q(ns.WSA10, n): n for n in ("Action", "MessageID", "To")}
+
+
 def actor(env: Envelope, h: etree._Element) -> str:
-    return h.get(ns.q(env.env_ns, "role" if env.soap12 else "actor"), "")
+    return h.get(_ACTOR[env.soap12], "")
 
 
 def must_understand(env: Envelope, h: etree._Element) -> bool:
-    value = h.get(ns.q(env.env_ns, "mustUnderstand"))
+    value = h.get(_MUST_UNDERSTAND[env.soap12])
     return value is not None and to_boolean(value)
 
 
 def _check_attributes(env: Envelope, h: etree._Element) -> None:
-    names = ["mustUnderstand"] + (["relay"] if env.soap12 else [])
-    for name in names:
-        value = h.get(ns.q(env.env_ns, name))
+    for name, clark in _BOOLEAN_ATTRIBUTES[env.soap12]:
+        value = h.get(clark)
         if value is None:
             continue
         try:
@@ -123,18 +133,18 @@ def index(env: Envelope, header: etree._Element) -> None:
         if not isinstance(h.tag, str):
             continue
         _check_attributes(env, h)
-        qn = etree.QName(h)
+        tag = h.tag
         who = actor(env, h)
-        if qn.namespace == ns.WSSE and qn.localname == "Security":
+        if tag == _SECURITY:
             securities.append((h, who))
-        elif qn.namespace == ns.WSA10 and who in ultimate and qn.localname in ("Action", "MessageID", "To"):
+        elif (local := _ADDRESSING.get(tag)) is not None and who in ultimate:
             # ActionHeader.ReadHeaderValue: ReadElementContentAsString, XmlUtil.Trim when an end is white;
             # a child element makes the read an XmlException while the message is read (HTTP 400)
             try:
                 text = xmlread.trim(xmlread.content(h))
             except xmlread.ReadError as exc:
-                raise malformed(f"wsa:{qn.localname} cannot be read: {exc}", h) from None
-            setattr(env, {"Action": "action", "MessageID": "message_id", "To": "to"}[qn.localname], text)
+                raise malformed(f"wsa:{local} cannot be read: {exc}", h) from None
+            setattr(env, {"Action": "action", "MessageID": "message_id", "To": "to"}[local], text)
     empty = [h for h, who in securities if who == ""]
     chosen = empty or [h for h, who in securities if who in ultimate]
     if len(chosen) > 1:
