@@ -44,12 +44,20 @@ def check_header_targets(ctx: ReceiveContext) -> None:
         )
 
 
+_WSA_SIGNED = frozenset(ns.q(ns.WSA10, n) for n in ns.WSA_SIGNED_HEADERS)
+
+
+def _label(prefix: str, element: etree._Element) -> str:
+    return prefix + etree.QName(element).localname
+
+
 def protection_pass(ctx: ReceiveContext) -> None:
     """ExecuteMessageProtectionPass: unique ids, header and Body digests, required signed parts."""
     env = ctx.env
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, etree._Element]] = {}
 
-    def unique(element: etree._Element, what: str) -> str | None:
+    def unique(element: etree._Element, prefix: str = "") -> str | None:
+        """`prefix` + the element's local name names it in the fault, built only when one is raised."""
         value = element.get(WSU_ID)
         if value is None:
             return None
@@ -57,30 +65,30 @@ def protection_pass(ctx: ReceiveContext) -> None:
             raise Rejection(
                 codes.DuplicateIdInMessageToBeVerified,
                 f"The '{value}' id occurred twice in the message that is supplied for verification "
-                f"({seen[value]} and {what}).",
+                f"({_label(*seen[value])} and {_label(prefix, element)}).",
                 step=STEP,
                 element=element,
             )
-        seen[value] = what
+        seen[value] = (prefix, element)
         return value
 
     if env.security is not None:
         for child in elements(env.security):
-            unique(child, etree.QName(child).localname)
+            unique(child)
     pending = {ref.target_id: (sig, ref) for sig, ref in ctx.pending_references if ref.target_id}
-    required_headers = set(ns.WSA_SIGNED_HEADERS) if ctx.binding.addressing else set()
+    required_headers = _WSA_SIGNED if ctx.binding.addressing else frozenset()
     if env.header is not None:
         for h in elements(env.header):
             if h is env.security:
                 continue
-            qn = etree.QName(h)
-            hid = unique(h, f"header {qn.localname}")
+            hid = unique(h, "header ")
             signed = False
             if hid is not None and hid in pending:
                 sig, ref = pending[hid]
                 check_digest(sig, ref, h)
                 signed = True
-            if qn.namespace == ns.WSA10 and qn.localname in required_headers and not signed:
+            if h.tag in required_headers and not signed:
+                qn = etree.QName(h)
                 raise Rejection(
                     codes.RequiredMessagePartNotSignedNs,
                     f"The '{qn.localname}', '{qn.namespace}' required message part was not signed.",
@@ -89,7 +97,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
                     "and add a ds:Reference to the primary signature.",
                     element=h,
                 )
-    body_id = unique(env.body, "Body")
+    body_id = unique(env.body)
     body_signed = False
     if body_id is not None and body_id in pending:
         sig, ref = pending[body_id]
