@@ -88,10 +88,10 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
     for h in elements(env.header):
         if not must_understand(env, h):
             continue
+        if h is env.security and security_processed:  # first: the usual mustUnderstand header, no QName
+            continue
         qn = etree.QName(h)
         if qn.namespace == ns.WSA10 and ctx.binding.addressing and soapheaders.actor(env, h) in ultimate:
-            continue
-        if h is env.security and security_processed:
             continue
         # GetHeadersNotUnderstood does not look at the actor: a mustUnderstand Security header for another
         # actor (or a second one) is not understood here either.
