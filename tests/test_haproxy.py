@@ -14,6 +14,7 @@ import yaml
 from lxml import etree
 
 from mockwcf import farm, ns
+from mockwcf.schema import SCHEMA
 from tests import sctclient, wss
 
 BASE = {
@@ -30,6 +31,10 @@ SESSION = {
         },
     }
 }
+
+
+# farm.cookieProtection values: perNode (DPAPI-like), shared (a key file every node reads), certificate
+PER_NODE, SHARED_KEY, _CERTIFICATE = SCHEMA.fields["farm"].fields["cookieProtection"].choices
 
 
 def cookie(protection: str, key_file: Path | None = None) -> dict:
@@ -114,14 +119,14 @@ def test_session_scts_round_robin_fail_on_the_other_node_and_sticky_works(run):
 
 
 def test_cookie_scts_need_a_key_every_process_shares(run, tmp_path):
-    per_node = conversation(run(cookie("perNode")))
+    per_node = conversation(run(cookie(PER_NODE)))
     issuer = per_node[0][0]
     assert [(v, c) for n, v, c in per_node[1:] if n != issuer] == [
         ("rejected", "SecurityStateEncoderDecodingFailure")
     ] * sum(1 for n, _, _ in per_node[1:] if n != issuer)
     key = tmp_path / "cookie.key"
     key.write_bytes(b"a key every node of this farm reads")
-    shared = conversation(run(cookie("shared", key)))
+    shared = conversation(run(cookie(SHARED_KEY, key)))
     assert {n for n, _, _ in shared} == {1, 2} and all(v == "accepted" for _, v, _ in shared)
 
 
