@@ -96,3 +96,24 @@ def test_compose_example_starts_on_a_fresh_clone(tmp_path):
     finally:
         stop(proc)
     assert f"made a throw-away test PKI in {root / 'certs'}" in proc.stderr.read()
+
+
+def test_dotnet_binding_snippet_is_the_seed001_scenario():
+    """docs/clients.md's .NET customBinding cannot run here (no .NET): check it compiles to the same binding
+    model as scenarios/seed001-mutual-certificate.yaml, attribute by attribute."""
+    from lxml import etree
+
+    from mockwcf.binding.model import AsymmetricSecurityBindingElement
+    from mockwcf.scenario import load
+
+    text = (REPO / "docs" / "clients.md").read_text(encoding="utf-8").split("## .NET", 1)[1]
+    binding = etree.fromstring(re.search(r"```xml\n(.*?)```", text, re.S).group(1).encode())
+    security = binding.find("binding/security")
+    model = load(REPO / "scenarios" / "seed001-mutual-certificate.yaml").binding
+    assert security.get("authenticationMode") == "MutualCertificate"
+    assert isinstance(model.security, AsymmetricSecurityBindingElement)
+    assert security.get("messageSecurityVersion") == model.security.message_security_version.name
+    assert security.get("securityHeaderLayout") == model.security.security_header_layout.value
+    assert (security.get("includeTimestamp") == "true") == model.security.include_timestamp
+    assert binding.find("binding/textMessageEncoding").get("messageVersion") == "Soap11" and not model.soap12
+    assert binding.find("binding/httpTransport") is not None and not model.https
