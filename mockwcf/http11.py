@@ -281,7 +281,11 @@ class FastHTTP(protocol.Protocol):
         router = self.factory.router
         refusal = pending.refusal
         if refusal is not None and refusal.status != 413:
-            self._send(Reply(refusal.status, (refusal.why + "\n").encode(), _TEXT), pending)
+            reply = Reply(refusal.status, (refusal.why + "\n").encode(), _TEXT)
+            target = pending.target.decode("latin-1")
+            req = router.request(pending.method, target, pending.headers, b"", self._client, self._local, 0)
+            router.journal_http(req, reply)
+            self._send(reply, pending)
             return
         target = pending.target.decode("latin-1")
         body = b"".join(pending.body) if refusal is None else b""

@@ -58,12 +58,19 @@ class Router:
                 b"mockwcf internal error; see the server log\n",
                 [("Content-Type", "text/plain; charset=utf-8")],
             )
-        if not req.journaled and not req.path.startswith(admin.PREFIX):
-            entry = journal.http_entry(self.host.journal, req, reply)
-            endpoint = self.host.endpoint(req.path)
-            entry.endpoint = endpoint.scenario.service.path if endpoint is not None else None
-            self.host.primary.record(entry)
+        if not req.journaled:
+            self.journal_http(req, reply)
         return reply
+
+    def journal_http(self, req: Request, reply: Reply) -> None:
+        """Journal a request that never reached the SOAP pipeline: a WSDL fetch, a wrong path or method, or one
+        the HTTP front end refused while reading it (framing errors, 400), so every request shows up."""
+        if req.path.startswith(admin.PREFIX):
+            return
+        entry = journal.http_entry(self.host.journal, req, reply)
+        endpoint = self.host.endpoint(req.path)
+        entry.endpoint = endpoint.scenario.service.path if endpoint is not None else None
+        self.host.primary.record(entry)
 
     def request(
         self,

@@ -248,11 +248,14 @@ def test_idle_and_slow_header_connections_are_closed(mockwcf_server):
     assert idle.closed() and slow.closed()  # http.sys drops them without an answer
 
 
-def test_malformed_request_gets_400_not_a_traceback(conn):
+def test_malformed_request_gets_400_not_a_traceback(conn, mockwcf_server):
     conn.send(b"POST /x HTTP/1.1\r\nBroken header line\r\n\r\n")
     status, _, body = conn.response()
     assert status == 400 and b"Traceback" not in body
     assert conn.closed()
+    entry = mockwcf_server.journal[-1]  # every request is journaled, one the front end refused too
+    assert (entry.status, entry.verdict, entry.wire_code) == (400, "rejected", "HTTP 400")
+    assert entry.reason.startswith("Bad Request")
 
 
 def test_requests_other_than_soap_are_still_routed(conn):
