@@ -108,7 +108,12 @@ def _page(runtime: Host, what: str, params: dict[str, str]) -> Reply:
         body, headers = page.page(runtime.journal.select(**filters), runtime.scenario.name, open_id)
         return Reply(200, body, headers)
     if what == "page/rows":
-        after = int(params["after"]) if params.get("after", "").isdigit() else 0
+        raw = params.get("after", "0")
+        if not raw.isdigit():
+            return _error(
+                400, "bad journal filter", problems=[f"after: {raw!r} is not an exchange id (a number)"]
+            )
+        after = int(raw)
         entries = runtime.journal.entries()
         shown = [e for e in entries if e.id > after and not e.mismatches(filters)]
         headers = page.headers("-") + [

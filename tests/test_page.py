@@ -168,3 +168,9 @@ def test_page_renders_the_newest_rows_of_a_full_journal(mockwcf_server):
     assert f"{page.ROWS + 5}</span> exchange(s) kept · the newest {page.ROWS} shown" in html
     assert rows.text.count('<tr class="x rejected"') == page.ROWS + 5
     assert rows.headers["X-MockWcf-Count"] == str(page.ROWS + 5)
+
+
+def test_page_rows_refuses_an_after_that_is_not_an_id(mockwcf_server):
+    resp = requests.get(mockwcf_server.base_url + "/_mockwcf/page/rows?after=x", timeout=10)
+    assert resp.status_code == 400
+    assert resp.json()["problems"] == ["after: 'x' is not an exchange id (a number)"]
