@@ -31,7 +31,6 @@ from mockwcf.scenario import Scenario
 from mockwcf.security import keywrap, suites, symmetricreply
 from mockwcf.security import x509 as x509mod
 from mockwcf.security.sendheader import SendSecurityHeader
-from mockwcf.security.signature import SUITES
 
 _HASH = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
 _DIGEST = {ns.SHA1: hashlib.sha1, ns.SHA256: hashlib.sha256}
@@ -211,7 +210,8 @@ class ResponseSecurity:
     def _signature(self, targets: list[tuple[str, str]]) -> str:
         """The primary ds:Signature over `targets` (wsu:Id, canonical text); SignedInfo is written in
         exclusive-c14n form too, so it is signed as written."""
-        sig_alg, digest_alg = SUITES[self.scenario.binding.security.default_algorithm_suite]
+        suite = suites.get(self.scenario.binding.security.default_algorithm_suite)  # SecurityAlgorithmSuite
+        sig_alg, digest_alg = suite.asymmetric_signature, suite.digest
         digest = _DIGEST[digest_alg]
         refs = "".join(
             f'<Reference URI="#{ident}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"></Transform>'

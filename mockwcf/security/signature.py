@@ -40,11 +40,6 @@ from mockwcf.security.signature_read import (
 STEP = "signature"
 _DIGESTS = {ns.SHA1: hashlib.sha1, ns.SHA256: hashlib.sha256}
 _SIG_HASHES = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
-SUITES = {
-    # suite: (asymmetric signature, digest)   RS SM/Security/SecurityAlgorithmSuite.cs
-    "Basic256": (ns.RSA_SHA1, ns.SHA1),
-    "Basic256Sha256": (ns.RSA_SHA256, ns.SHA256),
-}
 
 
 def verify(
