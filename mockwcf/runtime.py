@@ -120,8 +120,10 @@ class Runtime:
         self.clock = Clock(offset=scenario.clock_offset, frozen_at=scenario.clock_frozen_at)
 
     def reset(self) -> None:
-        """Admin `reset`: journal, replay caches, sessions and rule counters."""
+        """Admin `reset`: journal, replay caches, sessions, rule counters, and the balancer, whose next request
+        goes to node 1 again (a switched scenario starts like a freshly started farm)."""
         self.journal.clear()
+        self._round_robin = itertools.count()
         for node in self.active.nodes:
             node.reset()
         self.active.rules.reset()

@@ -27,3 +27,18 @@ def test_nodes_have_their_own_replay_caches_and_restart_forgets():
     one.restart()
     one.replay.check(b"sig", now)  # a recycled node has forgotten it
     assert one.trust is runtime.trust  # trust is configuration: the same on every node
+
+
+def test_reset_restarts_round_robin_at_node_one(mockwcf_server):
+    """A switched scenario (or POST reset) starts like a freshly started farm: the first request goes to node 1."""
+    import requests
+
+    from tests import wss
+
+    mockwcf_server.load({"name": "two", "binding": {"type": "basicHttpBinding"}, "farm": {"nodes": 2}})
+    for _ in range(3):
+        wss.post(mockwcf_server.url, wss.envelope(), action=wss.ACTION)
+    assert [e.node for e in mockwcf_server.journal] == [1, 2, 1]
+    requests.post(mockwcf_server.base_url + "/_mockwcf/reset", timeout=10)
+    wss.post(mockwcf_server.url, wss.envelope(), action=wss.ACTION)
+    assert [e.node for e in mockwcf_server.journal] == [1]
