@@ -134,7 +134,7 @@ def _pfx(name: str) -> Path:
 @pytest.fixture(scope="session")
 def pfx() -> dict[str, Path]:
     BUILD.mkdir(exist_ok=True)
-    return {name: _pfx(name) for name in ("client", "client-untrusted")}
+    return {name: _pfx(name) for name in ("client", "client-untrusted", "client-noski")}
 
 
 @pytest.fixture(scope="session")

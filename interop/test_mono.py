@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
-from interop.conftest import CERTS, PFX_PASSWORD, SCENARIOS, Report, expect, load, run, tab_report
+from interop.conftest import CERTS, PFX_PASSWORD, Report, expect, load, run, tab_report
 from mockwcf.testing import MockServer
 
 FIELDS = ["exception", "top_code", "code_ns", "code", "reason", "detail_message"]
@@ -151,18 +150,3 @@ def test_mono_wshttp_message_username(mono_client, mockwcf_server, password, out
     if outcome == "accepted":
         steps = " ".join(s["detail"] for s in mockwcf_server.last().steps)
         assert "unwrapped with the service certificate" in steps and "Body decrypted" in steps
-
-
-def test_mono_mutual_certificate_encrypted_is_refused_by_the_suite_as_wcf_would(
-    mono_client, mockwcf_server, pfx
-):
-    """With EncryptAndSign mockwcf unwraps Mono's key and decrypts its signature, then refuses what WCF's
-    Basic256 suite refuses: Mono signs with RSA-SHA256 (and SHA-1 digests, which Basic256Sha256 refuses)."""
-    data = yaml.safe_load((SCENARIOS / "mutual-certificate-strict.yaml").read_text(encoding="utf-8"))
-    data["binding"]["security"]["protectionLevel"] = "EncryptAndSign"
-    mockwcf_server.load(data, base_dir=SCENARIOS)
-    report = mono(
-        mono_client, mockwcf_server, "mutual", str(pfx["client"]), PFX_PASSWORD, str(CERTS / "service.pem")
-    )
-    expect(mockwcf_server, report, ("InvalidSecurity", "SuiteDoesNotAcceptAlgorithm"))
-    assert "AsymmetricSignature" in mockwcf_server.last().reason

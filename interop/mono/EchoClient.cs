@@ -8,6 +8,11 @@
 //   mono EchoClient.exe URL usernameforcertificate USER PASSWORD SERVICE.pem   (wsHttpBinding Message UserName)
 //   mono EchoClient.exe URL usernameforcertificatesession USER PASSWORD SERVICE.pem   (the same with
 //       establishSecurityContext: CreateSecureConversationBindingElement(bootstrap, true); Mono cannot build it)
+//   mono EchoClient.exe URL secure KIND SUITE SERVICE.pem CLIENT.pfx PFXPASSWORD USER PASSWORD
+//       KIND: mutual11 (CreateMutualCertificateBindingElement(), WSS 1.1: symmetric), mutual10 (the same with
+//       WSS 1.0: asymmetric, SOAP 1.1), usernameforcertificate, anonymousforcertificate, wshttpcertificate and
+//       wshttpusername (WSHttpBinding Message without negotiation or a session); SUITE: a SecurityAlgorithmSuite
+//       property name (Basic256, Basic256Sha256, Basic128). The contract is EncryptAndSign.
 // Output: "RESULT\t<echo>" | "FAULT\t<exception type>\t<code>\t<subcode ns>\t<subcode>\t<reason>\t<detail Message>"
 //         | "ERROR\t<exception type>\t<message>"   (tabs and newlines inside fields become spaces, except
 //         the detail Message, whose newline becomes " | ")
@@ -42,6 +47,8 @@ public static class EchoClient
     public static int Main(string[] args)
     {
         string url = args[0], mode = args[1];
+        if (mode == "secure")
+            return Secure(url, args[2], args[3], args[4], args[5], args[6], args[7], args[8]);
         if (mode == "usernameforcertificate" || mode == "usernameforcertificatesession")
             return UserNameForCertificate(url, args[2], args[3], args[4], mode.EndsWith("session"));
         // a "12" suffix (header12, plain12) speaks wsHttpBinding's SOAP 1.2 with WS-Addressing 1.0
@@ -158,6 +165,54 @@ public static class EchoClient
         binding.SendTimeout = TimeSpan.FromSeconds(20);
         var address = new EndpointAddress(new Uri(url), EndpointIdentity.CreateDnsIdentity("localhost"));
         var factory = new ChannelFactory<IEchoServiceEncrypted>(binding, address);
+        factory.Credentials.UserName.UserName = user;
+        factory.Credentials.UserName.Password = password;
+        factory.Credentials.ServiceCertificate.DefaultCertificate = new X509Certificate2(servicePem);
+        factory.Credentials.ServiceCertificate.Authentication.CertificateValidationMode = X509CertificateValidationMode.None;
+        return Invoke(() => factory.CreateChannel().Echo("hello from mono"));
+    }
+
+    // The message-security bindings Mono builds, each under one algorithm suite set on Mono's own binding
+    static int Secure(string url, string kind, string suiteName, string servicePem, string pfx, string pfxPassword,
+        string user, string password)
+    {
+        var suite = (SecurityAlgorithmSuite)typeof(SecurityAlgorithmSuite).GetProperty(suiteName).GetValue(null, null);
+        Binding binding;
+        if (kind.StartsWith("wshttp"))
+        {
+            var ws = new WSHttpBinding(SecurityMode.Message);
+            ws.Security.Message.ClientCredentialType = kind == "wshttpcertificate" ? MessageCredentialType.Certificate : MessageCredentialType.UserName;
+            ws.Security.Message.NegotiateServiceCredential = false;
+            ws.Security.Message.EstablishSecurityContext = false;
+            ws.Security.Message.AlgorithmSuite = suite;
+            binding = ws;
+        }
+        else
+        {
+            SecurityBindingElement sbe;
+            var version = MessageVersion.Soap12WSAddressing10;
+            if (kind == "mutual11")
+                sbe = SecurityBindingElement.CreateMutualCertificateBindingElement();
+            else if (kind == "mutual10")
+            {
+                sbe = SecurityBindingElement.CreateMutualCertificateBindingElement(
+                    MessageSecurityVersion.WSSecurity10WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10);
+                version = MessageVersion.Soap11;
+            }
+            else if (kind == "usernameforcertificate")
+                sbe = SecurityBindingElement.CreateUserNameForCertificateBindingElement();
+            else if (kind == "anonymousforcertificate")
+                sbe = SecurityBindingElement.CreateAnonymousForCertificateBindingElement();
+            else
+                throw new ArgumentException("unknown binding " + kind);
+            sbe.IncludeTimestamp = true;
+            sbe.DefaultAlgorithmSuite = suite;
+            binding = new CustomBinding(sbe, new TextMessageEncodingBindingElement(version, Encoding.UTF8), new HttpTransportBindingElement());
+        }
+        binding.SendTimeout = TimeSpan.FromSeconds(20);
+        var address = new EndpointAddress(new Uri(url), EndpointIdentity.CreateDnsIdentity("localhost"));
+        var factory = new ChannelFactory<IEchoServiceEncrypted>(binding, address);
+        factory.Credentials.ClientCertificate.Certificate = new X509Certificate2(pfx, pfxPassword);
         factory.Credentials.UserName.UserName = user;
         factory.Credentials.UserName.Password = password;
         factory.Credentials.ServiceCertificate.DefaultCertificate = new X509Certificate2(servicePem);

@@ -15,9 +15,6 @@ from mockwcf.binding.model import (
     SymmetricSecurityBindingElement,
     TokenKind,
 )
-from mockwcf.security.suites import SUITES
-
-EMULATED_SUITES = ("Basic256", "Basic256Sha256")
 
 
 def check_emulated(binding: Binding, err: Callable[[str, str], None]) -> None:
@@ -45,6 +42,3 @@ def check_emulated(binding: Binding, err: Callable[[str, str], None]) -> None:
             "forms of the Body and tokens); use SignBeforeEncryptAndEncryptSignature (WCF's default) or "
             "SignBeforeEncrypt",
         )
-    allowed = tuple(SUITES) if symmetric else EMULATED_SUITES
-    if sbe.default_algorithm_suite not in allowed:
-        err(f"{key}.algorithmSuite", f"only {', '.join(allowed)} are emulated for this binding")

@@ -44,6 +44,7 @@ class ResponseSecurity:
         self.key = None
         self.cert = None
         self.keyinfo = ""
+        self.keyinfo_standalone = ""
         self.bst = ""
         if (
             scenario.binding.protects_message
@@ -53,6 +54,12 @@ class ResponseSecurity:
             self.cert = x509mod.load_pem_certificate(scenario.service_certificate)
             self.key = serialization.load_pem_private_key(scenario.service_key.read_bytes(), password=None)
             self.keyinfo, self.bst = self._keyinfo()
+            # An encrypted signature is a document of its own: WCF writes it with a fresh writer
+            # (WSSecurityOneDotZeroSendSecurityHeader.CaptureSecurityElement), so its STR declares its prefix and
+            # a client that parses the decrypted element alone (Mono) can read it.
+            self.keyinfo_standalone = self.keyinfo.replace(
+                "<o:SecurityTokenReference>", f'<o:SecurityTokenReference xmlns:o="{ns.WSSE}">', 1
+            )
         self.tags = self._start_tags()
 
     def _start_tags(self) -> dict[str, str]:
@@ -191,13 +198,20 @@ class ResponseSecurity:
                 header.primary_signature = reply.primary_signature
                 body = reply.body
             elif self.key is not None:
-                header.primary_signature = self._signature(signed)
-                if reply_cert is not None and sc.binding.protection_level is ProtectionLevel.EncryptAndSign:
+                encrypt = (
+                    reply_cert is not None and sc.binding.protection_level is ProtectionLevel.EncryptAndSign
+                )
+                encrypt_signature = (
+                    encrypt
+                    and sbe.message_protection_order
+                    is MessageProtectionOrder.SignBeforeEncryptAndEncryptSignature
+                )
+                header.primary_signature = self._signature(signed, standalone=encrypt_signature)
+                if encrypt:
                     ek, header.primary_signature, body = symmetricreply.encrypt_for_client(
                         reply_cert,
                         suites.get(sbe.default_algorithm_suite),
-                        encrypt_signature=sbe.message_protection_order
-                        is MessageProtectionOrder.SignBeforeEncryptAndEncryptSignature,
+                        encrypt_signature=encrypt_signature,
                         signature=header.primary_signature,
                         body_start=tags["body"],
                         payload=payload.decode(),
@@ -207,9 +221,10 @@ class ResponseSecurity:
         head = f"<s:Header>{headers}</s:Header>" if headers else ""
         return f"{tags['envelope']}{head}{body}</s:Envelope>".encode()
 
-    def _signature(self, targets: list[tuple[str, str]]) -> str:
+    def _signature(self, targets: list[tuple[str, str]], standalone: bool = False) -> str:
         """The primary ds:Signature over `targets` (wsu:Id, canonical text); SignedInfo is written in
-        exclusive-c14n form too, so it is signed as written."""
+        exclusive-c14n form too, so it is signed as written. `standalone`: it will be encrypted, so it declares
+        every prefix it uses."""
         suite = suites.get(self.scenario.binding.security.default_algorithm_suite)  # SecurityAlgorithmSuite
         sig_alg, digest_alg = suite.asymmetric_signature, suite.digest
         digest = _DIGEST[digest_alg]
@@ -226,5 +241,5 @@ class ResponseSecurity:
         value = self.key.sign(signed_info.encode(), padding.PKCS1v15(), _HASH[sig_alg]())  # type: ignore[union-attr]
         return (
             f'<Signature xmlns="{ns.DS}">{signed_info}<SignatureValue>{base64.b64encode(value).decode()}'
-            f"</SignatureValue>{self.keyinfo}</Signature>"
+            f"</SignatureValue>{self.keyinfo_standalone if standalone else self.keyinfo}</Signature>"
         )
