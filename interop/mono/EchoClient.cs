@@ -195,9 +195,13 @@ public static class EchoClient
                 sbe = SecurityBindingElement.CreateMutualCertificateBindingElement();
             else if (kind == "mutual10")
             {
+                // clients.md: mono-wss10-mutual begin
+                // WSS 1.0 MutualCertificate (asymmetric), SOAP 1.1; with suite = SecurityAlgorithmSuite.Basic256Sha256
+                // (set below) Mono's RSA-SHA256 signature is the one the suite accepts
                 sbe = SecurityBindingElement.CreateMutualCertificateBindingElement(
                     MessageSecurityVersion.WSSecurity10WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10);
                 version = MessageVersion.Soap11;
+                // clients.md: mono-wss10-mutual end
             }
             else if (kind == "usernameforcertificate")
                 sbe = SecurityBindingElement.CreateUserNameForCertificateBindingElement();
@@ -205,8 +209,10 @@ public static class EchoClient
                 sbe = SecurityBindingElement.CreateAnonymousForCertificateBindingElement();
             else
                 throw new ArgumentException("unknown binding " + kind);
+            // clients.md: mono-suite begin
             sbe.IncludeTimestamp = true;
-            sbe.DefaultAlgorithmSuite = suite;
+            sbe.DefaultAlgorithmSuite = suite;  // WSHttpBinding ignores Security.Message.AlgorithmSuite: use this
+            // clients.md: mono-suite end
             binding = new CustomBinding(sbe, new TextMessageEncodingBindingElement(version, Encoding.UTF8), new HttpTransportBindingElement());
         }
         binding.SendTimeout = TimeSpan.FromSeconds(20);
