@@ -101,22 +101,74 @@ def issue_request(
         soap12=True,
     )
     root = etree.fromstring(doc.encode())
-    key = os.urandom(32)
-    scratch = etree.fromstring(wss.envelope(soap12=True).encode())
-    _, ek = xenc.encrypt(scratch.find(SOAP_BODY), key, wrap_cert=service_pem)
-    sec = root.find(f".//{{{ns.WSSE}}}Security")
     signed = (
         ["TS-1", "A-1", "A-2", "A-3", "Body-1"]
         if client_cert
         else ["TS-1", "UT-1", "A-1", "A-2", "A-3", "Body-1"]
     )
-    reference = _str("#EK-1", ns.ENCRYPTED_KEY_TOKEN_TYPE)
-    protect(root, key, reference, 1, signed, sc, endorse=client_cert[1] if client_cert else None)
+    boot = _bootstrap(root, service_pem, signed, sc, client_cert[1] if client_cert else None)
     if client_cert is not None:
-        sec.insert(1, etree.fromstring(client_cert[0]))
+        root.find(f".//{{{ns.WSSE}}}Security").insert(2, etree.fromstring(client_cert[0]))
+    return etree.tostring(root), boot, entropy
+
+
+def _bootstrap(
+    root: etree._Element,
+    service_pem: Path,
+    signed: list[str],
+    sc: str,
+    endorse: Callable[[etree._Element], etree._Element] | None,
+) -> Bootstrap:
+    """The one-shot bootstrap's protection: an EncryptedKey for the service certificate and `protect`."""
+    key = os.urandom(32)
+    scratch = etree.fromstring(wss.envelope(soap12=True).encode())
+    _, ek = xenc.encrypt(scratch.find(SOAP_BODY), key, wrap_cert=service_pem)
+    sec = root.find(f".//{{{ns.WSSE}}}Security")
+    protect(root, key, _str("#EK-1", ns.ENCRYPTED_KEY_TOKEN_TYPE), 1, signed, sc, endorse=endorse)
     xenc.place_encrypted_key(sec, ek, service_pem, "thumbprint", position=1)
     wrapped = base64.b64decode(ek.find(f"{{{ns.XENC}}}CipherData/{{{ns.XENC}}}CipherValue").text)
-    return etree.tostring(root), Bootstrap(key, wrapped), entropy
+    return Bootstrap(key, wrapped)
+
+
+def renew_request(
+    url: str,
+    service_pem: Path,
+    session: sctclient.Session,
+    user: str = "alice",
+    *,
+    sct: bool = True,
+    endorse: str | None = "derived",
+    target: str = "context",
+) -> tuple[bytes, Bootstrap, bytes]:
+    """RST/SCT/Renew as WCF's SecuritySessionSecurityTokenProvider sends it over a Message bootstrap: secured by
+    the UserNameForCertificate bootstrap, the current SCT and a DerivedKeyToken naming it, the SCT-derived key's
+    HMAC endorsing signature over the primary signature (`endorse` "base": the SCT's own key; None: no
+    endorsing signature; `sct` False: no SCT). Returns (message, bootstrap key, client entropy)."""
+    t, sc = sctclient.VERSIONS[session.version]
+    transport_form, entropy = sctclient.renew(session, target=target)
+    rst_body = etree.tostring(etree.fromstring(transport_form.encode()).find(SOAP_BODY)[0]).decode()
+    doc = wss.envelope(
+        wss.addressing(f"{t}/RST/SCT/Renew", to=url)
+        + wss.security(
+            wss.timestamp(), wss.username_token(user=user), session.sct_xml if sct else "", soap12=True
+        ),
+        body=rst_body,
+        soap12=True,
+    )
+    root = etree.fromstring(doc.encode())
+    nonce = os.urandom(16)
+    key, key_ref = session.key, f"#{session.token_id}"
+    if endorse == "derived":
+        key, key_ref = xenc.openssl_p_sha1(session.key, LABEL + nonce, 24), "#DK-R"
+        dkt = _dkt("DK-R", nonce, 24, sc, _str(f"#{session.token_id}", f"{sc}/sct"))
+        root.find(f".//{{{ns.WSSE}}}Security").append(dkt)
+
+    def endorsing(root: etree._Element) -> etree._Element:
+        return xenc.hmac_sign(root, key, ["SIG-P"], key_ref, sig_id="SIG-E")
+
+    signed = ["TS-1", "UT-1", "A-1", "A-2", "A-3", "Body-1"]
+    boot = _bootstrap(root, service_pem, signed, sc, endorsing if endorse else None)
+    return etree.tostring(root), boot, entropy
 
 
 def open_reply(

@@ -167,21 +167,23 @@ def _rstr(v: trust.ScVersion, rst: trust.Rst, sct: SecurityContext, key: trust.I
     )
 
 
-def renew(state: NodeState, env: Envelope, identity: str, now: datetime) -> Outcome:
+def renew(
+    state: NodeState, env: Envelope, identity: str, now: datetime, endorsing: SecurityContext | None = None
+) -> Outcome:
     """ProcessRenewRequest (session mode, canRenewSession): the bootstrap credentials authenticate the
-    message, the current SCT endorses it; the reply is a new key generation of the same context."""
+    message, the current SCT endorses it; the reply is a new key generation of the same context.
+    `endorsing` is the SCT whose endorsing signature the bootstrap pass over Message security already
+    verified (sctrenew.py); over transport this function reads and verifies it."""
     s = state.settings
     v = s.version
     scts = _header_scts(env, v)
-    if not scts:
-        raise Rejection(
-            codes.SupportingTokenNotProvided,
-            "The renew security session message does not have the session token as a supporting token "
-            "(RenewSessionMissingSupportingToken).",
-            step=STEP,
-        )
-    old = read_token(state, scts[0], now)
-    sctsignature.verify(env, scts[0], old, s.suite, v)
+    if endorsing is None and not scts:
+        raise missing_renew_token()
+    if endorsing is None:
+        old = read_token(state, scts[0], now)
+        sctsignature.verify(env, scts[0], old, s.suite, v)
+    else:
+        old = endorsing
     rst = trust.parse_rst(env.body, v)
     if rst.request_type != v.request_types["Renew"]:
         raise Rejection(
@@ -218,6 +220,16 @@ def renew(state: NodeState, env: Envelope, identity: str, now: datetime) -> Outc
     )
     state.store.add_renewed(old, new, now)
     return Outcome("renew", new, _rstr(v, rst, new, key), v.action("RSTR/SCT/Renew"))
+
+
+def missing_renew_token() -> Rejection:
+    """ProcessRenewRequest: no endorsing supporting token at all (RenewSessionMissingSupportingToken)."""
+    return Rejection(
+        codes.SupportingTokenNotProvided,
+        "The renew security session message does not have the session token as a supporting token "
+        "(RenewSessionMissingSupportingToken).",
+        step=STEP,
+    )
 
 
 def _header_scts(env: Envelope, version: trust.ScVersion) -> list[etree._Element]:

@@ -74,12 +74,27 @@ class SctKey:
         )
 
 
+@dataclass
+class RenewingContext(ReceiveContext):
+    """The bootstrap pass of RST/SCT/Renew over Message security. WCF's issuer listener adds, for the Renew
+    action only, an endorsing SecurityContextSecurityTokenParameters to the bootstrap protocol
+    (SecuritySessionSecurityTokenAuthenticator.BuildResponderChannelListener: OperationSupportingTokenParameters
+    [RenewAction], resolved by SessionRenewSecurityTokenManager from the issued-token cache): the SCT is read as
+    a supporting token of the bootstrap binding, and what it endorsed is collected here (sctrenew.py)."""
+
+    conversation: conversation.NodeState | None = None
+    require_derived_keys: bool = True
+    sct_keys: list[SctKey] = field(default_factory=list)
+    endorsed: list[tuple[SctKey, bool]] = field(default_factory=list)  # (token, signed with a derived key)
+
+
 def read(ctx: ReceiveContext, element: etree._Element) -> None:
-    """ReadToken for a wsc:SecurityContextToken under a symmetric binding protected by an SCT."""
-    state = ctx.node.conversation
-    sbe = ctx.binding.security
-    protected = getattr(sbe, "protection_token", None)
-    if state is None or protected is None or protected.kind.value != "SecureConversation":
+    """ReadToken for a wsc:SecurityContextToken under a symmetric binding protected by an SCT (or as the
+    renew message's endorsing supporting token)."""
+    state = ctx.conversation if isinstance(ctx, RenewingContext) else ctx.node.conversation
+    protected = getattr(ctx.binding.security, "protection_token", None)
+    sct_protected = protected is not None and protected.kind.value == "SecureConversation"
+    if state is None or not (sct_protected or isinstance(ctx, RenewingContext)):
         raise Rejection(
             codes.CannotReadToken,
             "A wsc:SecurityContextToken is not read by this binding: its protection token is not a security "
@@ -96,5 +111,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> None:
         )
     sct = conversation.read_token(state, element, ctx.now)
     token = SctKey(sct, element.get(WSU_ID), v.sc_ns)
+    if isinstance(ctx, RenewingContext):  # a supporting token: derived keys may use it, the primary may not
+        ctx.sct_keys.append(token)
     encryption.state(ctx).wrapped.append(token)  # type: ignore[arg-type]
     ctx.record(STEP, "ok", f"{token.label()} read ({sct.identity})")

@@ -31,7 +31,17 @@ from mockwcf import codes, envelope, ns
 from mockwcf.binding.model import Binding, SecurityTokenParameters, TokenKind
 from mockwcf.config.model import Scenario
 from mockwcf.faults import Rejection
-from mockwcf.security import cookies, encryption, header, pipeline, sctmessage, timestamp, tokens, trust
+from mockwcf.security import (
+    cookies,
+    encryption,
+    header,
+    pipeline,
+    sctmessage,
+    sctrenew,
+    timestamp,
+    tokens,
+    trust,
+)
 from mockwcf.security.context import ReceiveContext
 from mockwcf.security.conversation import (
     ConversationSettings,
@@ -43,7 +53,7 @@ from mockwcf.security.conversation import (
     renew,
 )
 from mockwcf.security.conversation import receive as sc_receive
-from mockwcf.security.sctstore import SessionSettings
+from mockwcf.security.sctstore import SecurityContext, SessionSettings
 
 STEP = "secureConversation"
 
@@ -115,17 +125,15 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
     env = ctx.env
     to_issuer = action in (v.action("RST/SCT"), v.action("RST/SCT/Renew")) and env.security is not None
     if to_issuer and not (action.endswith("/Renew") and not state.settings.require_cancellation):
-        if action.endswith("/Renew") and binding.protects_message:
-            raise Rejection(
-                codes.MessageSecurityVerificationFailed,
-                "RST/SCT/Renew over a Message-security bootstrap is not emulated by mockwcf (the renew message "
-                "is secured by the bootstrap binding with the current SCT endorsing it); issue a new SCT instead.",
-                step=STEP,
-            )
-        identity, request_key, confirmations = _bootstrap(ctx, sct, strip_sct=action.endswith("/Renew"))
-        if action.endswith("/Renew"):
+        renewing = action.endswith("/Renew")
+        if renewing and binding.protects_message:  # the SCT endorses inside the bootstrap pass (sctrenew.py)
+            identity, request_key, confirmations, endorsing = _bootstrap_renew(ctx, sct, state)
+            out = renew(state, env, identity, ctx.now, endorsing)
+        elif renewing:
+            identity, request_key, confirmations = _bootstrap(ctx, sct, strip_sct=True)
             out = renew(state, env, identity, ctx.now)
         else:
+            identity, request_key, confirmations = _bootstrap(ctx, sct, strip_sct=False)
             out = issue(state, env, identity, ctx.now)
         out.request_key, out.signature_values = request_key, confirmations
         ctx.record(
@@ -177,8 +185,41 @@ def _bootstrap(
     ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: bool
 ) -> tuple[str, Any, list[bytes] | None]:
     """Run the receive pipeline with the bootstrap element; the authenticated token names the identity.
-    A Renew also carries the SCT and its endorsing signature, which the bootstrap protocol's renew
-    supporting-token requirement handles: they are left out of the bootstrap pass."""
+    A Renew over transport also carries the SCT and its endorsing signature, which the bootstrap protocol's
+    renew supporting-token requirement handles: they are left out of the bootstrap pass."""
+    return _run(ctx, _bootstrap_context(ctx, sct, strip_sct, None))
+
+
+def _run(ctx: ReceiveContext, inner: ReceiveContext) -> tuple[str, Any, list[bytes] | None]:
+    try:
+        pipeline.receive(inner)
+    finally:  # the journal shows the bootstrap's steps, failed ones included
+        ctx.steps.extend(inner.steps)
+    token = next((t for t in inner.tokens if t.username or t.cert is not None), None)
+    identity = token.label().rsplit(" (id", 1)[0] if token is not None else "anonymous"
+    # a symmetric bootstrap's reply (the RSTR) is secured with the request's EncryptedKey
+    wrapped = inner.crypto.wrapped if inner.crypto is not None else []
+    wrapped = [w for w in wrapped if not isinstance(w, sctmessage.SctKey)]
+    # the issuer answers with the bootstrap's protocol: SignatureConfirmation when it requires it
+    boot = inner.binding.security
+    confirm = inner.signature_values if getattr(boot, "require_signature_confirmation", False) else None
+    return identity, wrapped[0] if wrapped else None, confirm
+
+
+def _bootstrap_renew(
+    ctx: ReceiveContext, sct: SecurityTokenParameters, state: NodeState
+) -> tuple[str, Any, list[bytes] | None, SecurityContext]:
+    """The renew message's bootstrap pass over Message security, whose pass reads the SCT as the renew
+    action's endorsing supporting token, then VerifySupportingToken for it (sctrenew.py)."""
+    inner = _bootstrap_context(ctx, sct, False, state)
+    assert isinstance(inner, sctmessage.RenewingContext)
+    identity, request_key, confirm = _run(ctx, inner)
+    return identity, request_key, confirm, sctrenew.endorsing_token(inner)
+
+
+def _bootstrap_context(
+    ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: bool, state: NodeState | None
+) -> ReceiveContext:
     boot = sct.bootstrap
     assert boot is not None
     outer = ctx.binding.security
@@ -194,25 +235,23 @@ def _bootstrap(
     env = ctx.env
     if strip_sct:
         env = _without_sct(env, ctx.node.conversation)
-    inner = ReceiveContext(
+    binding = dataclasses.replace(ctx.binding, security=boot)
+    if state is None:
+        return ReceiveContext(ctx.scenario, binding, ctx.node, env, ctx.now, ctx.second_opinion)
+    inner = sctmessage.RenewingContext(
         ctx.scenario,
-        dataclasses.replace(ctx.binding, security=boot),
+        binding,
         ctx.node,
         env,
         ctx.now,
         ctx.second_opinion,
+        conversation=state,
+        require_derived_keys=sct.require_derived_keys,
     )
-    try:
-        pipeline.receive(inner)
-    finally:  # the journal shows the bootstrap's steps, failed ones included
-        ctx.steps.extend(inner.steps)
-    token = next((t for t in inner.tokens if t.username or t.cert is not None), None)
-    identity = token.label().rsplit(" (id", 1)[0] if token is not None else "anonymous"
-    # a symmetric bootstrap's reply (the RSTR) is secured with the request's EncryptedKey
-    wrapped = inner.crypto.wrapped if inner.crypto is not None else []
-    # the issuer answers with the bootstrap's protocol: SignatureConfirmation when it requires it
-    confirm = inner.signature_values if getattr(boot, "require_signature_confirmation", False) else None
-    return identity, wrapped[0] if wrapped else None, confirm
+    st = encryption.state(inner)
+    if sct.require_derived_keys:  # the renew action's endorsing SCT derives two more keys (DerivationBudget)
+        st.budget.max_keys += 2
+    return inner
 
 
 def _without_sct(env: envelope.Envelope, state: NodeState | None) -> envelope.Envelope:

@@ -202,11 +202,17 @@ def process_primary(ctx: ReceiveContext, sig: ParsedSignature) -> None:
 
 
 verify_header_references = _verify_header_references  # the HMAC primary signature (encryption.py) too
+verify_target = _verify_target  # the SCT's HMAC endorsing signature of a renew message (sctrenew.py) too
 
 
 @blames_signature
 def process_supporting(ctx: ReceiveContext, sig: ParsedSignature) -> None:
     """ProcessSupportingSignature: endorsing signatures use the universal resolver."""
+    # the renew message's SCT endorses with an HMAC (sctrenew imports this module)
+    from mockwcf.security import sctrenew
+
+    if sctrenew.endorses(ctx, sig):
+        return
     binding = ctx.binding
     if not binding.endorsing_required:
         raise Rejection(

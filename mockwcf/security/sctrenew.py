@@ -1,0 +1,115 @@
+"""RST/SCT/Renew over a Message-security (symmetric) bootstrap: the renew message is secured by the bootstrap
+binding and endorsed by the expiring SCT.
+
+WCF's issuer listener (SecuritySessionSecurityTokenAuthenticator.BuildResponderChannelListener) secures Issue and
+Renew with the bootstrap protocol (Body signed and encrypted both ways) and adds, for the Renew action only, an
+endorsing SecurityContextSecurityTokenParameters whose RequireDerivedKeys is the issued token parameters' (true
+for a Message bootstrap); SessionRenewSecurityTokenManager resolves the SCT from the issued-token cache. A WCF
+client (SecuritySessionSecurityTokenProvider.DoOperation, Renew) therefore sends::
+
+    <o:Security> Timestamp, EncryptedKey, DKT(EK) x2, ReferenceList, the encrypted UsernameToken (or the client
+      certificate), the current SCT, a DKT naming the SCT, the encrypted primary signature (HMAC by DKT(EK)),
+      the encrypted endorsing signature (HMAC by DKT(SCT)) over the primary signature </o:Security>
+
+ProcessSupportingSignature verifies the endorsing signature; ReceiveSecurityHeader.VerifySupportingToken then
+requires the SCT to have endorsed (SupportingTokenIsNotEndorsing) with a derived key (SupportingSignatureIs-
+NotDerivedFrom); ProcessRenewRequest then matches the RenewTarget against the endorsing SCTs
+(GetMatchingEndorsingSct: BadRenewTarget) and checks the identity (conversation.renew).
+"""
+
+from __future__ import annotations
+
+from mockwcf import codes
+from mockwcf.canonical import c14n
+from mockwcf.faults import Rejection
+from mockwcf.security import derivedkeys, encryption, signature
+from mockwcf.security.context import ReceiveContext
+from mockwcf.security.sctmessage import RenewingContext, SctKey
+from mockwcf.security.sctstore import SecurityContext
+
+STEP = "secureConversation"
+
+
+def _sct_keys(ctx: RenewingContext) -> list[tuple[object, SctKey, bool]]:
+    """The keys the SCT offers: itself, and every DerivedKeyToken whose reference names it."""
+    st = encryption.state(ctx)
+    found: list[tuple[object, SctKey, bool]] = [(sk, sk, False) for sk in ctx.sct_keys]
+    for dk in st.derived:
+        base = next((sk for sk in ctx.sct_keys if sk.matches(dk.token.clause)), None)
+        if base is not None:
+            found.append((dk, base, True))
+    return found
+
+
+def endorses(ctx: ReceiveContext, sig: signature.ParsedSignature) -> bool:
+    """ProcessSupportingSignature for a signature keyed by the renew message's SCT (or a key derived from it):
+    HMAC verification, then the digest of its only target, the primary signature. False: not such a
+    signature, the caller goes on as for any other supporting signature."""
+    if not isinstance(ctx, RenewingContext):
+        return False
+    match = next((m for c in sig.clauses for m in _sct_keys(ctx) if m[0].matches(c)), None)  # type: ignore[attr-defined]
+    if match is None:
+        return False
+    key_token, sct, derived = match
+    primary = ctx.primary_signature
+    if primary is None:
+        raise Rejection(  # Strict puts the first signature first, Lax never makes an endorsing one primary
+            codes.RequiredSignatureMissing,
+            "An endorsing signature comes without the primary signature it must sign.",
+            step=signature.STEP,
+        )
+    suite = encryption.state(ctx).suite
+    signed_info = c14n(sig.signed_info, sig.c14n_method, sig.c14n_prefixes)
+    label = key_token.label()  # type: ignore[attr-defined]
+    derivedkeys.verify_hmac(
+        suite,
+        sig.method,
+        key_token.key,  # type: ignore[attr-defined]
+        signed_info,
+        sig.value,
+        label,
+        key_token.source_key_bits,  # type: ignore[attr-defined]
+    )
+    signature.verify_target(ctx, sig, primary.element.get("Id"), primary.element)
+    ctx.signature_values.append(sig.value)
+    ctx.endorsed.append((sct, derived))
+    ctx.record(signature.STEP, "ok", f"endorsing signature (HMAC) verified with {label}")
+    return True
+
+
+def endorsing_token(ctx: RenewingContext) -> SecurityContext:
+    """After the bootstrap pass: the primary signature was not made with the SCT (it is not in the primary
+    resolver), and VerifySupportingToken for the renew action's endorsing SCT parameters."""
+    st = encryption.state(ctx)
+    if any(st.signature_token is m[0] for m in _sct_keys(ctx)):
+        raise Rejection(
+            codes.UnableToResolveKeyInfoForVerifyingSignature,
+            f"Cannot resolve KeyInfo for verifying signature: the primary signature names "
+            f"{st.signature_token.label()}, a supporting token; the primary resolver holds the bootstrap's "
+            "EncryptedKey and its derived keys only.",
+            step=signature.STEP,
+        )
+    if not ctx.sct_keys:
+        raise Rejection(
+            codes.SupportingTokenNotProvided,
+            "A supporting token that satisfies parameters 'SecurityContextSecurityTokenParameters' and attachment "
+            "mode 'Endorsing' was not provided: the renew message must carry the current wsc:SecurityContextToken "
+            "(RenewSessionMissingSupportingToken).",
+            step=STEP,
+        )
+    if not ctx.endorsed:
+        raise Rejection(
+            codes.SupportingTokenIsNotEndorsing,
+            f"The supporting token {ctx.sct_keys[0].label()} did not endorse the primary signature: the renew "
+            "message's SCT must sign the primary signature with a key derived from it.",
+            step=STEP,
+        )
+    sct, derived = ctx.endorsed[0]
+    if ctx.require_derived_keys and not derived:
+        raise Rejection(
+            codes.SupportingSignatureIsNotDerivedFrom,
+            "The supporting signature is not signed with a derived key. The binding's supporting token parameter "
+            "'SecurityContextSecurityTokenParameters' requires key derivation.",
+            step=STEP,
+        )
+    return sct.sct

@@ -1,0 +1,88 @@
+"""RST/SCT/Renew over a Message-security bootstrap (mockwcf/security/sctrenew.py), driven over loopback by
+tests/sctmsgclient.py (lxml + python-xmlsec + OpenSSL's P_SHA1, not mockwcf's code): the renew message secured by
+the UserNameForCertificate bootstrap and endorsed by a key derived from the current SCT, then the new key
+generation in use, and the mistakes with WCF's codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockwcf import ns
+from tests import sctclient
+from tests import sctmsgclient as client
+from tests.test_conversation_message import CUSTOM, ECHO_RESULT, SERVICE_PEM, _post, _session
+
+TWO_USERS = {
+    **CUSTOM,
+    "credentials": {
+        **CUSTOM["credentials"],
+        "userNameAuthentication": {"users": {"alice": "p@ssw0rd", "bob": "p@ssw0rd"}},
+    },
+}
+WST = ns.WST
+
+
+def _renew(server, session, **mistake):
+    message, boot, entropy = client.renew_request(server.url, SERVICE_PEM, session, **mistake)
+    return _post(server.url, message, f"{WST}/RST/SCT/Renew"), boot, entropy
+
+
+@pytest.mark.mockwcf_scenario(CUSTOM)
+def test_renew_then_calls_on_the_new_generation_then_cancel(mockwcf_server):
+    session = _session(mockwcf_server)
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
+    assert resp.status_code == 200, resp.text
+    resp, boot, entropy = _renew(mockwcf_server, session)
+    assert resp.status_code == 200, resp.text
+    mockwcf_server.assert_accepted()
+    assert mockwcf_server.last().operation == "SecureConversation.renew"
+    # the RSTR is secured by the bootstrap: keys derived from the renew message's EncryptedKey
+    opened = client.open_reply(resp.content, boot.key, client.names_encrypted_key(boot))
+    assert opened.findtext(f".//{{{ns.WSA10}}}Action") == f"{WST}/RSTR/SCT/Renew"
+    renewed = client.read_rstr(opened, entropy)
+    assert renewed.context_id == session.context_id and renewed.key != session.key
+    assert f"{{{ns.WSC}}}Instance" in renewed.sct_xml or "Instance>" in renewed.sct_xml
+    for _ in range(2):
+        resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, renewed))
+        assert resp.status_code == 200, resp.text
+        opened = client.open_reply(resp.content, renewed.key, client.names_context(renewed))
+        assert opened.find(ECHO_RESULT).text == "hi"
+    resp = _post(mockwcf_server.url, client.cancel(mockwcf_server.url, renewed), f"{WST}/RST/SCT/Cancel")
+    assert resp.status_code == 200, resp.text
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, renewed))
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("CannotFindSecuritySession")
+
+
+@pytest.mark.mockwcf_scenario(TWO_USERS)
+@pytest.mark.parametrize(
+    "mistake,code",
+    [
+        ({"sct": False, "endorse": None}, "SupportingTokenNotProvided"),
+        ({"endorse": None}, "SupportingTokenIsNotEndorsing"),
+        ({"endorse": "base"}, "SupportingSignatureIsNotDerivedFrom"),
+        ({"target": "urn:uuid:00000000-0000-0000-0000-000000000000"}, "BadRenewTarget"),
+        ({"user": "bob"}, "WrongIdentityRenewingToken"),
+        ({"user": "mallory"}, "UserNameAuthenticationFailed"),
+    ],
+    ids=["no-sct", "not-endorsing", "sct-key-itself", "other-target", "other-user", "bad-password"],
+)
+def test_renew_mistakes_get_wcfs_codes_and_the_session_lives_on(mockwcf_server, mistake, code):
+    session = _session(mockwcf_server)
+    resp, _, _ = _renew(mockwcf_server, session, **mistake)
+    assert resp.status_code == 500, resp.text
+    mockwcf_server.assert_fault(code)
+    assert b"Traceback" not in resp.content
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))  # the old key still works
+    assert resp.status_code == 200, resp.text
+
+
+@pytest.mark.mockwcf_scenario(CUSTOM)
+def test_a_renew_with_a_cancelled_sct_is_not_registered(mockwcf_server):
+    session = _session(mockwcf_server)
+    resp = _post(mockwcf_server.url, client.cancel(mockwcf_server.url, session), f"{WST}/RST/SCT/Cancel")
+    assert resp.status_code == 200, resp.text
+    resp, _, _ = _renew(mockwcf_server, session)
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("SecurityContextNotRegistered")
+    assert sctclient.VERSIONS["feb2005"][0] == WST
