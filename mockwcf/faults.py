@@ -32,6 +32,7 @@ class WireFault:
     reason: str = ""
     addressing_action: bool = False  # ActionNotSupported uses the WS-Addressing fault action
     problem_header: str | None = None  # WSAddressing10ProblemHeaderQNameFault: the header it names
+    action: str | None = None  # the fault message's own action, when WCF gives it one
 
     def describe(self) -> dict[str, str | None]:
         return {
@@ -122,6 +123,7 @@ WIRE_FAULTS: dict[str, WireFault] = {
             ns.WSC,
             "RenewNeeded",
             "The SecurityContextSecurityToken's key needs to be renewed.",
+            action=ns.SECURITY_SESSION_FAULT_ACTION,  # ServerSecuritySessionChannel.SendRenewFault
         ),
         WireFault(
             "SecuritySessionAborted",
@@ -130,6 +132,8 @@ WIRE_FAULTS: dict[str, WireFault] = {
             "SecuritySessionAborted",
             "The security session was terminated This may be because no messages were received on the "
             "session for too long.",
+            # the client acts on it only with this action (SecuritySessionClientSettings: GetProtocolFault)
+            action=ns.SECURITY_SESSION_FAULT_ACTION,
         ),
         WireFault(
             "MustUnderstand",
@@ -284,7 +288,8 @@ def render(rejection: Rejection, fs: FaultSettings) -> Reply:
         subcode=(subcode_ns, wire.subcode) if wire.subcode and subcode_ns else None,
         reason=reason,
         detail=detail,
-        fault_action=ns.WSA10 + "/fault" if wire.addressing_action else ns.FAULT_ACTION_WSA10,
+        fault_action=wire.action
+        or (ns.WSA10 + "/fault" if wire.addressing_action else ns.FAULT_ACTION_WSA10),
         not_understood=rejection.header if wire.code == "MustUnderstand" else None,
         problem_header=wire.problem_header,
     )

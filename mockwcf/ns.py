@@ -77,6 +77,8 @@ ENCRYPTED_KEY_TOKEN_TYPE = "http://docs.oasis-open.org/wss/oasis-wss-soap-messag
 WSA_SIGNED_HEADERS = ("To", "From", "FaultTo", "ReplyTo", "MessageID", "RelatesTo", "Action")
 
 FAULT_ACTION_WSA10 = "http://www.w3.org/2005/08/addressing/soap/fault"
+# DotNetSecurityStrings.SecuritySessionFaultAction: the session channel's RenewNeeded / SecuritySessionAborted faults
+SECURITY_SESSION_FAULT_ACTION = "http://schemas.microsoft.com/ws/2006/05/security/SecureConversationFault"
 
 CONTENT_TYPE_11 = "text/xml; charset=utf-8"
 CONTENT_TYPE_12 = "application/soap+xml; charset=utf-8"

@@ -112,6 +112,15 @@ SCHEMA = F(
                     "15:00:00",
                     minimum=0,
                 ),
+                "maxStatefulNegotiations": F(
+                    "int",
+                    "Accepted; changes no answer: WCF caps with it the state of multi-leg negotiations "
+                    "(SPNEGO/TLSNEGO, refused at load) and the SCT issuer's throttle, which queues requests "
+                    "instead of failing them (docs/conversation.md). 0 fails the host's open when the binding "
+                    "establishes a security context.",
+                    128,
+                    minimum=0,
+                ),
                 "sessionKeyRolloverInterval": F(
                     "timespan",
                     "Secure conversation: how long the old key works after a renewal.",

@@ -242,3 +242,29 @@ def test_validate_explain_prints_each_shipped_scenario_in_wcf_names():
         "BootstrapSecurityBindingElement: SymmetricSecurityBindingElement(ProtectionTokenParameters=X509"
         in res.stdout
     )
+
+
+def _with_lss(binding: dict, lss: dict):
+    walker = Walker()
+    data = walker.walk(
+        yaml.compose(yaml.safe_dump({"binding": binding, "localServiceSettings": lss})), SCHEMA, "", 1
+    )
+    assert walker.problems == []
+    problems: list[tuple[str, str]] = []
+    compile_binding(data["binding"], data["localServiceSettings"], lambda k, m: problems.append((k, m)))
+    return problems
+
+
+def test_max_stateful_negotiations_zero_fails_only_where_an_sct_issuer_is_built():
+    """SecuritySessionHost sets the issuer's ServiceThrottle to MaxStatefulNegotiations; FlowThrottle.Capacity
+    refuses 0. Without a security context there is no issuer and 0 is a valid LocalServiceSecuritySettings value."""
+    sc = {
+        "type": "wsHttpBinding",
+        "security": {"mode": "TransportWithMessageCredential", "clientCredentialType": "UserName"},
+    }
+    (problem,) = _with_lss(sc, {"maxStatefulNegotiations": 0})
+    assert problem[0] == "localServiceSettings.maxStatefulNegotiations"
+    assert "SFxThrottleLimitMustBeGreaterThanZero0" in problem[1]
+    assert _with_lss(sc, {"maxStatefulNegotiations": 1}) == []
+    plain = {**sc, "security": {**sc["security"], "establishSecurityContext": False}}
+    assert _with_lss(plain, {"maxStatefulNegotiations": 0}) == []

@@ -241,3 +241,19 @@ def test_steady_state_header_elements_go_through_read_token(mockwcf_server, extr
     resp = post(mockwcf_server, sctclient.call(s, sct_xml=s.sct_xml + extra))
     assert resp.status_code == 500
     mockwcf_server.assert_fault(code, nth=-1)
+
+
+@pytest.mark.mockwcf_scenario(
+    {**ws_http(), "localServiceSettings": {"maxStatefulNegotiations": 1, "maxPendingSessions": 3}}
+)
+def test_max_stateful_negotiations_does_not_limit_sct_issuance(mockwcf_server):
+    """WCF applies MaxStatefulNegotiations to multi-leg negotiation state (NegotiationTokenAuthenticatorStateCache,
+    never filled by a one-leg RST/SCT) and to the issuer's throttle, which queues: three SCTs are issued with a
+    limit of one; the fourth pending session is refused by maxPendingSessions (SecuritySessionLimitReached)."""
+    for _ in range(3):
+        issue(mockwcf_server)
+        mockwcf_server.assert_accepted()
+    request, _ = sctclient.rst()
+    resp = post(mockwcf_server, request, f"{ns.WST}/RST/SCT")
+    assert resp.status_code == 500 and b"ServerTooBusy" in resp.content
+    mockwcf_server.assert_fault("SecuritySessionLimitReached")

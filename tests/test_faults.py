@@ -244,3 +244,21 @@ def test_detail_is_wcfs_exception_detail_data_contract(code):
     assert diagnosis.type == "System.ServiceModel.Security.MessageSecurityException"
     assert "CustomUserNameSecurityTokenAuthenticator.ValidateUserNamePasswordCore" in diagnosis.stack_trace
     assert diagnosis.help_link == (f"docs/troubleshooting.md#{code}" if entry.receive_path else None)
+
+
+@pytest.mark.parametrize(
+    "code,subcode",
+    [
+        ("SecuritySessionAbortedFaultReason", f"{{{ns.DNSE}}}SecuritySessionAborted"),
+        ("SecurityRenewFaultReason", f"{{{ns.WSC}}}RenewNeeded"),
+    ],
+)
+def test_session_channel_faults_carry_the_secure_conversation_fault_action(code, subcode):
+    """SecuritySessionClientSettings acts on RenewNeeded / SecuritySessionAborted only when the fault's action is
+    DotNetSecurityStrings.SecuritySessionFaultAction (ServerSecuritySessionChannel.SendRenewFault sends it)."""
+    reply = render(Rejection(code, "rule"), FaultSettings(True, True, False))
+    root = etree.fromstring(reply.body)
+    assert root.findtext(f".//{{{ns.WSA10}}}Action") == ns.SECURITY_SESSION_FAULT_ACTION
+    sub = root.find(f".//{{{ns.SOAP12}}}Subcode/{{{ns.SOAP12}}}Value")
+    prefix, local = sub.text.split(":")
+    assert f"{{{sub.nsmap[prefix]}}}{local}" == subcode

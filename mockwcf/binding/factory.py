@@ -54,7 +54,7 @@ from mockwcf.binding.model import (
     TransportSecurityBindingElement,
     username_parameters,
 )
-from mockwcf.binding.secureconversation import secure_conversation
+from mockwcf.binding.secureconversation import secure_conversation, secure_conversation_parameters
 from mockwcf.transport.config import message_credential_refusal
 
 Err = Callable[[str, str], None]
@@ -93,7 +93,7 @@ def compile_binding(b: dict[str, Any], lss: dict[str, Any], err: Err) -> Binding
     )
     if s["allowInsecureTransport"] and mode is not SecurityMode.TransportWithMessageCredential:
         err(f"{KEY}.allowInsecureTransport", "applies to TransportWithMessageCredential only")
-    return Binding(
+    binding = Binding(
         name=btype,
         factory=FACTORY_NAMES.get(factory, "") if factory else "",
         soap12=mv.startswith("Soap12"),
@@ -116,6 +116,16 @@ def compile_binding(b: dict[str, Any], lss: dict[str, Any], err: Err) -> Binding
             sign_responses=s["signResponses"], response_token_reference=s["responseTokenReference"]
         ),
     )
+    if lss["maxStatefulNegotiations"] == 0 and secure_conversation_parameters(binding) is not None:
+        # SecuritySessionSecurityTokenAuthenticator.SecuritySessionHost (and NegotiationTokenAuthenticator's
+        # NegotiationHost) set the issuer dispatcher's ServiceThrottle.MaxConcurrentCalls/Sessions to
+        # MaxStatefulNegotiations; FlowThrottle.Capacity refuses 0 (SFxThrottleLimitMustBeGreaterThanZero0)
+        err(
+            "localServiceSettings.maxStatefulNegotiations",
+            "must be at least 1 when the binding establishes a security context: WCF sets the SCT issuer's "
+            "throttle to it and its host fails to open with 0 (SFxThrottleLimitMustBeGreaterThanZero0)",
+        )
+    return binding
 
 
 def _security_element(

@@ -6,6 +6,7 @@ section and calls this for establishSecurityContext and customBinding authentica
 from __future__ import annotations
 
 from mockwcf.binding.model import (
+    Binding,
     LocalServiceSecuritySettings,
     SecurityBindingElement,
     SecurityTokenParameters,
@@ -45,3 +46,13 @@ def secure_conversation(
         protection_token=sct,
         require_signature_confirmation=False,
     )
+
+
+def secure_conversation_parameters(binding: Binding) -> SecurityTokenParameters | None:
+    """The SCT's parameters: the endorsing supporting token over transport, the protection token of a
+    symmetric steady state over Message security; None when the binding establishes no security context."""
+    primary = binding.security.primary_token if binding.security is not None else None
+    if primary is not None and primary.kind is TokenKind.SecureConversation:
+        return primary
+    found = binding.supporting(TokenKind.SecureConversation)
+    return found[0][1] if found else None

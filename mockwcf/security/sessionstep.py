@@ -28,7 +28,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from lxml import etree
 
 from mockwcf import codes, envelope, ns
-from mockwcf.binding.model import Binding, SecurityTokenParameters, TokenKind
+from mockwcf.binding.model import Binding, SecurityTokenParameters
+from mockwcf.binding.secureconversation import secure_conversation_parameters
 from mockwcf.config.model import Scenario
 from mockwcf.faults import Rejection
 from mockwcf.security import (
@@ -58,14 +59,7 @@ from mockwcf.security.sctstore import SecurityContext, SessionSettings
 STEP = "secureConversation"
 
 
-def token_parameters(binding: Binding) -> SecurityTokenParameters | None:
-    """The SCT's parameters: the endorsing supporting token over transport, the protection token of a
-    symmetric steady state over Message security (CreateSecureConversationBindingElement)."""
-    primary = binding.security.primary_token if binding.security is not None else None
-    if primary is not None and primary.kind is TokenKind.SecureConversation:
-        return primary
-    found = binding.supporting(TokenKind.SecureConversation)
-    return found[0][1] if found else None
+token_parameters = secure_conversation_parameters  # the SCT's parameters (binding/secureconversation.py)
 
 
 def settings(binding: Binding, sct: SecurityTokenParameters) -> ConversationSettings:
