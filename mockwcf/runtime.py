@@ -204,7 +204,7 @@ class Runtime:
             ):  # RST/SCT, Renew, Cancel: the issuer or session channel answers
                 entry.operation = f"SecureConversation.{conversation.kind}"
                 reply_payload = conversation.reply.encode()
-                if conversation.request_key is not None:  # signed over Message security
+                if conversation.request_key is not None or conversation.reply_cert is not None:  # Message
                     reply_payload = active.responder.canonical_payload(reply_payload)
                 body = active.responder.envelope(
                     reply_payload,
@@ -213,6 +213,7 @@ class Runtime:
                     now=now,
                     signature_values=conversation.signature_values or [],
                     request_key=conversation.request_key,
+                    reply_cert=conversation.reply_cert,
                     confirm=conversation.signature_values is not None,
                 )
                 entry.steps = [s.as_dict() for s in ctx.steps]

@@ -147,7 +147,8 @@ BINDING = F(
                 "secureConversationBootstrap": F(
                     "enum",
                     "customBinding authenticationMode SecureConversation: the bootstrap that "
-                    "authenticates the RST.",
+                    "authenticates the RST (MutualCertificate is asymmetric under a WSSecurity10 "
+                    "messageSecurityVersion; MutualCertificateDuplex is refused: it needs a duplex channel).",
                     None,
                     (
                         "UserNameOverTransport",

@@ -262,3 +262,69 @@ def cancel(url: str, session: sctclient.Session) -> bytes:
     body = etree.tostring(transport_form.find(SOAP_BODY)[0]).decode()
     t = sctclient.VERSIONS[session.version][0]
     return call(url, session, f"{t}/RST/SCT/Cancel", body)
+
+
+def issue_request_asymmetric(
+    url: str, service_pem: Path, client_pem: Path, client_key: Path, version: str = "feb2005"
+) -> tuple[bytes, bytes]:
+    """RST/SCT secured by the asymmetric WSS 1.0 MutualCertificate bootstrap, as WCF's AsymmetricSecurityProtocol
+    writes it: Timestamp, the client certificate's BinarySecurityToken, an EncryptedKey for the service certificate
+    whose own ReferenceList names the encrypted Body and signature, the RSA-SHA1 signature (client key) over the
+    Timestamp, the addressing headers and the Body. Returns (message, client entropy)."""
+    t, _ = sctclient.VERSIONS[version]
+    rst_env, entropy = sctclient.rst(version, user=None)
+    rst_body = etree.tostring(etree.fromstring(rst_env).find(SOAP_BODY)[0]).decode()
+    doc = wss.envelope(
+        wss.addressing(f"{t}/RST/SCT", to=url)
+        + wss.security(wss.timestamp(), wss.bst(client_pem), soap12=True),
+        body=rst_body,
+        soap12=True,
+    )
+    signed = ["TS-1", "A-1", "A-2", "A-3", "Body-1"]
+    root = etree.fromstring(wss.sign(doc, client_key, client_pem, signed).encode())
+    sec = root.find(f".//{{{ns.WSSE}}}Security")
+    key = os.urandom(32)
+    scratch = etree.fromstring(wss.envelope(soap12=True).encode())
+    _, ek = xenc.encrypt(scratch.find(SOAP_BODY), key, wrap_cert=service_pem)
+    xenc.encrypt(root.find(SOAP_BODY), key, ed_id="ED-B")
+    xenc.encrypt(sec.find(f"{{{ns.DS}}}Signature"), key, content=False, ed_id="ED-SIG")
+    xenc.place_encrypted_key(sec, ek, service_pem, "ski", position=2)
+    ek.append(xenc.reference_list("ED-B", "ED-SIG"))
+    return etree.tostring(root), entropy
+
+
+def renew_request_asymmetric(
+    url: str, service_pem: Path, client_pem: Path, client_key: Path, session: sctclient.Session
+) -> tuple[bytes, bytes]:
+    """RST/SCT/Renew over the asymmetric WSS 1.0 MutualCertificate bootstrap: the client certificate's signature
+    (primary), the current SCT and a DerivedKeyToken naming it, the SCT-derived key's HMAC endorsing signature over
+    the primary signature; Body and both signatures encrypted with the EncryptedKey for the service certificate."""
+    t, sc = sctclient.VERSIONS[session.version]
+    transport_form, entropy = sctclient.renew(session)
+    rst_body = etree.tostring(etree.fromstring(transport_form.encode()).find(SOAP_BODY)[0]).decode()
+    nonce = os.urandom(16)
+    dkt = _dkt("DK-R", nonce, 24, sc, _str(f"#{session.token_id}", f"{sc}/sct"))
+    doc = wss.envelope(
+        wss.addressing(f"{t}/RST/SCT/Renew", to=url)
+        + wss.security(
+            wss.timestamp(), wss.bst(client_pem), session.sct_xml, etree.tostring(dkt).decode(), soap12=True
+        ),
+        body=rst_body,
+        soap12=True,
+    )
+    signed = ["TS-1", "A-1", "A-2", "A-3", "Body-1"]
+    root = etree.fromstring(wss.sign(doc, client_key, client_pem, signed).encode())
+    sec = root.find(f".//{{{ns.WSSE}}}Security")
+    primary = sec.find(f"{{{ns.DS}}}Signature")
+    primary.set("Id", "SIG-P")  # not in SignedInfo: the endorsing signature's target
+    k_dk = xenc.openssl_p_sha1(session.key, LABEL + nonce, 24)
+    endorsing = xenc.hmac_sign(root, k_dk, ["SIG-P"], "#DK-R", sig_id="SIG-E")
+    key = os.urandom(32)
+    scratch = etree.fromstring(wss.envelope(soap12=True).encode())
+    _, ek = xenc.encrypt(scratch.find(SOAP_BODY), key, wrap_cert=service_pem)
+    xenc.encrypt(root.find(SOAP_BODY), key, ed_id="ED-B")
+    xenc.encrypt(primary, key, content=False, ed_id="ED-SIG")
+    xenc.encrypt(endorsing, key, content=False, ed_id="ED-END")
+    xenc.place_encrypted_key(sec, ek, service_pem, "ski", position=2)
+    ek.append(xenc.reference_list("ED-B", "ED-SIG", "ED-END"))
+    return etree.tostring(root), entropy

@@ -3,7 +3,12 @@ transport bootstrap, and what mockwcf still refuses at load."""
 
 from __future__ import annotations
 
-from mockwcf.binding.model import SymmetricSecurityBindingElement, TokenKind, TransportSecurityBindingElement
+from mockwcf.binding.model import (
+    AsymmetricSecurityBindingElement,
+    SymmetricSecurityBindingElement,
+    TokenKind,
+    TransportSecurityBindingElement,
+)
 from mockwcf.security import sessionstep
 from tests.test_binding import WSS11_BSP, compiled
 
@@ -70,7 +75,7 @@ def test_message_security_with_a_security_context_is_a_symmetric_binding_protect
     assert boot.message_security_version == b.security.message_security_version
 
 
-def test_an_asymmetric_bootstrap_is_still_refused():
+def test_a_duplex_bootstrap_is_refused_with_the_way_out():
     _, problems = compiled(
         {
             "type": "customBinding",
@@ -81,4 +86,26 @@ def test_an_asymmetric_bootstrap_is_still_refused():
         }
     )
     assert [k for k, _ in problems] == ["binding.security.secureConversationBootstrap"]
-    assert "asymmetric bootstrap" in problems[0][1]
+    assert "duplex channel" in problems[0][1] and "use MutualCertificate" in problems[0][1]
+
+
+def test_a_wss10_mutual_certificate_bootstrap_is_asymmetric_inside_a_symmetric_steady_state():
+    """CreateSecureConversationBindingElement: for an Asymmetric bootstrap too, a SymmetricSecurityBindingElement
+    whose protection token is the SCT (derived keys on), RequireSignatureConfirmation false."""
+    b, problems = compiled(
+        {
+            "type": "customBinding",
+            "security": {
+                "authenticationMode": "SecureConversation",
+                "secureConversationBootstrap": "MutualCertificate",
+                "messageSecurityVersion": "WSSecurity10WSTrustFebruary2005WSSecureConversationFebruary2005"
+                "WSSecurityPolicy11BasicSecurityProfile10",
+            },
+        }
+    )
+    assert problems == []
+    assert isinstance(b.security, SymmetricSecurityBindingElement)
+    sct = b.security.protection_token
+    assert sct.kind is TokenKind.SecureConversation and sct.require_derived_keys
+    assert isinstance(sct.bootstrap, AsymmetricSecurityBindingElement)
+    assert b.security.require_signature_confirmation is False

@@ -49,7 +49,6 @@ from mockwcf.binding.model import (
     SecurityBindingElement,
     SecurityHeaderLayout,
     SecurityMode,
-    SecurityVersion,
     SymmetricSecurityBindingElement,
     TransportSecurityBindingElement,
     username_parameters,
@@ -206,21 +205,23 @@ def _custom_secure_conversation(
     s: dict[str, Any], mode_name: str | None, version: MessageSecurityVersion | None, err: Err
 ) -> tuple[Callable[..., SecurityBindingElement] | None, SecurityMode, SecurityBindingElement | None]:
     """<security authenticationMode="SecureConversation"><secureConversationBootstrap .../>: a transport
-    bootstrap, or a symmetric one (Message security). An asymmetric bootstrap (MutualCertificateDuplex, or
-    MutualCertificate under WS-Security 1.0) is not emulated: its RSTR would be encrypted for the client
-    certificate inside the issuer channel, which mockwcf does not write."""
+    bootstrap, or a Message-security one: symmetric (UserNameForCertificate, AnonymousForCertificate,
+    MutualCertificate under WS-Security 1.1) or asymmetric (MutualCertificate under WS-Security 1.0: the RST is
+    signed with the client certificate, the RSTR signed with the service certificate and encrypted for the
+    client's). MutualCertificateDuplex is refused: it needs a duplex channel (CompositeDuplex, wsDualHttpBinding),
+    which mockwcf does not serve."""
     boot = s["secureConversationBootstrap"]
     mode = _SC_BOOTSTRAPS.get(boot or "")
     v = version or DEFAULT
-    if mode is None or (boot == "MutualCertificate" and v.security_version is SecurityVersion.WSSecurity10):
+    if mode is None:
         err(
             f"{KEY}.secureConversationBootstrap",
             "authenticationMode SecureConversation needs secureConversationBootstrap: "
             + ", ".join(_SC_BOOTSTRAPS)
-            + " (an asymmetric bootstrap - MutualCertificateDuplex, or MutualCertificate with a WSSecurity10 "
-            "messageSecurityVersion - is not emulated)",
+            + " (MutualCertificateDuplex needs a duplex channel - CompositeDuplex, wsDualHttpBinding - which "
+            "mockwcf does not serve; use MutualCertificate)",
         )
-        return None, mode or SecurityMode.TransportWithMessageCredential, None
+        return None, SecurityMode.TransportWithMessageCredential, None
     if mode_name and SecurityMode(mode_name) is not mode:
         err(f"{KEY}.mode", f"a {boot} bootstrap means mode {mode.value}, not {mode_name}")
     inner: SecurityBindingElement = {

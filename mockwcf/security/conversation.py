@@ -86,6 +86,8 @@ class Outcome:
     request_key: Any = None
     # the bootstrap's SignatureConfirmation values when it requires them (MutualCertificate), else None
     signature_values: list[bytes] | None = None
+    # an asymmetric bootstrap (WSS 1.0 MutualCertificate): the client certificate the RSTR is encrypted for
+    reply_cert: Any = None
 
 
 def _generate_id() -> str:

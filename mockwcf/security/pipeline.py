@@ -92,7 +92,9 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
         encryption.read_encrypted_key(ctx, el)
     elif encryption.applies(ctx) and tag in encryption.DERIVED_KEY_TOKENS:
         encryption.read_derived_key(ctx, el)
-    elif encryption.hmac_signed(ctx) and tag in sctmessage.SCT_TAGS:  # the SCT protection token
+    elif tag in sctmessage.SCT_TAGS and sctmessage.reads_sct(
+        ctx
+    ):  # protection token, or a renew's endorsing one
         sctmessage.read(ctx, el)
     elif encryption.applies(ctx) and tag == encryption.REFERENCE_LIST:
         encryption.read_reference_list(ctx, el)

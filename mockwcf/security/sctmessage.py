@@ -88,6 +88,12 @@ class RenewingContext(ReceiveContext):
     endorsed: list[tuple[SctKey, bool]] = field(default_factory=list)  # (token, signed with a derived key)
 
 
+def reads_sct(ctx: ReceiveContext) -> bool:
+    """Does ReadToken meet a wsc:SecurityContextToken as a token it reads? Under a symmetric binding (the SCT
+    protection token, or its absence named by `read`) and in any renew message's bootstrap pass."""
+    return encryption.hmac_signed(ctx) or isinstance(ctx, RenewingContext)
+
+
 def read(ctx: ReceiveContext, element: etree._Element) -> None:
     """ReadToken for a wsc:SecurityContextToken under a symmetric binding protected by an SCT (or as the
     renew message's endorsing supporting token)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from lxml import etree
 
 from mockwcf import codes, envelope, ns
-from mockwcf.binding.model import Binding, SecurityTokenParameters
+from mockwcf.binding.model import AsymmetricSecurityBindingElement, Binding, SecurityTokenParameters
 from mockwcf.binding.secureconversation import secure_conversation_parameters
 from mockwcf.config.model import Scenario
 from mockwcf.faults import Rejection
@@ -121,15 +122,20 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
     if to_issuer and not (action.endswith("/Renew") and not state.settings.require_cancellation):
         renewing = action.endswith("/Renew")
         if renewing and binding.protects_message:  # the SCT endorses inside the bootstrap pass (sctrenew.py)
-            identity, request_key, confirmations, endorsing = _bootstrap_renew(ctx, sct, state)
-            out = renew(state, env, identity, ctx.now, endorsing)
+            boot, endorsing = _bootstrap_renew(ctx, sct, state)
+            out = renew(state, env, boot.identity, ctx.now, endorsing)
         elif renewing:
-            identity, request_key, confirmations = _bootstrap(ctx, sct, strip_sct=True)
-            out = renew(state, env, identity, ctx.now)
+            boot = _bootstrap(ctx, sct, strip_sct=True)
+            out = renew(state, env, boot.identity, ctx.now)
         else:
-            identity, request_key, confirmations = _bootstrap(ctx, sct, strip_sct=False)
-            out = issue(state, env, identity, ctx.now)
-        out.request_key, out.signature_values = request_key, confirmations
+            boot = _bootstrap(ctx, sct, strip_sct=False)
+            out = issue(state, env, boot.identity, ctx.now)
+        out.request_key, out.signature_values, out.reply_cert = (
+            boot.request_key,
+            boot.confirm,
+            boot.reply_cert,
+        )
+        identity = boot.identity
         ctx.record(
             STEP, "ok", f"{out.kind}: context {out.sct.context_id} for {identity} on node {state.node}"
         )
@@ -175,40 +181,52 @@ def steady_state(ctx: ReceiveContext, state: NodeState, action: str) -> Outcome:
     return out
 
 
-def _bootstrap(
-    ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: bool
-) -> tuple[str, Any, list[bytes] | None]:
+@dataclass
+class Bootstrapped:
+    """What the bootstrap pass hands the issuer: who authenticated, and how the RSTR is secured."""
+
+    identity: str
+    request_key: Any  # a symmetric bootstrap: the request's EncryptedKey secures the RSTR
+    reply_cert: Any  # an asymmetric bootstrap: the client certificate the RSTR is encrypted for
+    confirm: list[bytes] | None  # SignatureConfirmation values when the bootstrap requires them
+
+
+def _bootstrap(ctx: ReceiveContext, sct: SecurityTokenParameters, strip_sct: bool) -> Bootstrapped:
     """Run the receive pipeline with the bootstrap element; the authenticated token names the identity.
     A Renew over transport also carries the SCT and its endorsing signature, which the bootstrap protocol's
     renew supporting-token requirement handles: they are left out of the bootstrap pass."""
     return _run(ctx, _bootstrap_context(ctx, sct, strip_sct, None))
 
 
-def _run(ctx: ReceiveContext, inner: ReceiveContext) -> tuple[str, Any, list[bytes] | None]:
+def _run(ctx: ReceiveContext, inner: ReceiveContext) -> Bootstrapped:
     try:
         pipeline.receive(inner)
     finally:  # the journal shows the bootstrap's steps, failed ones included
         ctx.steps.extend(inner.steps)
     token = next((t for t in inner.tokens if t.username or t.cert is not None), None)
     identity = token.label().rsplit(" (id", 1)[0] if token is not None else "anonymous"
+    boot = inner.binding.security
+    # the issuer answers with the bootstrap's protocol: SignatureConfirmation when it requires it
+    confirm = inner.signature_values if getattr(boot, "require_signature_confirmation", False) else None
+    if isinstance(boot, AsymmetricSecurityBindingElement):
+        # AsymmetricSecurityProtocol on the reply: signed with the service certificate (the recipient token),
+        # encrypted for the initiator token, the client certificate that signed the RST
+        signer = inner.primary_signature.token if inner.primary_signature is not None else None
+        return Bootstrapped(identity, None, signer.cert if signer is not None else None, confirm)
     # a symmetric bootstrap's reply (the RSTR) is secured with the request's EncryptedKey
     wrapped = inner.crypto.wrapped if inner.crypto is not None else []
     wrapped = [w for w in wrapped if not isinstance(w, sctmessage.SctKey)]
-    # the issuer answers with the bootstrap's protocol: SignatureConfirmation when it requires it
-    boot = inner.binding.security
-    confirm = inner.signature_values if getattr(boot, "require_signature_confirmation", False) else None
-    return identity, wrapped[0] if wrapped else None, confirm
+    return Bootstrapped(identity, wrapped[0] if wrapped else None, None, confirm)
 
 
 def _bootstrap_renew(
     ctx: ReceiveContext, sct: SecurityTokenParameters, state: NodeState
-) -> tuple[str, Any, list[bytes] | None, SecurityContext]:
+) -> tuple[Bootstrapped, SecurityContext]:
     """The renew message's bootstrap pass over Message security, whose pass reads the SCT as the renew
     action's endorsing supporting token, then VerifySupportingToken for it (sctrenew.py)."""
     inner = _bootstrap_context(ctx, sct, False, state)
     assert isinstance(inner, sctmessage.RenewingContext)
-    identity, request_key, confirm = _run(ctx, inner)
-    return identity, request_key, confirm, sctrenew.endorsing_token(inner)
+    return _run(ctx, inner), sctrenew.endorsing_token(inner)
 
 
 def _bootstrap_context(
