@@ -14,7 +14,7 @@ from mockwcf import ns
 from tests import sctmsgclient as client
 from tests.conftest import CERTS
 from tests.test_asymmetric_encryption import open_reply
-from tests.test_conversation_message import ECHO_RESULT, SERVICE_PEM, _post
+from tests.test_conversation_message import CERTIFICATE, ECHO_RESULT, SERVICE_PEM, _post
 
 WSS10 = (
     "WSSecurity10WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10"
@@ -29,13 +29,7 @@ SCENARIO = {
             "messageSecurityVersion": WSS10,
         },
     },
-    "credentials": {
-        "serviceCertificate": {"certificate": str(SERVICE_PEM), "privateKey": str(CERTS / "service.key")},
-        "clientCertificate": {
-            "certificateValidationMode": "ChainTrust",
-            "trustedCertificates": [str(CERTS / "ca.pem")],
-        },
-    },
+    "credentials": CERTIFICATE["credentials"],
 }
 WST = ns.WST
 
