@@ -86,3 +86,35 @@ def test_a_renew_with_a_cancelled_sct_is_not_registered(mockwcf_server):
     assert resp.status_code == 500
     mockwcf_server.assert_fault("SecurityContextNotRegistered")
     assert sctclient.VERSIONS["feb2005"][0] == WST
+
+
+RENEWING = {
+    **CUSTOM,
+    "localServiceSettings": {"sessionKeyRenewalInterval": "00:05:00", "maxClockSkew": "00:30:00"},
+}
+
+
+@pytest.mark.mockwcf_scenario(RENEWING)
+def test_renew_needed_then_renew_then_the_new_generation(mockwcf_server):
+    """The key expires (sessionKeyRenewalInterval): the session channel answers wsc:RenewNeeded with WCF's
+    SecureConversationFault action (SendRenewFault); the client renews over the bootstrap and goes on with the new
+    generation, while the old, expired key still gets RenewNeeded (CheckIncomingToken)."""
+    mockwcf_server.set_clock(offset="-00:06:00")  # the session starts 6 minutes ago, by the server's clock
+    session = _session(mockwcf_server)
+    assert _post(mockwcf_server.url, client.call(mockwcf_server.url, session)).status_code == 200
+    mockwcf_server.set_clock()
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("SecurityRenewFaultReason")
+    assert b"RenewNeeded" in resp.content and ns.SECURITY_SESSION_FAULT_ACTION.encode() in resp.content
+    resp, boot, entropy = _renew(mockwcf_server, session)
+    assert resp.status_code == 200, resp.text
+    renewed = client.read_rstr(
+        client.open_reply(resp.content, boot.key, client.names_encrypted_key(boot)), entropy
+    )
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, renewed))
+    assert resp.status_code == 200, resp.text
+    mockwcf_server.assert_accepted()
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("SecurityRenewFaultReason")
