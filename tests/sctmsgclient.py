@@ -142,8 +142,8 @@ def renew_request(
 ) -> tuple[bytes, Bootstrap, bytes]:
     """RST/SCT/Renew as WCF's SecuritySessionSecurityTokenProvider sends it over a Message bootstrap: secured by
     the UserNameForCertificate bootstrap, the current SCT and a DerivedKeyToken naming it, the SCT-derived key's
-    HMAC endorsing signature over the primary signature (`endorse` "base": the SCT's own key; None: no
-    endorsing signature; `sct` False: no SCT). Returns (message, bootstrap key, client entropy)."""
+    HMAC endorsing signature over the primary signature (`endorse` "base": the SCT's own key; "unknown": a KeyInfo
+    naming nothing; None: no endorsing signature; `sct` False: no SCT). Returns (message, bootstrap key, client entropy)."""
     t, sc = sctclient.VERSIONS[session.version]
     transport_form, entropy = sctclient.renew(session, target=target)
     rst_body = etree.tostring(etree.fromstring(transport_form.encode()).find(SOAP_BODY)[0]).decode()
@@ -162,6 +162,9 @@ def renew_request(
         key, key_ref = xenc.openssl_p_sha1(session.key, LABEL + nonce, 24), "#DK-R"
         dkt = _dkt("DK-R", nonce, 24, sc, _str(f"#{session.token_id}", f"{sc}/sct"))
         root.find(f".//{{{ns.WSSE}}}Security").append(dkt)
+
+    if endorse == "unknown":  # a KeyInfo naming no token of the message
+        key_ref = "#nowhere"
 
     def endorsing(root: etree._Element) -> etree._Element:
         return xenc.hmac_sign(root, key, ["SIG-P"], key_ref, sig_id="SIG-E")

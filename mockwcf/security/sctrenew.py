@@ -49,7 +49,12 @@ def endorses(ctx: ReceiveContext, sig: signature.ParsedSignature) -> bool:
         return False
     match = next((m for c in sig.clauses for m in _sct_keys(ctx) if m[0].matches(c)), None)  # type: ignore[attr-defined]
     if match is None:
-        return False
+        if ctx.binding.endorsing_required:  # the bootstrap's own endorsing token (an X.509 certificate)
+            return False
+        _unresolved(
+            sig
+        )  # the renew action expects an endorsing signature: resolution fails, not its presence
+    assert match is not None
     key_token, sct, derived = match
     primary = ctx.primary_signature
     if primary is None:
@@ -75,6 +80,24 @@ def endorses(ctx: ReceiveContext, sig: signature.ParsedSignature) -> bool:
     ctx.endorsed.append((sct, derived))
     ctx.record(signature.STEP, "ok", f"endorsing signature (HMAC) verified with {label}")
     return True
+
+
+def _unresolved(sig: signature.ParsedSignature) -> None:
+    """ProcessSupportingSignature's KeyInfo resolution against the universal resolver, for a signature that
+    names none of the renew message's tokens with a key."""
+    if not sig.clauses:
+        raise Rejection(
+            codes.NoKeyInfoInSignatureToFindVerificationToken,
+            "The endorsing signature has no ds:KeyInfo naming the SCT (or the DerivedKeyToken from it) it was made "
+            "with.",
+            step=signature.STEP,
+        )
+    raise Rejection(
+        codes.UnableToResolveKeyInfoForVerifyingSignature,
+        f"Cannot resolve KeyInfo for verifying signature: KeyInfo '{'; '.join(str(c) for c in sig.clauses)}' "
+        "names neither the renew message's wsc:SecurityContextToken nor a DerivedKeyToken from it.",
+        step=signature.STEP,
+    )
 
 
 def endorsing_token(ctx: RenewingContext) -> SecurityContext:
