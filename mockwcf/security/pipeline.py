@@ -21,6 +21,7 @@ from mockwcf.security import (
     header,
     parts,
     sctmessage,
+    sctrenew,
     signature,
     signature_read,
     timestamp,
@@ -64,6 +65,7 @@ def receive(ctx: ReceiveContext) -> None:
         if sym:
             encryption.after_protection_pass(ctx)
     tokens.verify_supporting(ctx)
+    sctrenew.verify_supporting(ctx)  # a renew message's endorsing SCT (nothing elsewhere)
     if sym:
         encryption.check_supporting_encrypted(ctx)
     if binding.settings.detect_replays:

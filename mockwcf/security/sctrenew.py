@@ -100,9 +100,12 @@ def _unresolved(sig: signature.ParsedSignature) -> None:
     )
 
 
-def endorsing_token(ctx: RenewingContext) -> SecurityContext:
-    """After the bootstrap pass: the primary signature was not made with the SCT (it is not in the primary
-    resolver), and VerifySupportingToken for the renew action's endorsing SCT parameters."""
+def verify_supporting(ctx: ReceiveContext) -> None:
+    """Where ReceiveSecurityHeader.Process verifies supporting tokens (pipeline.py, after the binding's own): the
+    primary signature was not made with the SCT (it is not in the primary resolver), and VerifySupportingToken
+    for the renew action's endorsing SCT parameters. Nothing to do outside a renew message's bootstrap pass."""
+    if not isinstance(ctx, RenewingContext):
+        return
     st = encryption.state(ctx)
     if any(st.signature_token is m[0] for m in _sct_keys(ctx)):
         raise Rejection(
@@ -127,12 +130,15 @@ def endorsing_token(ctx: RenewingContext) -> SecurityContext:
             "message's SCT must sign the primary signature with a key derived from it.",
             step=STEP,
         )
-    sct, derived = ctx.endorsed[0]
-    if ctx.require_derived_keys and not derived:
+    if ctx.require_derived_keys and not ctx.endorsed[0][1]:
         raise Rejection(
             codes.SupportingSignatureIsNotDerivedFrom,
             "The supporting signature is not signed with a derived key. The binding's supporting token parameter "
             "'SecurityContextSecurityTokenParameters' requires key derivation.",
             step=STEP,
         )
-    return sct.sct
+
+
+def endorsing_token(ctx: RenewingContext) -> SecurityContext:
+    """The SCT that endorsed the renew message (verify_supporting ran in the bootstrap pass)."""
+    return ctx.endorsed[0][0].sct

@@ -222,8 +222,8 @@ def _run(ctx: ReceiveContext, inner: ReceiveContext) -> Bootstrapped:
 def _bootstrap_renew(
     ctx: ReceiveContext, sct: SecurityTokenParameters, state: NodeState
 ) -> tuple[Bootstrapped, SecurityContext]:
-    """The renew message's bootstrap pass over Message security, whose pass reads the SCT as the renew
-    action's endorsing supporting token, then VerifySupportingToken for it (sctrenew.py)."""
+    """The renew message's bootstrap pass over Message security: it reads the SCT as the renew action's
+    endorsing supporting token and verifies that it endorsed (sctrenew.py)."""
     inner = _bootstrap_context(ctx, sct, False, state)
     assert isinstance(inner, sctmessage.RenewingContext)
     return _run(ctx, inner), sctrenew.endorsing_token(inner)
