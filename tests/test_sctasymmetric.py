@@ -12,25 +12,11 @@ from lxml import etree
 
 from mockwcf import ns
 from tests import sctmsgclient as client
-from tests.conftest import CERTS
+from tests.conftest import CERTS, SCENARIOS
 from tests.test_asymmetric_encryption import open_reply
-from tests.test_conversation_message import CERTIFICATE, ECHO_RESULT, SERVICE_PEM, _post
+from tests.test_conversation_message import ECHO_RESULT, SERVICE_PEM, _post
 
-WSS10 = (
-    "WSSecurity10WSTrustFebruary2005WSSecureConversationFebruary2005WSSecurityPolicy11BasicSecurityProfile10"
-)
-SCENARIO = {
-    "binding": {
-        "type": "customBinding",
-        "messageVersion": "Soap12WSAddressing10",
-        "security": {
-            "authenticationMode": "SecureConversation",
-            "secureConversationBootstrap": "MutualCertificate",
-            "messageSecurityVersion": WSS10,
-        },
-    },
-    "credentials": CERTIFICATE["credentials"],
-}
+SCENARIO = SCENARIOS / "secure-conversation-mutual-certificate-wss10.yaml"
 WST = ns.WST
 
 
