@@ -3,11 +3,12 @@ Message security as the symmetric binding's protection token).
 
 WCF splits such an endpoint in two listeners (SecuritySessionSecurityTokenAuthenticator.SetupSessionListener):
 RST/SCT and RST/SCT/Renew messages that carry a security header go to the issuer, secured by the *bootstrap*
-binding element (UserNameOverTransport / CertificateOverTransport, or the symmetric UserNameForCertificate /
-MutualCertificate / AnonymousForCertificate); everything else goes to the session channels (session SCTs: demux
-by context id) or, for cookie SCTs, to the steady-state security channel. This module makes that choice and runs
-mockwcf's receive pipeline with the bootstrap element where WCF does; over Message security the steady state is
-the symmetric pipeline with the SCT as its primary token (sctmessage.py).
+binding element (UserNameOverTransport / CertificateOverTransport, the symmetric UserNameForCertificate /
+MutualCertificate / AnonymousForCertificate, or the asymmetric WSS 1.0 MutualCertificate); everything else goes to
+the session channels (session SCTs: demux by context id) or, for cookie SCTs, to the steady-state security
+channel. This module makes that choice and runs mockwcf's receive pipeline with the bootstrap element where WCF
+does; over Message security the steady state is the symmetric pipeline with the SCT as its primary token
+(sctmessage.py), and a Renew's bootstrap pass reads the SCT as its endorsing token (sctrenew.py).
 
 `receive` returns None when the binding has no secure conversation (the caller runs the ordinary pipeline), an
 Outcome with a reply for issue, renew and cancel, or an Outcome of kind "application" for a message that goes
