@@ -123,20 +123,21 @@ def verify_supporting(ctx: ReceiveContext) -> None:
             "(RenewSessionMissingSupportingToken).",
             step=STEP,
         )
+    problem = None
     if not ctx.endorsed:
-        raise Rejection(
+        problem = (
             codes.SupportingTokenIsNotEndorsing,
             f"The supporting token {ctx.sct_keys[0].label()} did not endorse the primary signature: the renew "
             "message's SCT must sign the primary signature with a key derived from it.",
-            step=STEP,
         )
-    if ctx.require_derived_keys and not ctx.endorsed[0][1]:
-        raise Rejection(
+    elif ctx.require_derived_keys and not ctx.endorsed[0][1]:
+        problem = (
             codes.SupportingSignatureIsNotDerivedFrom,
             "The supporting signature is not signed with a derived key. The binding's supporting token parameter "
             "'SecurityContextSecurityTokenParameters' requires key derivation.",
-            step=STEP,
         )
+    if problem is not None:
+        raise Rejection(*problem, step=STEP)
 
 
 def endorsing_token(ctx: RenewingContext) -> SecurityContext:
