@@ -257,3 +257,18 @@ def test_max_stateful_negotiations_does_not_limit_sct_issuance(mockwcf_server):
     resp = post(mockwcf_server, request, f"{ns.WST}/RST/SCT")
     assert resp.status_code == 500 and b"ServerTooBusy" in resp.content
     mockwcf_server.assert_fault("SecuritySessionLimitReached")
+
+
+@pytest.mark.mockwcf_scenario({**ws_http(), "localServiceSettings": {"maxClockSkew": "00:30:00"}})
+def test_an_idle_session_is_dropped_without_a_session_aborted_fault(mockwcf_server):
+    """WCF's server never sends dnse:SecuritySessionAborted (ServerSecuritySessionChannel builds the code, no path
+    sends it): an established session idle past the receive timeout (10 minutes) is aborted, and its next message
+    fails the demux with wsc:BadContextToken."""
+    mockwcf_server.set_clock(offset="-00:11:00")
+    s = issue(mockwcf_server)
+    assert post(mockwcf_server, sctclient.call(s)).status_code == 200
+    mockwcf_server.set_clock()
+    resp = post(mockwcf_server, sctclient.call(s))
+    assert resp.status_code == 500
+    mockwcf_server.assert_fault("CannotFindSecuritySession")
+    assert b"BadContextToken" in resp.content and b"SecuritySessionAborted" not in resp.content

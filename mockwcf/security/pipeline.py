@@ -94,9 +94,8 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
         encryption.read_encrypted_key(ctx, el)
     elif encryption.applies(ctx) and tag in encryption.DERIVED_KEY_TOKENS:
         encryption.read_derived_key(ctx, el)
-    elif tag in sctmessage.SCT_TAGS and sctmessage.reads_sct(
-        ctx
-    ):  # protection token, or a renew's endorsing one
+    # the SCT as protection token, or as a renew message's endorsing token
+    elif tag in sctmessage.SCT_TAGS and sctmessage.reads_sct(ctx):
         sctmessage.read(ctx, el)
     elif encryption.applies(ctx) and tag == encryption.REFERENCE_LIST:
         encryption.read_reference_list(ctx, el)
