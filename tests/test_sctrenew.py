@@ -6,10 +6,12 @@ generation in use, and the mistakes with WCF's codes."""
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from mockwcf import ns
+from tests import sctclient
 from tests import sctmsgclient as client
-from tests.test_conversation_message import CUSTOM, ECHO_RESULT, SERVICE_PEM, _post, _session
+from tests.test_conversation_message import CUSTOM, ECHO_RESULT, SERVICE_PEM, WS2007, _post, _session
 
 TWO_USERS = {
     **CUSTOM,
@@ -23,12 +25,16 @@ WST = ns.WST
 
 def _renew(server, session, **mistake):
     message, boot, entropy = client.renew_request(server.url, SERVICE_PEM, session, **mistake)
-    return _post(server.url, message, f"{WST}/RST/SCT/Renew"), boot, entropy
+    t = sctclient.VERSIONS[session.version][0]
+    return _post(server.url, message, f"{t}/RST/SCT/Renew"), boot, entropy
 
 
-@pytest.mark.mockwcf_scenario(CUSTOM)
-def test_renew_then_calls_on_the_new_generation_then_cancel(mockwcf_server):
-    session = _session(mockwcf_server)
+@pytest.mark.parametrize(
+    "mockwcf_scenario,version", [(CUSTOM, "feb2005"), (WS2007, "1.3")], ids=["wssc-feb2005", "ws-sx-1.3"]
+)
+def test_renew_then_calls_on_the_new_generation_then_cancel(mockwcf_server, version):
+    t, sc = sctclient.VERSIONS[version]
+    session = _session(mockwcf_server, version=version)
     resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
     assert resp.status_code == 200, resp.text
     resp, boot, entropy = _renew(mockwcf_server, session)
@@ -36,17 +42,17 @@ def test_renew_then_calls_on_the_new_generation_then_cancel(mockwcf_server):
     mockwcf_server.assert_accepted()
     assert mockwcf_server.last().operation == "SecureConversation.renew"
     # the RSTR is secured by the bootstrap: keys derived from the renew message's EncryptedKey
-    opened = client.open_reply(resp.content, boot.key, client.names_encrypted_key(boot))
-    assert opened.findtext(f".//{{{ns.WSA10}}}Action") == f"{WST}/RSTR/SCT/Renew"
-    renewed = client.read_rstr(opened, entropy)
+    opened = client.open_reply(resp.content, boot.key, client.names_encrypted_key(boot), sc)
+    assert opened.findtext(f".//{{{ns.WSA10}}}Action") == f"{t}/RSTR/SCT/Renew"
+    renewed = client.read_rstr(opened, entropy, version)
     assert renewed.context_id == session.context_id and renewed.key != session.key
-    assert f"{{{ns.WSC}}}Instance" in renewed.sct_xml or "Instance>" in renewed.sct_xml
+    assert etree.fromstring(renewed.sct_xml).findtext(f"{{{sc}}}Instance")  # the new key generation
     for _ in range(2):
         resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, renewed))
         assert resp.status_code == 200, resp.text
-        opened = client.open_reply(resp.content, renewed.key, client.names_context(renewed))
+        opened = client.open_reply(resp.content, renewed.key, client.names_context(renewed), sc)
         assert opened.find(ECHO_RESULT).text == "hi"
-    resp = _post(mockwcf_server.url, client.cancel(mockwcf_server.url, renewed), f"{WST}/RST/SCT/Cancel")
+    resp = _post(mockwcf_server.url, client.cancel(mockwcf_server.url, renewed), f"{t}/RST/SCT/Cancel")
     assert resp.status_code == 200, resp.text
     resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, renewed))
     assert resp.status_code == 500
