@@ -22,9 +22,12 @@ What WCF does with each message (microsoft/referencesource, System.ServiceModel/
 - A 32-byte DerivedKeyToken under Basic128: ReceiveSecurityHeader.Process caps derived keys at
   max(DefaultEncryptionKeyDerivationLength, DefaultSignatureKeyDerivationLength) / 8 = 16 bytes and
   DerivedKeySecurityToken.InitializeDerivedKey throws DerivedKeyLengthTooLong (wsse:InvalidSecurity).
-- The WSS 1.0 (asymmetric) reply names the client certificate by X509KeyIdentifierClauseType.Any
+- The WSS 1.0 (asymmetric) reply names both certificates by X509KeyIdentifierClauseType.Any
   (X509SecurityTokenParameters.CreateKeyIdentifierClause: the SubjectKeyIdentifier when the certificate has
-  one, else IssuerSerial): Mono reads the reply only when the client certificate has no SKI extension.
+  one, else IssuerSerial): the signature names the service certificate (RecipientTokenParameters), the
+  EncryptedKey the client certificate (InitiatorTokenParameters). Mono reads the reply only when neither is
+  named by SKI: a client certificate without the extension, and a service whose RecipientTokenParameters say
+  IssuerSerial (`responseTokenReference: IssuerSerial`; certs/service.pem has an SKI).
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ CUSTOM = {
 NOT_SENT = ("System.ArgumentNullException", "token")  # Mono's HMAC-SHA256 branch: nothing reaches the wire
 
 
-def scenario(kind: str, suite: str, response_reference: str = "IssuerSerial") -> dict:
+def scenario(kind: str, suite: str, response_reference: str | None = None) -> dict:
     """The service side of `kind`, as WCF compiles it, with the contract at EncryptAndSign (Mono encrypts)."""
     security: dict = {"algorithmSuite": suite, "protectionLevel": "EncryptAndSign"}
     if kind.startswith("wshttp"):
@@ -68,7 +71,8 @@ def scenario(kind: str, suite: str, response_reference: str = "IssuerSerial") ->
         mode, version, message_version = CUSTOM[kind]
         security.update(authenticationMode=mode, messageSecurityVersion=version)
         binding = {"type": "customBinding", "messageVersion": message_version, "security": security}
-    security["responseTokenReference"] = response_reference
+    if response_reference:  # RecipientTokenParameters.X509ReferenceStyle, as a service may set it in code
+        security["responseTokenReference"] = response_reference
     return {
         "scenario": 1,
         "name": f"mono-{kind}-{suite}",
@@ -157,19 +161,37 @@ def test_mono_message_security_per_suite(mono_client, mockwcf_server, pfx, kind,
 def test_mono_wss10_mutual_certificate_basic256sha256_round_trip(mono_client, mockwcf_server, pfx):
     """WSS 1.0 MutualCertificate under Basic256Sha256 is what Mono gets right (RSA-SHA256, SHA-256 digests,
     AES-256, RSA-OAEP): accepted. With a client certificate without an SKI extension, WCF names it by
-    IssuerSerial in the reply (X509KeyIdentifierClauseType.Any) and Mono decrypts and verifies the reply."""
-    mockwcf_server.load(scenario("mutual10", "Basic256Sha256"), base_dir=SCENARIOS)
+    IssuerSerial in the reply's EncryptedKey (X509KeyIdentifierClauseType.Any); with RecipientTokenParameters
+    set to IssuerSerial the signature names the service certificate so too, and Mono decrypts and verifies
+    the reply."""
+    mockwcf_server.load(scenario("mutual10", "Basic256Sha256", "IssuerSerial"), base_dir=SCENARIOS)
     report = mono_secure(mono_client, mockwcf_server, "mutual10", "Basic256Sha256", pfx["client-noski"])
     expect(mockwcf_server, report, "accepted")
     steps = " ".join(s["detail"] for s in mockwcf_server.last().steps)
     assert "primary signature verified" in steps and "Body decrypted" in steps
-    assert b"X509IssuerSerial" in mockwcf_server.last().response
+    assert (
+        b"X509IssuerSerial" in mockwcf_server.last().response
+    )  # the EncryptedKey's (the signature is encrypted)
+
+
+def test_mono_cannot_read_the_wss10_reply_naming_the_service_certificate_by_ski(
+    mono_client, mockwcf_server, pfx
+):
+    """WCF's default for the same binding: the signature names certs/service.pem by its SKI (RecipientToken
+    Any), which Mono cannot read even when the client certificate has no SKI."""
+    mockwcf_server.load(scenario("mutual10", "Basic256Sha256"), base_dir=SCENARIOS)
+    report = mono_secure(mono_client, mockwcf_server, "mutual10", "Basic256Sha256", pfx["client-noski"])
+    mockwcf_server.assert_accepted()
+    assert b"X509IssuerSerial" in mockwcf_server.last().response  # the EncryptedKey's, for client-noski
+    assert report.exception == "System.Xml.XmlException", report
+    assert "X509SubjectKeyIdentifier' is not supported" in report.error
 
 
 def test_mono_cannot_read_the_wss10_reply_naming_its_certificate_by_ski(mono_client, mockwcf_server, pfx):
-    """The same request with the usual client certificate (it has an SKI): accepted, and the reply names the
-    certificate by X509SubjectKeyIdentifier as WCF's would, which Mono's token serializer cannot read."""
-    mockwcf_server.load(scenario("mutual10", "Basic256Sha256"), base_dir=SCENARIOS)
+    """The same request with the usual client certificate (it has an SKI): accepted, and the reply's
+    EncryptedKey names the certificate by X509SubjectKeyIdentifier as WCF's would (the service certificate is
+    named by IssuerSerial here), which Mono's token serializer cannot read."""
+    mockwcf_server.load(scenario("mutual10", "Basic256Sha256", "IssuerSerial"), base_dir=SCENARIOS)
     report = mono_secure(mono_client, mockwcf_server, "mutual10", "Basic256Sha256", pfx["client"])
     mockwcf_server.assert_accepted()
     assert report.exception == "System.Xml.XmlException", report

@@ -39,7 +39,15 @@ SECURITY_VERSIONS = (
     "WSSecurity11WSTrust13WSSecureConversation13WSSecurityPolicy12BasicSecurityProfile10",
     "WSSecurity10WSTrust13WSSecureConversation13WSSecurityPolicy12BasicSecurityProfile10",
 )
-TOKEN_REFERENCES = ("IssuerSerial", "SubjectKeyIdentifier", "Thumbprint", "BinarySecurityToken")
+# X509KeyIdentifierClauseType's names, and BinarySecurityToken (the token included: InclusionMode AlwaysToInitiator)
+TOKEN_REFERENCES = (
+    "Any",
+    "Thumbprint",
+    "IssuerSerial",
+    "SubjectKeyIdentifier",
+    "RawDataKeyIdentifier",
+    "BinarySecurityToken",
+)
 
 # -- transport client credentials (mockwcf/transport/config.py reads these) --------------------------------
 
@@ -193,8 +201,12 @@ BINDING = F(
                 ),
                 "responseTokenReference": F(
                     "enum",
-                    "How the signed response points at the service certificate.",
-                    "IssuerSerial",
+                    "How a signed reply names the service certificate: overrides the asymmetric binding's "
+                    "RecipientTokenParameters (X509ReferenceStyle, or BinarySecurityToken for InclusionMode "
+                    "AlwaysToInitiator). Default: the factory's, so Any (the SubjectKeyIdentifier when the "
+                    "certificate has one, else IssuerSerial) for WS-Security 1.0 MutualCertificate and "
+                    "basicHttpBinding Message; symmetric replies never name it (EncryptedKeySHA1).",
+                    DERIVED,
                     TOKEN_REFERENCES,
                 ),
                 "transport": TRANSPORT,

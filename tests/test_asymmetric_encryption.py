@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import copy
+from pathlib import Path
 
 import pytest
 import xmlsec
@@ -38,18 +39,20 @@ SCENARIO = {
 
 
 def request(
-    encrypt_signature: bool = True, encrypt_body: bool = True, style: str = "ski", suite: str = "Basic256"
+    encrypt_signature: bool = True,
+    encrypt_body: bool = True,
+    style: str = "ski",
+    suite: str = "Basic256",
+    client: Path = CLIENT_PEM,
 ) -> bytes:
     """What WCF's client writes for basicHttpBinding Message Certificate with EncryptAndSign: Timestamp, the
     client BST, an EncryptedKey for the service certificate whose own ReferenceList names the encrypted Body
     and signature (their EncryptedData carry no KeyInfo), the RSA signature; algorithms and key size are
-    `suite`'s."""
+    `suite`'s; `client` is the certificate sent (client-noski.pem has client.key too)."""
     s = suites.get(suite)
     sha = "sha256" if s.digest == ns.SHA256 else "sha1"
-    doc = wss.envelope(wss.security(wss.timestamp(), wss.bst(CLIENT_PEM)), text="hi &amp; bye")
-    signed = wss.sign(
-        doc, CERTS / "client.key", CLIENT_PEM, ["TS-1", "Body-1"], sig_alg=f"rsa-{sha}", digest=sha
-    )
+    doc = wss.envelope(wss.security(wss.timestamp(), wss.bst(client)), text="hi &amp; bye")
+    signed = wss.sign(doc, CERTS / "client.key", client, ["TS-1", "Body-1"], sig_alg=f"rsa-{sha}", digest=sha)
     root = etree.fromstring(signed.encode())
     sec = root.find(f".//{{{ns.WSSE}}}Security")
     sig = sec.find(f"{{{ns.DS}}}Signature")
@@ -70,15 +73,18 @@ def request(
     return etree.tostring(root)
 
 
-def open_reply(content: bytes, method: str = ns.AES256_CBC) -> etree._Element:
+def open_reply(
+    content: bytes, method: str = ns.AES256_CBC, clause: str = "ski", encrypted: int = 2
+) -> etree._Element:
+    """Unwrap, decrypt and verify the reply with libxmlsec1; the EncryptedKey names the client certificate by
+    `clause` (X509ReferenceStyle Any: the SKI of client.pem) and lists `encrypted` EncryptedData."""
     root = etree.fromstring(content)
     ek = root.find(f".//{{{ns.XENC}}}EncryptedKey")
-    ski = ek.find(f"{{{ns.DS}}}KeyInfo/{{{ns.WSSE}}}SecurityTokenReference/{{{ns.WSSE}}}KeyIdentifier")
-    assert ski.get("ValueType") == ns.SKI_VALUE_TYPE  # X509ReferenceStyle Any: the client cert has an SKI
+    assert xenc.clause_of(ek.find(f"{{{ns.DS}}}KeyInfo")) == clause
     key = xenc.unwrap_with_xmlsec(ek, CERTS / "client.key")
     listed = [r.get("URI")[1:] for r in ek.find(f"{{{ns.XENC}}}ReferenceList")]
     eds = list(root.iter(f"{{{ns.XENC}}}EncryptedData"))
-    assert sorted(e.get("Id") for e in eds) == sorted(listed) and len(eds) == 2
+    assert sorted(e.get("Id") for e in eds) == sorted(listed) and len(eds) == encrypted
     for ed in eds:
         assert ed.find(f"{{{ns.DS}}}KeyInfo") is None
         assert ed.find(f"{{{ns.XENC}}}EncryptionMethod").get("Algorithm") == method
@@ -139,14 +145,16 @@ def test_asymmetric_encryption_mistakes(mockwcf_server, kw, code):
 
 def test_the_reply_key_is_wrapped_with_oaep():
     """Basic256 wraps with RSA-OAEP (SHA-1); checked on the helper, independent of a server."""
-    from mockwcf.security import keywrap, suites
+    from mockwcf.binding.model import X509KeyIdentifierClauseType
+    from mockwcf.security import suites, x509clause
     from mockwcf.security import x509 as x509mod
     from mockwcf.security.symmetricreply import encrypt_for_client
 
     cert = x509mod.load_pem_certificate(CLIENT_PEM)
-    ek, _, body = encrypt_for_client(
+    ek, _, body, _ = encrypt_for_client(
         cert,
         suites.get("Basic256"),
+        reference=x509clause.clause(X509KeyIdentifierClauseType.Any, cert),
         encrypt_signature=False,
         signature="",
         body_start="<s:Body>",
@@ -155,6 +163,5 @@ def test_the_reply_key_is_wrapped_with_oaep():
     element = etree.fromstring(ek)
     assert element.find(f"{{{ns.XENC}}}EncryptionMethod").get("Algorithm") == ns.RSA_OAEP
     assert len(xenc.unwrap_with_xmlsec(element, CERTS / "client.key")) == 32
-    assert keywrap.any_style(cert) == "ski" and base64.b64decode(
-        element.findtext(f".//{{{ns.XENC}}}CipherValue")
-    )
+    assert element.find(f".//{{{ns.WSSE}}}KeyIdentifier").get("ValueType") == ns.SKI_VALUE_TYPE
+    assert base64.b64decode(element.findtext(f".//{{{ns.XENC}}}CipherValue"))

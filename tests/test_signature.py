@@ -14,6 +14,7 @@ from lxml import etree
 
 from mockwcf import ns
 from mockwcf.security import crosscheck
+from mockwcf.security import x509 as x509mod
 from tests import wss
 from tests.conftest import CERTS, SCENARIOS
 
@@ -64,7 +65,13 @@ def test_seed001_bst_reference_accepted_and_response_signed_like_wcf(mockwcf_ser
     sig = verify_reply(root)
     uris = [r.get("URI") for r in sig.iter(f"{{{ns.DS}}}Reference")]
     assert uris == ["#_0", "#_1"]  # Timestamp and Body
-    assert sig.find(f".//{{{ns.DS}}}X509IssuerSerial/{{{ns.DS}}}X509SerialNumber").text == "1001"
+    # RecipientTokenParameters X509ReferenceStyle Any, External: service.pem has an SKI extension, so WCF names
+    # it by X509SubjectKeyIdentifier (X509SecurityTokenParameters.CreateKeyIdentifierClause)
+    ki = sig.find(f"{{{ns.DS}}}KeyInfo/{{{ns.WSSE}}}SecurityTokenReference/{{{ns.WSSE}}}KeyIdentifier")
+    assert ki.get("ValueType") == ns.SKI_VALUE_TYPE
+    assert base64.b64decode(ki.text) == x509mod.subject_key_identifier(
+        x509mod.load_pem_certificate(CERTS / "service.pem")
+    )
     assert root.find(f".//{{{ns.WSSE11}}}SignatureConfirmation") is None  # WSS 1.0: none
     # and a third implementation, signxml, agrees on the response's cryptography
     from cryptography import x509

@@ -165,3 +165,17 @@ def hmac_sign(
         key_info = etree.SubElement(sig, f"{{{ns.DS}}}KeyInfo")
         key_info.append(str_reference(key_ref))
     return sig
+
+
+def clause_of(key_info: etree._Element) -> str:
+    """Which key identifier clause a ds:KeyInfo holds, in x509clause's names: ski, thumbprint, issuer_serial,
+    raw (a bare ds:X509Data with the certificate) or reference (a wsse:Reference to a token by id)."""
+    if key_info.find(f"{{{ns.DS}}}X509Data/{{{ns.DS}}}X509Certificate") is not None:
+        return "raw"
+    str_ = key_info.find(f"{{{ns.WSSE}}}SecurityTokenReference")
+    if str_.find(f"{{{ns.DS}}}X509Data/{{{ns.DS}}}X509IssuerSerial") is not None:
+        return "issuer_serial"
+    if str_.find(f"{{{ns.WSSE}}}Reference") is not None:
+        return "reference"
+    value_type = str_.find(f"{{{ns.WSSE}}}KeyIdentifier").get("ValueType")
+    return {ns.SKI_VALUE_TYPE: "ski", ns.THUMBPRINT_VALUE_TYPE: "thumbprint"}[value_type]

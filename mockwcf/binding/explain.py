@@ -6,6 +6,7 @@ user can compare it with what `svcutil` or the service's web.config produce.
 
 from __future__ import annotations
 
+from mockwcf.binding import replyreference
 from mockwcf.binding.model import (
     AsymmetricSecurityBindingElement,
     Binding,
@@ -43,6 +44,8 @@ def explain(binding: Binding) -> str:
     if isinstance(sbe, AsymmetricSecurityBindingElement):
         lines.append(f"    InitiatorTokenParameters: {sbe.initiator_token.describe()}")
         lines.append(f"    RecipientTokenParameters: {sbe.recipient_token.describe()}")
+    if reply := replyreference.describe(sbe):
+        lines.append(f"    Reply: {reply}")
     if isinstance(sbe, SymmetricSecurityBindingElement | AsymmetricSecurityBindingElement):
         lines.append(f"    MessageProtectionOrder: {sbe.message_protection_order.value}")
         lines.append(f"    RequireSignatureConfirmation: {sbe.require_signature_confirmation}")

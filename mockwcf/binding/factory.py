@@ -24,6 +24,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from mockwcf.binding import replyreference
 from mockwcf.binding.factories import (
     BSP10_WSS10,
     DEFAULT,
@@ -86,6 +87,7 @@ def compile_binding(b: dict[str, Any], lss: dict[str, Any], err: Err) -> Binding
     factory, mode, sbe = _security_element(btype, s, err)
     if sbe is not None:
         sbe = _apply_configuration(sbe, s, lss, err)
+    sbe = replyreference.apply(sbe, s["responseTokenReference"], err)
     https = (
         mode in (SecurityMode.Transport, SecurityMode.TransportWithMessageCredential)
         and not s["allowInsecureTransport"]
@@ -111,9 +113,7 @@ def compile_binding(b: dict[str, Any], lss: dict[str, Any], err: Err) -> Binding
             else ProtectionLevel.Sign
         ),
         max_received_message_size=b["maxReceivedMessageSize"],
-        reply=ReplySettings(
-            sign_responses=s["signResponses"], response_token_reference=s["responseTokenReference"]
-        ),
+        reply=ReplySettings(sign_responses=s["signResponses"]),
     )
     if lss["maxStatefulNegotiations"] == 0 and secure_conversation_parameters(binding) is not None:
         # SecuritySessionSecurityTokenAuthenticator.SecuritySessionHost (and NegotiationTokenAuthenticator's

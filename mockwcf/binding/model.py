@@ -263,10 +263,10 @@ class AsymmetricSecurityBindingElement(SecurityBindingElement):
 
 @dataclass(frozen=True)
 class ReplySettings:
-    """How mockwcf secures replies where WCF's choice is not observable from configuration alone."""
+    """How mockwcf secures replies where WCF's choice is not observable from configuration alone. (How a
+    reply names a certificate is the token parameters' choice: binding/replyreference.py.)"""
 
     sign_responses: bool = True
-    response_token_reference: str = "IssuerSerial"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from mockwcf.config.model import FieldType, Operation, Rule, Scenario, Service
 from mockwcf.config.walker import Problem, ScenarioError, Walker
 from mockwcf.limits import HttpLimits, ReaderQuotas
 from mockwcf.schema import SCHEMA, VALUE_TYPES
+from mockwcf.security import x509clause
 from mockwcf.transport import config as transport_config
 
 BUILTIN_DEFAULT = "default.yaml"
@@ -169,6 +170,8 @@ class _Builder:
         service_key = self.path("credentials.serviceCertificate.privateKey", sc["privateKey"], "PRIVATE KEY")
         if (service_cert is None) != (service_key is None):
             self.err("credentials.serviceCertificate", "give both certificate and privateKey")
+        if reference_problem := x509clause.load_problem(binding, service_cert):
+            self.err(*reference_problem)
         needs_cert = binding.https or (binding.protects_message and binding.reply.sign_responses)
         if needs_cert and service_cert is None:
             if binding.https:

@@ -25,6 +25,15 @@ if TYPE_CHECKING:
     from mockwcf.scenario import Scenario
 
 
+class SignatureValues(list[bytes]):
+    """ReceiveSecurityHeader's receivedSignatureValues (System.ServiceModel/System/ServiceModel/Security/
+    SignatureConfirmations.cs): the request's SignatureValues, confirmed in the reply, and whether any came from
+    a decrypted source (AddIncomingSignatureValue's isFromDecryptedSource ORed into IsMarkedForEncryption):
+    then the reply's SignatureConfirmation elements are encrypted too (SendSecurityHeader.StartSignature)."""
+
+    encrypted: bool = False
+
+
 @dataclass(eq=False)
 class Token:
     """A token read from the security header (identity matters, hence eq=False)."""
@@ -78,7 +87,7 @@ class ReceiveContext:
     timestamp: TimestampInfo | None = None
     primary_signature: Any = None  # signature.ParsedSignature once verified
     primary_signature_value: bytes | None = None
-    signature_values: list[bytes] = field(default_factory=list)  # for SignatureConfirmation
+    signature_values: SignatureValues = field(default_factory=SignatureValues)  # for SignatureConfirmation
     # header children read so far (Strict: what a signature may refer to). lxml elements hash by identity,
     # and holding them keeps their proxies alive, so membership is reliable.
     read_header_elements: set[etree._Element] = field(default_factory=set)

@@ -260,17 +260,22 @@ def x509_inner(cert: x509.Certificate, style: str, declare_ds: bool = True) -> s
     )
 
 
+def x509_raw_data(cert: x509.Certificate, declare_ds: bool = True) -> str:
+    """X509RawDataKeyIdentifierClause as IdentityModel XmlDsigSep2000.X509CertificateClauseEntry writes it: a
+    ds:X509Data with the certificate, directly in the KeyInfo (no WS-Security STR entry writes this clause)."""
+    decl = f' xmlns="{ns.DS}"' if declare_ds else ""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return f"<X509Data{decl}><X509Certificate>{base64.b64encode(der).decode()}</X509Certificate></X509Data>"
+
+
 def x509_reference(cert: x509.Certificate, style: str) -> str:
-    """A wsse:SecurityTokenReference (declaring its namespaces) naming `cert` by `style` (x509_inner)."""
+    """A wsse:SecurityTokenReference (declaring its namespaces) naming `cert` by `style` (x509_inner); 'raw' is
+    the bare ds:X509Data (x509_raw_data)."""
+    if style == "raw":
+        return x509_raw_data(cert)
     return (
         f'<o:SecurityTokenReference xmlns:o="{ns.WSSE}">{x509_inner(cert, style)}</o:SecurityTokenReference>'
     )
-
-
-def any_style(cert: x509.Certificate) -> str:
-    """X509ReferenceStyle Any, External (X509SecurityTokenParameters.CreateKeyIdentifierClause): the SKI when
-    the certificate carries one, else IssuerSerial."""
-    return "ski" if x509mod.subject_key_identifier(cert) else "issuer_serial"
 
 
 def encrypted_key_xml(

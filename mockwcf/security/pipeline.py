@@ -125,7 +125,12 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
 def _decrypted(ctx: ReceiveContext, el: etree._Element) -> tuple[etree._Element, bool]:
     """ProcessEncryptedData: an encrypted header item (UsernameToken, Signature) is decrypted in place first."""
     if el.tag == _ENCRYPTED_DATA and encryption.applies(ctx):
-        return encryption.decrypt_header_item(ctx, el), True
+        el = encryption.decrypt_header_item(ctx, el)
+        if (
+            el.tag == _SIGNATURE
+        ):  # its SignatureValue counts as from a decrypted source (context.SignatureValues)
+            ctx.signature_values.encrypted = True
+        return el, True
     return el, False
 
 

@@ -28,8 +28,9 @@ from mockwcf.binding.model import (
 from mockwcf.canonical import c14n, c14n_text, canonical_start
 from mockwcf.clock import format_wcf_time
 from mockwcf.scenario import Scenario
-from mockwcf.security import keywrap, suites, symmetricreply
+from mockwcf.security import keywrap, suites, symmetricreply, x509clause
 from mockwcf.security import x509 as x509mod
+from mockwcf.security.context import SignatureValues
 from mockwcf.security.sendheader import SendSecurityHeader
 
 _HASH = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
@@ -92,14 +93,16 @@ class ResponseSecurity:
         }
 
     def _keyinfo(self) -> tuple[str, str]:
+        """The signature's KeyInfo for the service certificate as the recipient token parameters name it
+        (x509clause.service_clause; binding/replyreference.py), and the BST when the token travels in the reply."""
         cert = self.cert
         assert cert is not None
-        style = self.scenario.binding.reply.response_token_reference
-        inner = ""
+        kind = x509clause.service_clause(self.scenario.binding, cert)
         bst = ""
-        styles = {"IssuerSerial": "issuer_serial", "SubjectKeyIdentifier": "ski", "Thumbprint": "thumbprint"}
-        if style in styles:
-            inner = keywrap.x509_inner(cert, styles[style], declare_ds=False)
+        if kind == "raw":
+            return f"<KeyInfo>{keywrap.x509_raw_data(cert, declare_ds=False)}</KeyInfo>", bst
+        if kind is not None:
+            inner = keywrap.x509_inner(cert, kind, declare_ds=False)
         else:
             der = cert.public_bytes(serialization.Encoding.DER)
             bst = (
@@ -174,6 +177,9 @@ class ResponseSecurity:
         signed.append(("_1", body))
         if header is not None:
             sbe = sc.binding.security
+            # SignatureConfirmations.IsMarkedForEncryption: a request signature arrived encrypted
+            encrypted_request = isinstance(signature_values, SignatureValues) and signature_values.encrypted
+            marked = header.signature_confirmations if encrypted_request else []
             if (
                 isinstance(sbe, SymmetricSecurityBindingElement)
                 and request_key is not None
@@ -191,7 +197,10 @@ class ResponseSecurity:
                     signed=signed,
                     body_start=tags["body"],
                     payload=payload.decode(),
+                    confirmations=marked,
                 )
+                if marked:
+                    header.signature_confirmations = reply.signature_confirmations
                 header.derived_signing_key = reply.derived_signing_key
                 header.derived_encryption_key = reply.derived_encryption_key
                 header.reference_list = reply.reference_list
@@ -208,15 +217,19 @@ class ResponseSecurity:
                 )
                 header.primary_signature = self._signature(signed, standalone=encrypt_signature)
                 if encrypt:
-                    ek, header.primary_signature, body = symmetricreply.encrypt_for_client(
+                    ek, header.primary_signature, body, confirmations = symmetricreply.encrypt_for_client(
                         reply_cert,
                         suites.get(sbe.default_algorithm_suite),
+                        reference=x509clause.client_clause(sc.binding, reply_cert),
                         encrypt_signature=encrypt_signature,
                         signature=header.primary_signature,
                         body_start=tags["body"],
                         payload=payload.decode(),
+                        confirmations=marked,
                     )
                     header.wrapped_encryption_key = ek
+                    if marked:
+                        header.signature_confirmations = confirmations
             headers += f"{tags['security']}{header.contents()}</o:Security>"
         head = f"<s:Header>{headers}</s:Header>" if headers else ""
         return f"{tags['envelope']}{head}{body}</s:Envelope>".encode()

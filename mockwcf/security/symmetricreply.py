@@ -49,6 +49,7 @@ class SymmetricReply:
     reference_list: str
     primary_signature: str  # the EncryptedData holding the signature, or the clear signature
     body: str
+    signature_confirmations: list[str]  # as given, or each in its EncryptedData
 
 
 class ReplyKey(Protocol):
@@ -70,6 +71,26 @@ def _dkt(id: str, sc_ns: str, reference: str, nonce: bytes, length: int) -> str:
     )
 
 
+def _encrypt_element(id: str, text: str, key: bytes, suite: Suite, key_info: str = "") -> str:
+    """WSSecurityOneDotZeroSendSecurityHeader.EncryptElement: a header element, written as a document of its own
+    (CaptureSecurityElement), in an EncryptedData of Type Element."""
+    cipher = xed.encrypt(text.encode(), key, suite.encryption)
+    return xed.encrypted_data_xml(id, suite.encryption, cipher, key_info, content=False)
+
+
+def _encrypt_confirmations(
+    confirmations: list[str], key: bytes, suite: Suite, key_info: str, ids: list[str]
+) -> list[str]:
+    """CompleteEncryptionCore encrypts, after the primary signature, the SignatureConfirmations marked for
+    encryption (SendSecurityHeader.StartSignature: MarkedForEncryption = SignatureConfirmations
+    .IsMarkedForEncryption, set when a request signature arrived encrypted); each id joins the ReferenceList."""
+    out = []
+    for i, conf in enumerate(confirmations):
+        ids.append(f"_esc{i}")
+        out.append(_encrypt_element(ids[-1], conf, key, suite, key_info))
+    return out
+
+
 def _local_reference(id: str) -> str:
     return (
         f'<o:SecurityTokenReference xmlns:o="{ns.WSSE}"><o:Reference URI="#{id}"/></o:SecurityTokenReference>'
@@ -87,9 +108,12 @@ def secure(
     signed: list[tuple[str, str]],
     body_start: str,
     payload: str,
+    confirmations: list[str] | None = None,
 ) -> SymmetricReply:
     """Sign `signed` (wsu:Id, canonical text; the Body last) with HMAC and, when `encrypt`, encrypt the Body
-    content (and the signature when `encrypt_signature`) with the request's key or keys derived from it."""
+    content (and the signature when `encrypt_signature`, and the SignatureConfirmations marked for encryption
+    given in `confirmations`) with the request's key or keys derived from it."""
+    marked = list(confirmations or [])
     reference = request_key.reference_xml()
     dk_sig = dk_enc = ""
     if derive:
@@ -126,31 +150,35 @@ def secure(
         cipher = xed.encrypt(payload.encode(), enc_key, suite.encryption)
         body = f"{body_start}{xed.encrypted_data_xml('_eb', suite.encryption, cipher, enc_ref)}</s:Body>"
         if encrypt_signature:
-            cipher = xed.encrypt(signature.encode(), enc_key, suite.encryption)
-            signature = xed.encrypted_data_xml("_es", suite.encryption, cipher, enc_ref, content=False)
+            signature = _encrypt_element("_es", signature, enc_key, suite, enc_ref)
             ids.append("_es")
+        marked = _encrypt_confirmations(marked, enc_key, suite, enc_ref, ids)
         reference_list = (
             f'<e:ReferenceList xmlns:e="{ns.XENC}">'
             + "".join(f'<e:DataReference URI="#{i}"/>' for i in ids)
             + "</e:ReferenceList>"
         )
-    return SymmetricReply(dk_sig, dk_enc if encrypt else "", reference_list, signature, body)
+    return SymmetricReply(dk_sig, dk_enc if encrypt else "", reference_list, signature, body, marked)
 
 
 def encrypt_for_client(
     cert: x509.Certificate,
     suite: Suite,
     *,
+    reference: str,
     encrypt_signature: bool,
     signature: str,
     body_start: str,
     payload: str,
-) -> tuple[str, str, str]:
+    confirmations: list[str] | None = None,
+) -> tuple[str, str, str, list[str]]:
     """An asymmetric reply's confidentiality (AsymmetricSecurityProtocol: the reply is encrypted for the
     initiator's certificate): a new key (CreateWrappedKeyToken) wrapped for the client certificate with the
-    suite's asymmetric key wrap, referenced as X509ReferenceStyle Any does (SKI, else IssuerSerial); the
+    suite's asymmetric key wrap, named by `reference` (x509clause.client_clause: the initiator token's
+    X509ReferenceStyle; for Any the SKI, else IssuerSerial); the
     ReferenceList sits inside the EncryptedKey and the EncryptedData carry no KeyInfo
-    (SendSecurityHeader skipKeyInfoForEncryption). Returns (EncryptedKey, signature slot, Body)."""
+    (SendSecurityHeader skipKeyInfoForEncryption); `confirmations` are the SignatureConfirmations marked for
+    encryption. Returns (EncryptedKey, signature slot, Body, SignatureConfirmation slots)."""
     key = keywrap.new_key(suite)
     ids = ["_eb"]
     body = (
@@ -161,11 +189,9 @@ def encrypt_for_client(
         + "</s:Body>"
     )
     if encrypt_signature and signature:
-        cipher = xed.encrypt(signature.encode(), key, suite.encryption)
-        signature = xed.encrypted_data_xml("_es", suite.encryption, cipher, content=False)
+        signature = _encrypt_element("_es", signature, key, suite)
         ids.append("_es")
+    marked = _encrypt_confirmations(list(confirmations or []), key, suite, "", ids)
     wrapped = keywrap.wrap(key, cert, suite.asymmetric_key_wrap)
-    ek = keywrap.encrypted_key_xml(
-        "_ek", wrapped, suite.asymmetric_key_wrap, cert, ids, keywrap.any_style(cert)
-    )
-    return ek, signature, body
+    ek = keywrap.encrypted_key_xml("_ek", wrapped, suite.asymmetric_key_wrap, cert, ids, reference)
+    return ek, signature, body, marked
