@@ -139,6 +139,8 @@ def test_response_token_reference_refusals_name_the_key_and_the_way_out():
     )
     assert "responseTokenReference: IssuerSerial" in symmetric
     assert "EncryptedKeySHA1" in _load_problem(symmetric)
+    unsecured = "binding:\n  type: basicHttpBinding\n  security:\n    responseTokenReference: IssuerSerial\n"
+    assert "without message security" in _load_problem(unsecured)
 
 
 def _asymmetric(**security) -> dict:

@@ -45,15 +45,16 @@ def apply(
     sbe: SecurityBindingElement | None, value: str | None, err: Callable[[str, str], None]
 ) -> SecurityBindingElement | None:
     """The element with `value` applied to its recipient token parameters (unchanged when `value` is None)."""
-    if value is None or sbe is None:
+    if value is None:
         return sbe
     if not isinstance(sbe, AsymmetricSecurityBindingElement):
+        what = f"this binding's {type(sbe).__name__}" if sbe else "a binding without message security"
         err(
             KEY,
             f"applies to asymmetric bindings only (MutualCertificate under WS-Security 1.0, basicHttpBinding "
-            f"Message, MutualCertificateDuplex): this binding's {type(sbe).__name__} never names the service "
-            "certificate in a reply (a symmetric reply references the request's key by EncryptedKeySHA1, a "
-            "transport reply is not signed); remove the key",
+            f"Message, MutualCertificateDuplex): {what} never names the service certificate in a reply (a "
+            "symmetric reply references the request's key by EncryptedKeySHA1, a transport reply is not "
+            "signed); remove the key",
         )
         return sbe
     recipient = sbe.recipient_token
