@@ -8,6 +8,7 @@ and envelope machinery, 310-380 µs per request in performance-floors.md) is nev
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import decimal
 import logging
@@ -50,6 +51,33 @@ def _spyne_type(ft: FieldType) -> Any:
     return Array(base) if ft.is_list else base
 
 
+@dataclass(frozen=True)
+class _InField:
+    """One scalar input of a flat operation, with Spyne's reader for its type looked up once (what
+    `XmlDocument.from_unicode` looks up on every call)."""
+
+    name: str
+    tag: str
+    cls: Any
+    read: Any  # Spyne's from_unicode handler for cls
+    empty_is_none: bool  # cls's Attributes.empty_is_none: an empty text reads as None
+
+
+@dataclass(frozen=True)
+class _OutField:
+    """One scalar output of a flat operation: its template, and the element already written when the
+    template refers to no input (a constant reply is the same on every call)."""
+
+    name: str
+    ft: FieldType
+    template: Any
+    cls: Any
+    write: Any  # Spyne's to_unicode handler for cls
+    plain: bool  # Spyne writes a str of this type as it is (Unicode with no format): no handler call
+    ref: str | None  # the template is exactly "{input}"
+    fixed: str | None
+
+
 @dataclass
 class BoundOperation:
     op: Operation
@@ -57,6 +85,8 @@ class BoundOperation:
     out_message: Any
     flat: bool = False  # scalar fields only: read and write them with Spyne's value codecs directly
     open_tag: str = ""  # the reply wrapper's start tag, in exclusive-c14n form (canonical.py)
+    inputs: tuple[_InField, ...] = ()
+    outputs: tuple[_OutField, ...] = ()
 
 
 _FLAT_TYPES = {"string", "int", "long", "boolean", "decimal", "double", "dateTime"}
@@ -99,9 +129,11 @@ class Contract:
                 not t.is_list and t.name in _FLAT_TYPES for t in (*op.inputs.values(), *op.outputs.values())
             )
             open_tag = canonical_start(f"{op.name}Response", [("", svc.namespace)], [])
-            self.bound[op.name] = BoundOperation(
-                op, descriptor.in_message, descriptor.out_message, flat, open_tag
-            )
+            bound = BoundOperation(op, descriptor.in_message, descriptor.out_message, flat, open_tag)
+            if flat:
+                bound.inputs = tuple(_in_field(svc.namespace, n, ft) for n, ft in op.inputs.items())
+                bound.outputs = tuple(_out_field(n, ft, op.reply.get(n)) for n, ft in op.outputs.items())
+            self.bound[op.name] = bound
 
     def dispatch(self, op: Operation, payload: etree._Element | None) -> bytes:
         """Deserialize the request wrapper with Spyne, compute the reply, serialize it with Spyne.
@@ -150,28 +182,58 @@ class Contract:
         )
 
     def _dispatch_flat(self, bound: BoundOperation, payload: etree._Element | None) -> bytes:
-        op = bound.op
-        ns = self.scenario.service.namespace
+        """The inputs read and the reply written with the fields prepared once per operation (_in_field,
+        _out_field): the same Spyne codecs, without looking them up again on every request."""
         values: dict[str, Any] = {}
         if payload is not None:
-            for name, ft in op.inputs.items():
-                el = payload.find(f"{{{ns}}}{name}")
+            for f in bound.inputs:
+                el = payload.find(f.tag)
                 if el is None or el.get(XSI_NIL) in ("true", "1"):
-                    values[name] = None
+                    values[f.name] = None
                     continue
-                values[name] = _deserialize(_PROTOCOL.from_unicode, SPYNE_TYPES[ft.name], el.text or "")
+                text = el.text or ""
+                values[f.name] = None if not text and f.empty_is_none else _deserialize(f.read, f.cls, text)
         # written in exclusive-c14n form, so a signed response digests it as it is
         parts = [bound.open_tag]
-        for name, ft in op.outputs.items():
-            value = _reply_value(op.reply.get(name), ft, values)
-            if value is None:
-                parts.append(f'<{name} xmlns:i="{XSI}" i:nil="true"></{name}>')
+        for f in bound.outputs:
+            if f.fixed is not None:
+                parts.append(f.fixed)
+            elif f.ref is not None:
+                parts.append(_write(f, _coerce(values.get(f.ref), f.ft)))
             else:
-                parts.append(
-                    f"<{name}>{c14n_text(_PROTOCOL.to_unicode(SPYNE_TYPES[ft.name], value))}</{name}>"
-                )
-        parts.append(f"</{op.name}Response>")
+                parts.append(_write(f, _reply_value(f.template, f.ft, values)))
+        parts.append(f"</{bound.op.name}Response>")
         return "".join(parts).encode()
+
+
+def _in_field(namespace: str, name: str, ft: FieldType) -> _InField:
+    cls = SPYNE_TYPES[ft.name]
+    empty_is_none = bool(_PROTOCOL.get_cls_attrs(cls).empty_is_none)
+    return _InField(name, f"{{{namespace}}}{name}", cls, _PROTOCOL._from_unicode_handlers[cls], empty_is_none)
+
+
+def _out_field(name: str, ft: FieldType, template: Any) -> _OutField:
+    cls = SPYNE_TYPES[ft.name]
+    whole = _REF.fullmatch(template) if isinstance(template, str) else None
+    write = _PROTOCOL._to_unicode_handlers[cls]
+    attrs = _PROTOCOL.get_cls_attrs(cls)
+    # XmlDocument.unicode_to_unicode returns a str unchanged unless the type has a str_format or format
+    plain = write == _PROTOCOL.unicode_to_unicode and attrs.str_format is None and attrs.format is None
+    field = _OutField(name, ft, template, cls, write, plain, whole and whole.group(1), None)
+    if whole is None and not (isinstance(template, str) and _REF.search(template)):
+        try:  # no input in it: written once; a value that cannot be written fails per request, as before
+            return dataclasses.replace(field, fixed=_write(field, _reply_value(template, ft, {})))
+        except Exception:  # noqa: BLE001 - the request path raises it again, where it is reported
+            pass
+    return field
+
+
+def _write(f: _OutField, value: Any) -> str:
+    """One output element: xsi:nil for no value, else Spyne's text for the type, escaped as c14n writes it."""
+    if value is None:
+        return f'<{f.name} xmlns:i="{XSI}" i:nil="true"></{f.name}>'
+    text = value if f.plain and type(value) is str else f.write(f.cls, value)
+    return f"<{f.name}>{c14n_text(text)}</{f.name}>"
 
 
 def _deserialize(fn: Any, *args: Any) -> Any:

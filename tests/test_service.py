@@ -272,3 +272,52 @@ def test_body_without_the_operations_wrapper_is_wcfs_invalid_message_body(mockwc
 def test_empty_body_gives_default_parameters_as_message_is_empty_does(mockwcf_server):
     resp = wss.post(mockwcf_server.url, wss.envelope(body=" "), action="http://tempuri.org/IEchoService/Echo")
     assert resp.status_code == 200, resp.text
+
+
+FLAT = {
+    "name": "flat",
+    "binding": {"type": "basicHttpBinding"},
+    "service": {
+        "name": "FlatService",
+        "operations": [
+            {
+                "name": "Mixed",
+                "input": {"text": "string", "n": "int"},
+                "output": {
+                    "same": "string",
+                    "said": "string",
+                    "fixed": "int",
+                    "none": "string",
+                    "when": "dateTime",
+                },
+                "reply": {"same": "{text}", "said": "a<{text}>", "fixed": 42, "when": "2026-01-02T03:04:05Z"},
+            },
+            {"name": "Broken", "input": {}, "output": {"n": "int"}, "reply": {"n": "not a number"}},
+        ],
+    },
+}
+
+
+def test_flat_operations_read_and_write_with_fields_prepared_at_load():
+    """Constant outputs are written once at load; templates, nil and bad values behave per request."""
+    from mockwcf.faults import Rejection
+    from mockwcf.scenario import load_dict
+    from mockwcf.service import Contract
+
+    scenario = load_dict(FLAT)
+    contract = Contract(scenario)
+    mixed, broken = scenario.service.operations
+    payload = etree.fromstring('<Mixed xmlns="http://tempuri.org/"><text>x&amp;y</text><n>3</n></Mixed>')
+    assert contract.dispatch(mixed, payload) == (
+        b'<MixedResponse xmlns="http://tempuri.org/"><same>x&amp;y</same><said>a&lt;x&amp;y&gt;</said>'
+        b'<fixed>42</fixed><none xmlns:i="http://www.w3.org/2001/XMLSchema-instance" i:nil="true"></none>'
+        b"<when>2026-01-02T03:04:05+00:00</when></MixedResponse>"
+    )
+    assert contract.bound["Mixed"].outputs[2].fixed == "<fixed>42</fixed>"  # written once, at load
+    bad = etree.fromstring('<Mixed xmlns="http://tempuri.org/"><n>three</n></Mixed>')
+    with pytest.raises(Rejection) as info:
+        contract.dispatch(mixed, bad)
+    assert info.value.code == "SFxDeserializationFailed1"
+    with pytest.raises(Rejection) as info:  # a reply value that cannot be written fails when it is used
+        contract.dispatch(broken, None)
+    assert info.value.code == "SFxDeserializationFailed1" and "not a number" in info.value.message
