@@ -27,8 +27,11 @@ class Refuse(Exception):
         self.status, self.why, self.size = status, why, size
 
 
+_RESPONSES = http.RESPONSES  # read once: twisted.web.http is a deprecation proxy, slow per attribute read
+
+
 def _reason(status: int) -> bytes:
-    return http.RESPONSES.get(status, b"Unknown Status")
+    return _RESPONSES.get(status, b"Unknown Status")
 
 
 class _Date:

@@ -67,6 +67,7 @@ class Active:
     by_action: dict[str, Operation]
     by_name: dict[str, Operation]
     nodes: list[Node]
+    faults: FaultSettings  # before the request's action and MessageID are read
     wsdl_cache: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -105,6 +106,7 @@ class Runtime:
                 Node(i, trust, scenario.binding.settings)
                 for i in ([self.node_id] if self.node_id else range(1, scenario.farm_nodes + 1))
             ],
+            faults=FaultSettings(scenario.soap12, scenario.addressing, scenario.diagnostics),
         )
 
     def switch(self, scenario: Scenario) -> None:
@@ -137,7 +139,10 @@ class Runtime:
         return self.active.trust
 
     def node(self, index: int) -> Node:
-        return next(n for n in self.active.nodes if n.index == index)
+        nodes = self.active.nodes
+        if len(nodes) == 1 and nodes[0].index == index:  # one node: no search per request
+            return nodes[0]
+        return next(n for n in nodes if n.index == index)
 
     # -- WSDL -----------------------------------------------------------------------------------
 
@@ -171,9 +176,7 @@ class Runtime:
         node = self._node(req)
         entry = self._new_entry(req, node)
         req.journaled = True
-        fs = FaultSettings(
-            soap12=scenario.soap12, addressing=scenario.addressing, diagnostics=scenario.diagnostics
-        )
+        fs = active.faults
         ctx: ReceiveContext | None = None
         delay = 0.0  # a delay-only rule delays whatever answer follows, fault or not
         try:

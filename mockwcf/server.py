@@ -103,7 +103,11 @@ class Router:
                 404, _with_endpoints(text, self.host), [("Content-Type", "text/plain; charset=utf-8")]
             )
         # HTTP.sys authenticates every request to the URL, with the endpoint's binding's scheme
-        auth = self.gates.setdefault(runtime.scenario.service.path, Gate()).check(runtime, req)
+        path = runtime.scenario.service.path
+        gate = self.gates.get(path)
+        if gate is None:  # not setdefault(path, Gate()): that builds a Gate on every request
+            gate = self.gates[path] = Gate()
+        auth = gate.check(runtime, req)
         if auth is not None and auth.rejection is not None:
             return runtime.refuse_transport(req, auth.rejection, auth.headers)
         if auth is not None:

@@ -62,6 +62,16 @@ class ResponseSecurity:
                 "<o:SecurityTokenReference>", f'<o:SecurityTokenReference xmlns:o="{ns.WSSE}">', 1
             )
         self.tags = self._start_tags()
+        # what envelope() reads on every reply, looked up once (the scenario does not change under us)
+        binding = scenario.binding
+        self._addressing = scenario.addressing
+        self._message_security = binding.message_security
+        self._validity = scenario.settings.timestamp_validity_duration if binding.message_security else None
+        self._timestamp_last = binding.security is not None and (
+            binding.security.security_header_layout is SecurityHeaderLayout.LaxTimestampLast
+        )
+        self._confirm = binding.require_signature_confirmation if binding.message_security else False
+        self._actions: dict[str, str] = {}  # wsa:Action element per action (reply actions: a handful)
 
     def _start_tags(self) -> dict[str, str]:
         """The start tags of the reply's parts, fixed per scenario. Signed parts are written in their
@@ -139,8 +149,12 @@ class ResponseSecurity:
         tags = self.tags
         signed: list[tuple[str, str]] = []  # (wsu:Id, canonical text) in document order = WCF's order
         headers = ""
-        if sc.addressing:
-            act = f"{tags['action']}{c14n_text(action)}</a:Action>"
+        if self._addressing:
+            act = self._actions.get(action)
+            if act is None:
+                act = f"{tags['action']}{c14n_text(action)}</a:Action>"
+                if len(self._actions) < 64:
+                    self._actions[action] = act
             signed.append(("_2", act))
             headers += act
             if relates_to:
@@ -148,20 +162,20 @@ class ResponseSecurity:
                 signed.append(("_3", rel))
                 headers += rel
         header = None
-        if sc.binding.message_security:
+        if self._message_security:
             ts = (
                 f"{tags['timestamp']}<u:Created>{format_wcf_time(now)}</u:Created>"
-                f"<u:Expires>{format_wcf_time(now + sc.settings.timestamp_validity_duration)}</u:Expires></u:Timestamp>"
+                f"<u:Expires>{format_wcf_time(now + self._validity)}</u:Expires></u:Timestamp>"
             )
+            if self.key is None:  # a Timestamp alone (TransportWithMessageCredential): nothing is signed
+                headers += f"{tags['security']}{ts}</o:Security>"
+                return f"{tags['envelope']}<s:Header>{headers}</s:Header>{tags['body']}{payload.decode()}</s:Body></s:Envelope>".encode()
             signed.append(("_0", ts))
             header = SendSecurityHeader(
-                timestamp=ts,
-                timestamp_last=sc.binding.security.security_header_layout
-                is SecurityHeaderLayout.LaxTimestampLast,
-                signing_token=self.bst,
+                timestamp=ts, timestamp_last=self._timestamp_last, signing_token=self.bst
             )
             if confirm is None:
-                confirm = sc.binding.require_signature_confirmation
+                confirm = self._confirm
             if self.key is not None and confirm:
                 for i, value in enumerate(signature_values or [b""]):
                     attrs = [(ns.WSU, "u:Id", f"_sc{i}")]
