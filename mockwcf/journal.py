@@ -16,6 +16,7 @@ import difflib
 import itertools
 import re
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -188,6 +189,24 @@ def parse_filters(params: dict[str, str], ignore: tuple[str, ...] = ()) -> dict[
     return out
 
 
+class _Second:
+    """The whole-second part of the journal's time, formatted once a second rather than once a request."""
+
+    second = -1
+    prefix = ""
+
+
+def wcf_time_now() -> str:
+    """format_wcf_time(datetime.now(UTC)) for an entry: the same clock and the same milliseconds (both read
+    CLOCK_REALTIME and truncate), with the date and time of day formatted once a second."""
+    ns = time.time_ns()
+    second, rest = divmod(ns, 1_000_000_000)
+    if second != _Second.second:
+        _Second.prefix = format_wcf_time(datetime.fromtimestamp(second, UTC))[:19]
+        _Second.second = second
+    return f"{_Second.prefix}.{rest // 1_000_000:03d}Z"
+
+
 def redact(body: bytes) -> bytes:
     """Password and Nonce texts replaced by their length; the element and its attributes stay."""
     if b"Password" not in body and b"Nonce" not in body:
@@ -200,7 +219,7 @@ def redact(body: bytes) -> bytes:
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    if not any(h in headers for h in _SECRET_HEADERS):
+    if headers.keys().isdisjoint(_SECRET_HEADERS):
         return headers
     return {
         k: (f"[redacted: {len(v)} characters]" if k in _SECRET_HEADERS else v) for k, v in headers.items()
@@ -231,7 +250,7 @@ def http_entry(journal: Journal, req: Any, reply: Any) -> Entry:
     first_line = reply.body.split(b"\n", 1)[0].decode("utf-8", "replace") if not served else None
     return Entry(
         id=journal.next_id(),
-        time=format_wcf_time(datetime.now(UTC)),
+        time=wcf_time_now(),
         node=1,
         operation=None,
         action=None,
@@ -277,10 +296,12 @@ class Journal:
         if not self.include_secrets:
             entry.request = redact(entry.request)
             entry.request_headers = redact_headers(entry.request_headers)
+        headers = entry.request_headers
         entry.size = (
             len(entry.request)
             + len(entry.response)
-            + sum(len(k) + len(v) for k, v in entry.request_headers.items())
+            + sum(map(len, headers))
+            + sum(map(len, headers.values()))
             + sum(len(k) + len(v) for k, v in entry.response_headers)
         )
         with self._lock:

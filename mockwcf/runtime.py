@@ -12,14 +12,13 @@ import logging
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from mockwcf import codes, contenttype, httpinput
 from mockwcf import envelope as envmod
-from mockwcf.clock import Clock, format_wcf_time
+from mockwcf.clock import Clock
 from mockwcf.faults import FaultSettings, Rejection, Reply, content_type, render, soap_fault
-from mockwcf.journal import Entry, Journal, locate
+from mockwcf.journal import Entry, Journal, locate, wcf_time_now
 from mockwcf.node import Node
 from mockwcf.rules import RuleBook
 from mockwcf.scenario import Operation, Scenario
@@ -219,7 +218,7 @@ class Runtime:
                     reply_cert=conversation.reply_cert,
                     confirm=conversation.signature_values is not None,
                 )
-                entry.steps = [s.as_dict() for s in ctx.steps]
+                entry.steps = ctx.steps
                 reply = Reply(200, body, [("Content-Type", content_type(scenario.soap12))], delay=delay)
                 return self._finish(entry, reply)
             if op is None:
@@ -255,13 +254,13 @@ class Runtime:
                 else None,
             )
             ctx.record("dispatch", "ok", f"{op.name} answered")
-            entry.steps = [s.as_dict() for s in ctx.steps]
+            entry.steps = ctx.steps
             reply = Reply(200, body, [("Content-Type", content_type(scenario.soap12))], delay=delay)
             return self._finish(entry, reply)
         except Rejection as rej:
             if ctx is not None:
                 ctx.record(rej.step or "security", "failed", f"{rej.code}: {rej.message}")
-                entry.steps = [s.as_dict() for s in ctx.steps]
+                entry.steps = ctx.steps
             else:
                 entry.steps = [
                     {"step": rej.step or "http", "outcome": "failed", "detail": f"{rej.code}: {rej.message}"}
@@ -285,7 +284,7 @@ class Runtime:
     def _new_entry(self, req: Request, node: int) -> Entry:
         return Entry(
             id=self.journal.next_id(),
-            time=format_wcf_time(datetime.now(UTC)),
+            time=wcf_time_now(),
             node=node,
             operation=None,
             action=None,
@@ -336,7 +335,7 @@ class Runtime:
         if not hit.answers:
             return None, hit.delay
         if ctx is not None:
-            entry.steps = [s.as_dict() for s in ctx.steps]
+            entry.steps = list(ctx.steps)  # a copy: the rule's line is the entry's, not the context's
         entry.steps.append({"step": f"rule[{r.index}]", "outcome": "matched", "detail": "phase " + r.phase})
         if r.custom_fault:
             cf = r.custom_fault

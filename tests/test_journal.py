@@ -183,3 +183,17 @@ def test_credentials_blame_the_password_the_username_or_the_token(mockwcf_server
     wss.post(mockwcf_server.url, wss.envelope(wss.security(wss.username_token(password=None))))
     blamed = [_blamed(mockwcf_server, e.id).tag for e in mockwcf_server.journal]
     assert blamed == [f"{{{ns.WSSE}}}Password", f"{{{ns.WSSE}}}Username", f"{{{ns.WSSE}}}UsernameToken"]
+
+
+def test_entry_time_is_the_clock_read_as_format_wcf_time_writes_it():
+    """wcf_time_now formats the date and time of day once a second; it must read like format_wcf_time."""
+    from datetime import UTC, datetime
+
+    from mockwcf.clock import format_wcf_time
+    from mockwcf.journal import wcf_time_now
+
+    for _ in range(200):
+        before = format_wcf_time(datetime.now(UTC))
+        now = wcf_time_now()
+        after = format_wcf_time(datetime.now(UTC))
+        assert before <= now <= after and len(now) == len(before) == 24 and now.endswith("Z")

@@ -61,16 +61,6 @@ class TimestampInfo:
 
 
 @dataclass
-class StepRecord:
-    step: str
-    outcome: str  # ok | failed | skipped
-    detail: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"step": self.step, "outcome": self.outcome, "detail": self.detail}
-
-
-@dataclass
 class ReceiveContext:
     """What a step gets: the message (env), the binding model, the node that serves it and the clock's now.
 
@@ -82,7 +72,9 @@ class ReceiveContext:
     env: Envelope
     now: datetime
     second_opinion: bool = False  # `mockwcf verify --signxml`: signxml re-checks accepted signatures too
-    steps: list[StepRecord] = field(default_factory=list)
+    # {"step", "outcome" (ok | failed | skipped), "detail"}: already the journal's form, so the entry takes
+    # this list as it is when the request is answered
+    steps: list[dict[str, str]] = field(default_factory=list)
     tokens: list[Token] = field(default_factory=list)
     timestamp: TimestampInfo | None = None
     primary_signature: Any = None  # signature.ParsedSignature once verified
@@ -97,7 +89,7 @@ class ReceiveContext:
     crypto: Any = None
 
     def record(self, step: str, outcome: str, detail: str = "") -> None:
-        self.steps.append(StepRecord(step, outcome, detail))
+        self.steps.append({"step": step, "outcome": outcome, "detail": detail})
 
     @property
     def primary_tokens(self) -> list[Token]:
