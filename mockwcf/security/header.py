@@ -18,6 +18,7 @@ from mockwcf.security.context import ReceiveContext
 
 STEP = "header"
 _TIMESTAMP = ns.q(ns.WSU, "Timestamp")
+_WSA10_OPEN = "{" + ns.WSA10 + "}"  # a tag in the WS-Addressing 1.0 namespace starts so (no QName per header)
 
 
 def locate(ctx: ReceiveContext) -> list[etree._Element]:
@@ -90,9 +91,9 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
             continue
         if h is env.security and security_processed:  # first: the usual mustUnderstand header, no QName
             continue
-        qn = etree.QName(h)
-        if qn.namespace == ns.WSA10 and ctx.binding.addressing and soapheaders.actor(env, h) in ultimate:
+        if h.tag.startswith(_WSA10_OPEN) and ctx.binding.addressing and soapheaders.actor(env, h) in ultimate:
             continue
+        qn = etree.QName(h)
         # GetHeadersNotUnderstood does not look at the actor: a mustUnderstand Security header for another
         # actor (or a second one) is not understood here either.
         hint = None
