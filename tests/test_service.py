@@ -274,28 +274,18 @@ def test_empty_body_gives_default_parameters_as_message_is_empty_does(mockwcf_se
     assert resp.status_code == 200, resp.text
 
 
-FLAT = {
-    "name": "flat",
-    "binding": {"type": "basicHttpBinding"},
-    "service": {
-        "name": "FlatService",
-        "operations": [
-            {
-                "name": "Mixed",
-                "input": {"text": "string", "n": "int"},
-                "output": {
-                    "same": "string",
-                    "said": "string",
-                    "fixed": "int",
-                    "none": "string",
-                    "when": "dateTime",
-                },
-                "reply": {"same": "{text}", "said": "a<{text}>", "fixed": 42, "when": "2026-01-02T03:04:05Z"},
-            },
-            {"name": "Broken", "input": {}, "output": {"n": "int"}, "reply": {"n": "not a number"}},
-        ],
+FLAT_OPERATIONS = [
+    {
+        "name": "Mixed",
+        "input": {"text": "string", "n": "int"},
+        "output": {"same": "string", "said": "string", "fixed": "int", "none": "string", "when": "dateTime"},
+        "reply": {"same": "{text}", "said": "a<{text}>", "fixed": 42, "when": "2026-01-02T03:04:05Z"},
     },
-}
+    {"name": "Broken", "input": {}, "output": {"n": "int"}, "reply": {"n": "not a number"}},
+]
+FLAT = dict(
+    TYPED, name="flat", service=dict(TYPED["service"], name="FlatService", operations=FLAT_OPERATIONS)
+)
 
 
 def test_flat_operations_read_and_write_with_fields_prepared_at_load():
