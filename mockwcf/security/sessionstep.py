@@ -59,6 +59,8 @@ from mockwcf.security.conversation import receive as sc_receive
 from mockwcf.security.sctstore import SecurityContext, SessionSettings
 
 STEP = "secureConversation"
+_TIMESTAMP = ns.q(ns.WSU, "Timestamp")
+_SIGNATURE = ns.q(ns.DS, "Signature")
 
 
 _PARAMETERS: dict[int, tuple[Binding, SecurityTokenParameters | None]] = {}  # by id(binding), binding kept
@@ -166,11 +168,12 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
     # ReceiveSecurityHeader.ExecuteFullPass over transport: the Timestamp is read, the SCT, its derived keys and
     # its endorsing signature are the session token's (sc_receive); any other element goes to ReadToken, which
     # finds no authenticator for it at the steady state (UnableToFindTokenAuthenticator) or cannot read it.
-    sc_ns = state.settings.version.sc_ns
+    sc_open = "{" + state.settings.version.sc_ns + "}"
     for el in header.locate(ctx):
-        if el.tag == ns.q(ns.WSU, "Timestamp"):
+        tag = el.tag
+        if tag == _TIMESTAMP:
             timestamp.read(ctx, el)
-        elif el.tag != ns.q(ns.DS, "Signature") and etree.QName(el).namespace != sc_ns:
+        elif tag != _SIGNATURE and not tag.startswith(sc_open):  # the SCT and its DKTs: sc_receive's
             tokens.read(ctx, el)
     out = sc_receive(state, env, action, ctx.now, demuxed=True)
     ctx.record(
