@@ -194,7 +194,13 @@ class Runtime:
             if answer is not None:
                 return self._finish(entry, answer)
             ctx = ReceiveContext(
-                scenario, scenario.binding, self.node(node), env, now, second_opinion=self.second_opinion
+                scenario,
+                scenario.binding,
+                self.node(node),
+                env,
+                now,
+                second_opinion=self.second_opinion,
+                action=action or "",
             )
             if req.identity:
                 ctx.record("transport", "ok", f"authenticated {req.identity}")

@@ -15,6 +15,14 @@ OPERATION = F(
         "action": F("str", "SOAP action; default `{namespace}{contract}/{name}` as WCF derives it.", DERIVED),
         "input": F("map", "Request fields: " + _TYPE_DOC + ".", {}),
         "output": F("map", "Response fields: " + _TYPE_DOC + ".", DERIVED),
+        "protectionLevel": F(
+            "enum",
+            "[OperationContract(ProtectionLevel = ...)]: the request's and reply's Body protection for this "
+            "operation (None: neither signed nor encrypted; Sign; EncryptAndSign). Unset, the contract's "
+            "(binding.security.protectionLevel) applies, as in ChannelProtectionRequirements.CreateFromContract.",
+            None,
+            ("None", "Sign", "EncryptAndSign"),
+        ),
         "reply": F(
             "map",
             "Canned response values; a string (or each string of a list) may echo request fields as `{field}`. "

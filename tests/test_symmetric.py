@@ -46,6 +46,9 @@ def request(
     username: bool = True,
     encrypt: bool = True,
     endorse: bool = False,
+    action: str = wss.ACTION,
+    payload: str | None = None,
+    sign_body: bool = True,
 ) -> Sent:
     """The request a WCF client on wsHttpBinding Message UserName sends (see the scenario file)."""
     ek_key = os.urandom(32)
@@ -53,17 +56,18 @@ def request(
     k_sig = xenc.openssl_p_sha1(ek_key, dk.DEFAULT_LABEL + n_sig, 24)
     k_enc = xenc.openssl_p_sha1(ek_key, dk.DEFAULT_LABEL + n_enc, 32)
     doc = wss.envelope(
-        wss.addressing(to=url)
+        wss.addressing(action, to=url)
         + wss.security(
             wss.timestamp(), *([wss.username_token(password=password)] if username else []), soap12=True
         ),
+        payload,
         soap12=True,
         text="hi &amp; bye",
     )
     root = etree.fromstring(doc.encode())
     sec = root.find(f".//{{{ns.WSSE}}}Security")
     body = root.find(f"{{{ns.SOAP12}}}Body")
-    ids = SIGNED if username else [i for i in SIGNED if i != "UT-1"]
+    ids = [i for i in SIGNED if (username or i != "UT-1") and (sign_body or i != "Body-1")]
     sig = xenc.hmac_sign(
         root,
         ek_key if sign_with_base_key else k_sig,

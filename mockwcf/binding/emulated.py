@@ -10,8 +10,6 @@ from collections.abc import Callable
 
 from mockwcf.binding.model import (
     Binding,
-    MessageProtectionOrder,
-    ProtectionLevel,
     SymmetricSecurityBindingElement,
     TokenKind,
 )
@@ -32,13 +30,4 @@ def check_emulated(binding: Binding, err: Callable[[str, str], None]) -> None:
             f"{key}.authenticationMode" if binding.name == "customBinding" else f"{key}.clientCredentialType",
             f"this compiles to WCF's SymmetricSecurityBindingElement with a supporting token mockwcf does not "
             f"emulate as endorsing ({binding.factory}); only an endorsing client certificate (MutualCertificate) is",
-        )
-    order = getattr(sbe, "message_protection_order", None)
-    encrypts = symmetric or binding.protection_level is ProtectionLevel.EncryptAndSign
-    if encrypts and order is MessageProtectionOrder.EncryptBeforeSign:
-        err(
-            f"{key}.messageProtectionOrder",
-            "EncryptBeforeSign is not emulated with encryption yet (its signature covers the encrypted "
-            "forms of the Body and tokens); use SignBeforeEncryptAndEncryptSignature (WCF's default) or "
-            "SignBeforeEncrypt",
         )

@@ -18,6 +18,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mockwcf.binding.protection import ProtectionRequirements
 
 
 class SecurityMode(enum.Enum):
@@ -281,9 +285,28 @@ class Binding:
     mode: SecurityMode
     security: SecurityBindingElement | None
     https: bool  # the endpoint is served over TLS
-    protection_level: ProtectionLevel = ProtectionLevel.Sign
+    protection_level: ProtectionLevel = (
+        ProtectionLevel.Sign
+    )  # the contract's (binding.security.protectionLevel)
     max_received_message_size: int = 65536
     reply: ReplySettings = field(default_factory=ReplySettings)
+    # per-action levels from the contract's operations (binding/protection.py); None: the contract level only
+    protection: ProtectionRequirements | None = None
+
+    def request_protection(self, action: str) -> ProtectionLevel:
+        """The request's ProtectionLevel for its action (RequiredSignatureParts / RequiredEncryptionParts)."""
+        return self.protection.request(action) if self.protection is not None else self.protection_level
+
+    def reply_protection(self, action: str) -> ProtectionLevel:
+        """The reply's ProtectionLevel for its action (SendSecurityHeader SignatureParts / EncryptionParts)."""
+        return self.protection.reply(action) if self.protection is not None else self.protection_level
+
+    @property
+    def require_confidentiality(self) -> bool:
+        """RequireConfidentiality: some operation's request is encrypted, so a ReferenceList may appear."""
+        if self.protection is not None:
+            return self.protection.require_confidentiality
+        return self.protection_level is ProtectionLevel.EncryptAndSign
 
     # -- questions the pipeline asks; each is a reading of the model, never stored twice ---------------
 

@@ -14,6 +14,8 @@ from lxml import etree
 from mockwcf import locate, ns, rulecheck
 from mockwcf.binding.emulated import check_emulated
 from mockwcf.binding.factory import compile_binding
+from mockwcf.binding.model import ProtectionLevel
+from mockwcf.binding.protection import operation_protection
 from mockwcf.clock import parse_instant
 from mockwcf.config import safety
 from mockwcf.config.model import FieldType, Operation, Rule, Scenario, Service
@@ -151,6 +153,7 @@ class _Builder:
         d = self.d
         service = self.service(d["service"])
         binding = compile_binding(d["binding"], d["localServiceSettings"], self.err)
+        binding = operation_protection(binding, service, self.err)
         check_emulated(binding, self.err)
         creds = d["credentials"]
         transport_auth = transport_config.build(
@@ -319,7 +322,8 @@ class _Builder:
                             "holds a control character that XML 1.0 cannot carry; no SOAP reply can contain it",
                         )
             action = o["action"] or f"{namespace}{contract}/{o['name']}"
-            ops.append(Operation(o["name"], action, action + "Response", inputs, outputs, reply))
+            level = ProtectionLevel(o["protectionLevel"]) if o.get("protectionLevel") else None
+            ops.append(Operation(o["name"], action, action + "Response", inputs, outputs, reply, level))
         if not ops:
             self.err("service.operations", "the contract needs at least one operation")
         return Service(name, namespace, contract, path, tuple(ops))

@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from mockwcf.binding.model import Binding, LocalServiceSecuritySettings
+from mockwcf.binding.model import Binding, LocalServiceSecuritySettings, ProtectionLevel
 from mockwcf.limits import HttpLimits, ReaderQuotas
 from mockwcf.transport.config import TransportAuthConfig
 
@@ -32,6 +32,7 @@ class Operation:
     inputs: dict[str, FieldType]
     outputs: dict[str, FieldType]
     reply: dict[str, Any]
+    protection_level: ProtectionLevel | None = None  # [OperationContract(ProtectionLevel)]; None when unset
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ class ReceiveContext:
     second_opinion: bool = False  # `mockwcf verify --signxml`: signxml re-checks accepted signatures too
     # {"step", "outcome" (ok | failed | skipped), "detail"}: already the journal's form, so the entry takes
     # this list as it is when the request is answered
+    action: str = ""  # the request's action: which operation's protection requirements apply (protection.py)
     steps: list[dict[str, str]] = field(default_factory=list)
     tokens: list[Token] = field(default_factory=list)
     timestamp: TimestampInfo | None = None
@@ -87,6 +88,7 @@ class ReceiveContext:
     pending_references: list[Any] = field(default_factory=list)  # references to Body/headers, checked later
     # encryption.SymmetricState when the binding encrypts or is symmetric: keys read, what was decrypted
     crypto: Any = None
+    order: Any = None  # protectionorder.OrderState: the protection-order tracker, EncryptBeforeSign's forms
 
     def record(self, step: str, outcome: str, detail: str = "") -> None:
         self.steps.append({"step": step, "outcome": outcome, "detail": detail})

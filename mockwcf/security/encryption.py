@@ -20,7 +20,7 @@ SignBeforeEncryptAndEncryptSignature) sends, in this order (RS SM/Security/SendS
 Each element is handled where ReceiveSecurityHeader.ExecuteFullPass meets it (ReadEncryptedKey, ReadToken for
 the DKT, ReadReferenceList, ProcessEncryptedData); the Body and encrypted SOAP headers are decrypted in the
 message protection pass (WSSecurityOneDotZeroReceiveSecurityHeader.ExecuteMessageProtectionPass) before their
-digests are checked (EncryptBeforeSign, which signs the encrypted forms, is refused at load); then Process
+digests are checked (under EncryptBeforeSign after them: protectionorder.py); then Process
 checks, in order, that every DataReference was decrypted, derived-key use, supporting tokens (a SignedEncrypted
 UsernameToken must have been encrypted) and, under SignBeforeEncryptAndEncryptSignature, that the signature
 was encrypted when a signed part was (VerifySignatureEncryption).
@@ -37,9 +37,9 @@ from lxml import etree
 from mockwcf import codes, ns
 from mockwcf.binding.model import MessageProtectionOrder, ProtectionLevel, SymmetricSecurityBindingElement
 from mockwcf.canonical import c14n
-from mockwcf.envelope import elements
+from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
-from mockwcf.security import derivedkeys, keywrap, suites
+from mockwcf.security import derivedkeys, keywrap, protectionorder, suites
 from mockwcf.security import encrypteddata as xed
 from mockwcf.security import signature as sigmod
 from mockwcf.security import x509 as x509mod
@@ -100,8 +100,9 @@ def state(ctx: ReceiveContext) -> SymmetricState:
 
 
 def expects_encryption(ctx: ReceiveContext) -> bool:
-    """SecurityProtocolFactory.ApplyConfidentiality for the request: protectionLevel EncryptAndSign."""
-    return ctx.binding.protection_level is ProtectionLevel.EncryptAndSign
+    """ReceiveSecurityHeader.ExpectEncryption = RequireConfidentiality: some operation's request is
+    EncryptAndSign (channel-wide; which parts must be encrypted is per action, binding/protection.py)."""
+    return ctx.binding.require_confidentiality
 
 
 @functools.cache
@@ -177,11 +178,7 @@ def decrypt_header_item(ctx: ReceiveContext, element: etree._Element) -> etree._
         element, st.key_tokens, st.pending_token, st.suite, ctx.binding.security.wss11
     )
     if st.reference_list is None or not st.reference_list.take(ed.id):
-        raise Rejection(
-            codes.UnexpectedEncryptedElementInSecurityHeader,
-            f"xenc:EncryptedData '{ed.id}' in the security header is not named by any ReferenceList.",
-            step=STEP,
-        )
+        protectionorder.early(ctx, ed.id)  # checked by EnsureDecryptionComplete (after_protection_pass)
     restored = xed.replace_element(ed, plain, "security header item")
     st.encryption_tokens.append(token)
     st.encrypted_elements.append(restored)
@@ -235,8 +232,8 @@ def process_primary(ctx: ReceiveContext, sig: sigmod.ParsedSignature, encrypted:
 
 def decrypt_message(ctx: ReceiveContext) -> None:
     """The decrypting half of ExecuteMessageProtectionPass: encrypted SOAP headers (wsse11:EncryptedHeader) and
-    the Body are decrypted before their digests are checked (sign-then-encrypt orders; EncryptBeforeSign is
-    refused at load)."""
+    the Body are decrypted before their digests are checked (sign-then-encrypt orders), after them under
+    EncryptBeforeSign (pipeline.receive calls it after the protection pass then)."""
     st = state(ctx)
     env = ctx.env
     wss11 = ctx.binding.security.wss11
@@ -245,7 +242,9 @@ def decrypt_message(ctx: ReceiveContext) -> None:
             if h.tag != xed.ENCRYPTED_HEADER:
                 continue
             inner = next((c for c in elements(h) if c.tag == xed.ENCRYPTED_DATA), None)
-            if inner is None or st.reference_list is None or not st.reference_list.take(inner.get("Id")):
+            refs = st.reference_list
+            # the EncryptedHeader's own wsu:Id (what WCF lists) or its EncryptedData's Id
+            if inner is None or refs is None or not (refs.take(h.get(WSU_ID)) or refs.take(inner.get("Id"))):
                 continue
             sec = env.security
             env_ns = env.env_ns
@@ -253,7 +252,7 @@ def decrypt_message(ctx: ReceiveContext) -> None:
             must = sec is not None and sec.get(ns.q(env_ns, "mustUnderstand"), "0") in ("1", "true")
             xed.check_encrypted_header(h, env_ns, must, actor, False, wss11)
             ed, plain, token = xed.open_item(inner, st.key_tokens, st.pending_token, st.suite, wss11)
-            xed.replace_element(ed, plain, "SOAP header")
+            protectionorder.header_decrypted(ctx, h, xed.replace_element(ed, plain, "SOAP header"))
             st.encryption_tokens.append(token)
     element = xed.body_encrypted_data(env.body)
     if element is not None and st.reference_list is not None and st.reference_list.take(element.get("Id")):
@@ -269,7 +268,7 @@ def after_protection_pass(ctx: ReceiveContext) -> None:
     """ReceiveSecurityHeader.Process after the protection pass, in its order."""
     st = state(ctx)
     sbe = ctx.binding.security
-    if expects_encryption(ctx) and not st.body_encrypted:
+    if ctx.binding.request_protection(ctx.action) is ProtectionLevel.EncryptAndSign and not st.body_encrypted:
         raise Rejection(
             codes.RequiredMessagePartNotEncryptedNs,
             f"The 'Body', '{ctx.env.env_ns}' required message part was not encrypted.",
@@ -277,6 +276,9 @@ def after_protection_pass(ctx: ReceiveContext) -> None:
             hint="This binding's protectionLevel is EncryptAndSign: encrypt the Body content (xenc:EncryptedData "
             "Type Content) with the derived encryption key and list it in the ReferenceList.",
         )
+    protectionorder.ensure_early_listed(
+        ctx, st.reference_list.take if st.reference_list is not None else None
+    )
     if st.reference_list is not None:
         st.reference_list.ensure_complete()
     if hmac_signed(ctx) and sbe.protection_token.require_derived_keys:
@@ -294,7 +296,7 @@ def after_protection_pass(ctx: ReceiveContext) -> None:
             sbe.protection_token.describe(),
             wrapped=sbe.protection_token.kind.value == "X509",
         )
-    order = sbe.message_protection_order
+    order = protectionorder.effective_order(ctx)  # downgraded when the action's Body is not encrypted
     if (
         order is MessageProtectionOrder.SignBeforeEncryptAndEncryptSignature
         and st.body_encrypted

@@ -12,6 +12,7 @@ from __future__ import annotations
 from lxml import etree
 
 from mockwcf import codes, ns
+from mockwcf.binding.model import ProtectionLevel
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
 from mockwcf.security.context import ReceiveContext
@@ -103,7 +104,8 @@ def protection_pass(ctx: ReceiveContext) -> None:
         sig, ref = pending[body_id]
         check_digest(sig, ref, env.body)
         body_signed = True
-    if not body_signed:
+    # RequiredSignatureParts of the action: the Body unless the operation's ProtectionLevel is None
+    if not body_signed and ctx.binding.request_protection(ctx.action) is not ProtectionLevel.None_:
         why = ""
         if body_id is None and env.body.get("Id"):
             why = " The Body has a plain Id attribute; WCF identifies the Body by wsu:Id only."
@@ -126,7 +128,7 @@ def protection_pass(ctx: ReceiveContext) -> None:
                 step=STEP,
                 element=ref.element,
             )
-    signed = ("Timestamp, " if ctx.timestamp is not None else "") + "Body"
+    signed = ("Timestamp, " if ctx.timestamp is not None else "") + ("Body" if body_signed else "no Body")
     ctx.record(STEP, "ok", signed + (" and WS-Addressing headers" if required_headers else "") + " signed")
 
 

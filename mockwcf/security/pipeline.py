@@ -20,6 +20,7 @@ from mockwcf.security import (
     encryption,
     header,
     parts,
+    protectionorder,
     sctmessage,
     sctrenew,
     signature,
@@ -53,9 +54,14 @@ def receive(ctx: ReceiveContext) -> None:
     sym = encryption.applies(ctx)
     if binding.protects_message:
         parts.check_header_targets(ctx)
-        if sym:
+        # EncryptBeforeSign digests what was received, then decrypts; the other orders decrypt first
+        ebs = protectionorder.encrypt_before_sign(ctx)
+        if sym and not ebs:
             encryption.decrypt_message(ctx)
         parts.protection_pass(ctx)
+        if sym and ebs:
+            encryption.decrypt_message(ctx)
+        protectionorder.check_encrypted_headers_signed(ctx)
         if ctx.primary_signature is None:
             raise Rejection(
                 codes.RequiredSignatureMissing,
@@ -125,7 +131,9 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
 def _decrypted(ctx: ReceiveContext, el: etree._Element) -> tuple[etree._Element, bool]:
     """ProcessEncryptedData: an encrypted header item (UsernameToken, Signature) is decrypted in place first."""
     if el.tag == _ENCRYPTED_DATA and encryption.applies(ctx):
+        received = protectionorder.keep_encrypted_form(ctx, el)
         el = encryption.decrypt_header_item(ctx, el)
+        protectionorder.remember(ctx, received, el)
         if (
             el.tag == _SIGNATURE
         ):  # its SignatureValue counts as from a decrypted source (context.SignatureValues)
@@ -135,6 +143,7 @@ def _decrypted(ctx: ReceiveContext, el: etree._Element) -> tuple[etree._Element,
 
 
 def _process_primary(ctx: ReceiveContext, sig: signature.ParsedSignature, encrypted: bool) -> None:
+    protectionorder.state(ctx).signature(encrypted)  # OrderTracker.OnProcessSignature comes first
     if encryption.hmac_signed(ctx):
         encryption.process_primary(ctx, sig, encrypted)
     else:
@@ -157,19 +166,25 @@ def _strict_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
             ctx.mark_read(el)
         else:
             _read_element(ctx, el)
+            if protectionorder.is_reference_list(ctx, el):
+                protectionorder.state(ctx).reference_list()
 
 
 def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
     sigs = []
     encrypted_sigs = []
-    for el in children:
+    positions: dict[int, object] = {}  # the header's order, for the protection-order events (see below)
+    for i, el in enumerate(children):
         el, encrypted = _decrypted(ctx, el)
         if el.tag == _SIGNATURE:
             sigs.append(signature_read.read(ctx, el))
+            positions[i] = sigs[-1]
             if encrypted:
                 encrypted_sigs.append(sigs[-1])
         else:
             _read_element(ctx, el)
+            if protectionorder.is_reference_list(ctx, el):
+                positions[i] = protectionorder.REFERENCE_LIST_EVENT
     for sig in sigs:
         ctx.mark_read(sig.element)
     if not ctx.binding.protects_message:
@@ -184,8 +199,12 @@ def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
             f"Only one primary signature is allowed in a security header; found {len(primaries)}.",
             step="signature",
         )
-    for sig in primaries:
-        _process_primary(ctx, sig, sig in encrypted_sigs)
+    # ExecuteSignatureEncryptionProcessingPass: ReferenceLists and the primary signature by header position
+    for _i, item in sorted(positions.items()):
+        if item is protectionorder.REFERENCE_LIST_EVENT:
+            protectionorder.state(ctx).reference_list()
+        elif item in primaries:
+            _process_primary(ctx, item, item in encrypted_sigs)  # type: ignore[arg-type]
     for sig in sigs:
         if sig not in primaries:
             signature.process_supporting(ctx, sig)

@@ -28,7 +28,7 @@ from mockwcf.binding.model import (
 from mockwcf.canonical import c14n, c14n_text, canonical_start
 from mockwcf.clock import format_wcf_time
 from mockwcf.scenario import Scenario
-from mockwcf.security import keywrap, suites, symmetricreply, x509clause
+from mockwcf.security import encryptbeforesign, keywrap, suites, symmetricreply, x509clause
 from mockwcf.security import x509 as x509mod
 from mockwcf.security.context import SignatureValues
 from mockwcf.security.sendheader import SendSecurityHeader
@@ -188,12 +188,19 @@ class ResponseSecurity:
                     signed.append((f"_sc{i}", conf))
                     header.signature_confirmations.append(conf)
         body = f"{tags['body']}{payload.decode()}</s:Body>"
-        signed.append(("_1", body))
+        level = sc.binding.reply_protection(
+            action
+        )  # the reply action's Outgoing parts (binding/protection.py)
+        if level is not ProtectionLevel.None_:
+            signed.append(("_1", body))
         if header is not None:
             sbe = sc.binding.security
             # SignatureConfirmations.IsMarkedForEncryption: a request signature arrived encrypted
             encrypted_request = isinstance(signature_values, SignatureValues) and signature_values.encrypted
             marked = header.signature_confirmations if encrypted_request else []
+            order = getattr(sbe, "message_protection_order", None)  # none over transport
+            ebs = order is MessageProtectionOrder.EncryptBeforeSign
+            header.sign_then_encrypt = not ebs
             if (
                 isinstance(sbe, SymmetricSecurityBindingElement)
                 and request_key is not None
@@ -205,13 +212,14 @@ class ResponseSecurity:
                     suites.get(sbe.default_algorithm_suite),
                     sc_ns=ns.WSC13 if sbe.message_security_version.trust13 else ns.WSC,
                     derive=sbe.protection_token.require_derived_keys,
-                    encrypt=sc.binding.protection_level is ProtectionLevel.EncryptAndSign,
+                    encrypt=level is ProtectionLevel.EncryptAndSign,
                     encrypt_signature=sbe.message_protection_order
                     is MessageProtectionOrder.SignBeforeEncryptAndEncryptSignature,
                     signed=signed,
                     body_start=tags["body"],
                     payload=payload.decode(),
                     confirmations=marked,
+                    encrypt_before_sign=ebs,
                 )
                 if marked:
                     header.signature_confirmations = reply.signature_confirmations
@@ -220,10 +228,25 @@ class ResponseSecurity:
                 header.reference_list = reply.reference_list
                 header.primary_signature = reply.primary_signature
                 body = reply.body
-            elif self.key is not None:
-                encrypt = (
-                    reply_cert is not None and sc.binding.protection_level is ProtectionLevel.EncryptAndSign
+            elif (
+                self.key is not None
+                and ebs
+                and reply_cert is not None
+                and level is ProtectionLevel.EncryptAndSign
+            ):
+                header.wrapped_encryption_key, header.reference_list, body = (
+                    encryptbeforesign.encrypt_body_for_client(
+                        reply_cert,
+                        suites.get(sbe.default_algorithm_suite),
+                        reference=x509clause.client_clause(sc.binding, reply_cert),
+                        wss11=sbe.wss11,
+                        body_start=tags["body"],
+                        payload=payload.decode(),
+                    )
                 )
+                header.primary_signature = self._signature([*signed[:-1], ("_1", body)])
+            elif self.key is not None:
+                encrypt = reply_cert is not None and level is ProtectionLevel.EncryptAndSign
                 encrypt_signature = (
                     encrypt
                     and sbe.message_protection_order

@@ -26,7 +26,7 @@ from mockwcf.binding.model import SecurityHeaderLayout
 from mockwcf.canonical import c14n
 from mockwcf.envelope import WSU_ID, elements
 from mockwcf.faults import Rejection
-from mockwcf.security import crosscheck, keyinfo, suites
+from mockwcf.security import crosscheck, keyinfo, protectionorder, suites
 from mockwcf.security.context import ReceiveContext, Token
 from mockwcf.security.signature_read import (
     KEY_INFO,
@@ -148,6 +148,12 @@ def _verify_header_references(ctx: ReceiveContext, sig: ParsedSignature) -> None
                 hint='Give the signed element a wsu:Id and reference it as URI="#that-id".',
                 element=ref.element,
             )
+        form = protectionorder.encrypted_form(ctx, ref.target_id)
+        if form is not None:  # EncryptBeforeSign: the item's encrypted form, as received
+            check_digest(sig, ref, form[0])
+            ctx.verified_ids.add(ref.target_id)
+            _mark_signed(ctx, form[1])
+            continue
         target = next((e for e in header_children if e.get(WSU_ID) == ref.target_id), None)
         if target is None:
             ctx.pending_references.append((sig, ref))
@@ -156,9 +162,13 @@ def _verify_header_references(ctx: ReceiveContext, sig: ParsedSignature) -> None
             continue  # marks nothing: the element, read later, stays unsigned (signature-details, Strict)
         check_digest(sig, ref, target)
         ctx.verified_ids.add(ref.target_id)
-        for t in ctx.tokens:
-            if t.element is target:
-                t.signed = True
+        _mark_signed(ctx, target)
+
+
+def _mark_signed(ctx: ReceiveContext, element: etree._Element) -> None:
+    for t in ctx.tokens:
+        if t.element is element:
+            t.signed = True
 
 
 def check_digest(sig: ParsedSignature, ref: Reference, target: etree._Element) -> None:

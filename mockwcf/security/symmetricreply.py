@@ -34,6 +34,7 @@ from cryptography import x509
 
 from mockwcf import ns
 from mockwcf.security import derivedkeys, keywrap
+from mockwcf.security import encryptbeforesign as ebs
 from mockwcf.security import encrypteddata as xed
 from mockwcf.security.suites import Suite
 
@@ -109,6 +110,7 @@ def secure(
     body_start: str,
     payload: str,
     confirmations: list[str] | None = None,
+    encrypt_before_sign: bool = False,
 ) -> SymmetricReply:
     """Sign `signed` (wsu:Id, canonical text; the Body last) with HMAC and, when `encrypt`, encrypt the Body
     content (and the signature when `encrypt_signature`, and the SignatureConfirmations marked for encryption
@@ -127,6 +129,12 @@ def secure(
     else:
         sig_key = enc_key = request_key.key
         sig_ref = enc_ref = reference
+    ebs_body = ""
+    if (
+        encrypt and encrypt_before_sign
+    ):  # the Body is encrypted first and signed as sent (encryptbeforesign.py)
+        ebs_body = ebs.encrypted_body(body_start, payload, enc_key, suite.encryption, enc_ref)
+        signed = [*signed[:-1], ("_1", ebs_body)]
     digest = _DIGEST[suite.digest]
     refs = "".join(
         f'<Reference URI="#{ident}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"></Transform>'
@@ -145,6 +153,11 @@ def secure(
     )
     body = f"{body_start}{payload}</s:Body>"
     reference_list = ""
+    if ebs_body:
+        # confirmations are marked for encryption only when the request's signature was encrypted, which
+        # EncryptBeforeSign never has: they stay clear
+        rl = ebs.reference_list_xml([ebs.BODY_DATA_ID])
+        return SymmetricReply(dk_sig, dk_enc, rl, signature, ebs_body, marked)
     if encrypt:
         ids = ["_eb"]
         cipher = xed.encrypt(payload.encode(), enc_key, suite.encryption)
