@@ -92,3 +92,33 @@ def test_wss4j_encrypt_and_sign(wss4j_classpath, mockwcf_server, pfx, truststore
          str(pfx["client"]), str(truststore)]
     )  # fmt: skip
     expect(mockwcf_server, tab_report(line, FIELDS), outcome, reads_header=True)
+
+
+@pytest.mark.parametrize(
+    ("order", "mode", "outcome"),
+    [
+        ("EncryptBeforeSign", "x509encryptfirst", "accepted"),
+        # WSS4J's "Signature Encrypt" order (signature encrypted, ReferenceList inside the EncryptedKey, read
+        # before the signature): decrypt-then-verify, refused by an EncryptBeforeSign service
+        ("EncryptBeforeSign", "x509encrypt", ("InvalidSecurity", "MessageProtectionOrderMismatch")),
+        # and WSS4J's "Encrypt Signature" order sent to WCF's default order: the signature arrives clear
+        (
+            "SignBeforeEncryptAndEncryptSignature",
+            "x509encryptfirst",
+            ("InvalidSecurity", "PrimarySignatureIsRequiredToBeEncrypted"),
+        ),
+    ],
+)
+def test_wss4j_encrypt_before_sign(wss4j_classpath, mockwcf_server, pfx, truststore, order, mode, outcome):
+    """EncryptBeforeSign (protectionorder.py): WSS4J encrypts the Body for the service certificate, then signs the
+    encrypted Body; for "accepted" WSS4J's engine verifies mockwcf's reply signature over its encrypted Body and
+    then decrypts it."""
+    data = yaml.safe_load((SCENARIOS / "mutual-certificate-lax.yaml").read_text(encoding="utf-8"))
+    data["binding"]["security"]["protectionLevel"] = "EncryptAndSign"
+    data["binding"]["security"]["messageProtectionOrder"] = order
+    mockwcf_server.load(data, base_dir=SCENARIOS)
+    line = run(
+        ["java", "-cp", wss4j_classpath, "EchoClient", mockwcf_server.url, mode, "IssuerSerial", "-", "-",
+         str(pfx["client"]), str(truststore)]
+    )  # fmt: skip
+    expect(mockwcf_server, tab_report(line, FIELDS), outcome, reads_header=True)

@@ -4,6 +4,8 @@
 //   java EchoClient URL x509encrypt KEYID - - CLIENT.pfx TRUST.jks   (basicHttpBinding Message EncryptAndSign:
 //       sign with the client key, encrypt Body and Signature for the service certificate (alias "service" in
 //       TRUST.jks, referenced by KEYID), then decrypt and verify the reply with WSS4J's own engine)
+//   java EchoClient URL x509encryptfirst KEYID - - CLIENT.pfx TRUST.jks   (the same with EncryptBeforeSign: WSS4J's
+//       "Encrypt Signature" action order encrypts the Body, then signs the encrypted Body)
 // Prints one line: "RESULT\t<echo>" or "FAULT\t<faultcode>\t<faultstring>\t<X-MockWcf-Resource-Code>\t<detail Message>".
 // The settings between "clients.md" markers are quoted verbatim by docs/clients.md (the tier checks it).
 import java.io.ByteArrayInputStream;
@@ -56,8 +58,9 @@ public class EchoClient extends WSHandler {
             out.put(WSHandlerConstants.ADD_UT_ELEMENTS, "");                   // no Nonce, no Created
             out.put(WSHandlerConstants.TTL_TIMESTAMP, "300");
             // clients.md: wss4j-username end
-        } else if (mode.equals("x509encrypt")) {
-            out.put(WSHandlerConstants.ACTION, "Timestamp Signature Encrypt");
+        } else if (mode.startsWith("x509encrypt")) {
+            boolean first = mode.equals("x509encryptfirst");   // EncryptBeforeSign: encrypt, then sign
+            out.put(WSHandlerConstants.ACTION, first ? "Timestamp Encrypt Signature" : "Timestamp Signature Encrypt");
             out.put(WSHandlerConstants.SIGNATURE_USER, "client");
             out.put(WSHandlerConstants.SIG_KEY_ID, "DirectReference");
             out.put(WSHandlerConstants.SIGNATURE_PARTS,
@@ -69,9 +72,10 @@ public class EchoClient extends WSHandler {
             out.put(WSHandlerConstants.ENC_KEY_ID, keyId);
             out.put(WSHandlerConstants.ENC_SYM_ALGO, "http://www.w3.org/2001/04/xmlenc#aes256-cbc");      // Basic256
             out.put(WSHandlerConstants.ENC_KEY_TRANSPORT, "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p");
-            out.put(WSHandlerConstants.ENCRYPTION_PARTS,
-                "{Content}{http://schemas.xmlsoap.org/soap/envelope/}Body;"
-              + "{Element}{http://www.w3.org/2000/09/xmldsig#}Signature");   // SignBeforeEncryptAndEncryptSignature
+            out.put(WSHandlerConstants.ENCRYPTION_PARTS, first
+              ? "{Content}{http://schemas.xmlsoap.org/soap/envelope/}Body"   // the signature stays clear
+              : "{Content}{http://schemas.xmlsoap.org/soap/envelope/}Body;"
+                + "{Element}{http://www.w3.org/2000/09/xmldsig#}Signature");   // SignBeforeEncryptAndEncryptSignature
             out.put(WSHandlerConstants.TTL_TIMESTAMP, "300");
         } else {
             // clients.md: wss4j-x509 begin
@@ -183,10 +187,19 @@ public class EchoClient extends WSHandler {
                 + resp.headers().firstValue("X-MockWcf-Resource-Code").orElse("") + "\t" + clean(detail));
             System.exit(1);
         }
-        if (mode.equals("x509encrypt")) {
+        if (mode.startsWith("x509encrypt")) {
             // the reply is signed by the service and encrypted for the client certificate: WSS4J opens it
             var replyCrypto = org.apache.ws.security.components.crypto.CryptoFactory.getInstance(cryptoProps);
-            new org.apache.ws.security.WSSecurityEngine().processSecurityHeader(reply, null, replyPasswords, replyCrypto, replyCrypto);
+            var engine = new org.apache.ws.security.WSSecurityEngine();
+            if (mode.equals("x509encryptfirst")) {
+                // WCF writes the EncryptedData's reference to its EncryptedKey without a TokenType unless the
+                // binding is a BasicSecurityProfile version; WSS4J's BSP enforcer refuses that, so a CXF client
+                // of a WCF EncryptBeforeSign service turns BSP compliance off (isBSPCompliant=false)
+                var config = org.apache.ws.security.WSSConfig.getNewInstance();
+                config.setWsiBSPCompliant(false);
+                engine.setWssConfig(config);
+            }
+            engine.processSecurityHeader(reply, null, replyPasswords, replyCrypto, replyCrypto);
         }
         System.out.println("RESULT\t" + text(reply, "http://tempuri.org/", "EchoResult"));
     }

@@ -43,26 +43,37 @@ def reference_list_xml(ids: list[str]) -> str:
     return f'<e:ReferenceList xmlns:e="{ns.XENC}">{refs}</e:ReferenceList>'
 
 
-def wrapped_key_reference(wss11: bool) -> str:
+def wrapped_key_reference(wss11: bool, bsp: bool) -> str:
     """The EncryptedData's KeyInfo for a wrapped key under EncryptBeforeSign: a local reference to the
-    EncryptedKey (SendSecurityHeader.StartEncryption, LocalIdKeyIdentifierClause of the WrappedKeySecurityToken);
-    WS-Security 1.1 names its token type, 1.0 has none for an EncryptedKey."""
-    value_type = f' ValueType="{ns.ENCRYPTED_KEY_TOKEN_TYPE}"' if wss11 else ""
-    return (
-        f'<o:SecurityTokenReference xmlns:o="{ns.WSSE}"><o:Reference URI="#{_KEY_ID}"{value_type}/>'
-        "</o:SecurityTokenReference>"
-    )
+    EncryptedKey (SendSecurityHeader.StartEncryption, LocalIdKeyIdentifierClause of the WrappedKeySecurityToken).
+    WSSecurityJan2004.LocalReferenceStrEntry.WriteContent writes a ValueType (and WSSecurityXXX2005's
+    EmitTokenType a wsse11:TokenType) only with emitBspRequiredAttributes, i.e. a BasicSecurityProfile message
+    security version, and WS-Security 1.0 has no token type for an EncryptedKey: otherwise the bare URI."""
+    if bsp and wss11:
+        return (
+            f'<o:SecurityTokenReference k:TokenType="{ns.ENCRYPTED_KEY_TOKEN_TYPE}" xmlns:o="{ns.WSSE}" '
+            f'xmlns:k="{ns.WSSE11}"><o:Reference ValueType="{ns.ENCRYPTED_KEY_TOKEN_TYPE}" URI="#{_KEY_ID}"/>'
+            "</o:SecurityTokenReference>"
+        )
+    return f'<o:SecurityTokenReference xmlns:o="{ns.WSSE}"><o:Reference URI="#{_KEY_ID}"/></o:SecurityTokenReference>'
 
 
 def encrypt_body_for_client(
-    cert: x509.Certificate, suite: Suite, *, reference: str, wss11: bool, body_start: str, payload: str
+    cert: x509.Certificate,
+    suite: Suite,
+    *,
+    reference: str,
+    wss11: bool,
+    bsp: bool,
+    body_start: str,
+    payload: str,
 ) -> tuple[str, str, str]:
     """An asymmetric reply's confidentiality under EncryptBeforeSign: a new key wrapped for the client
     certificate (named by `reference`, x509clause.client_clause; no ReferenceList inside the EncryptedKey), the
     Body encrypted with it. Returns (EncryptedKey,
     ReferenceList, canonical Body); the caller signs the Body as returned."""
     key = keywrap.new_key(suite)
-    body = encrypted_body(body_start, payload, key, suite.encryption, wrapped_key_reference(wss11))
+    body = encrypted_body(body_start, payload, key, suite.encryption, wrapped_key_reference(wss11, bsp))
     wrapped = keywrap.wrap(key, cert, suite.asymmetric_key_wrap)
     ek = keywrap.encrypted_key_xml(_KEY_ID, wrapped, suite.asymmetric_key_wrap, cert, None, reference)
     return ek, reference_list_xml([BODY_DATA_ID]), body

@@ -240,6 +240,7 @@ class ResponseSecurity:
                         suites.get(sbe.default_algorithm_suite),
                         reference=x509clause.client_clause(sc.binding, reply_cert),
                         wss11=sbe.wss11,
+                        bsp=sbe.message_security_version.basic_security_profile,
                         body_start=tags["body"],
                         payload=payload.decode(),
                     )
