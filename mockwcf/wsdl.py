@@ -11,7 +11,7 @@ from __future__ import annotations
 from lxml import etree
 from spyne.interface.wsdl import Wsdl11
 
-from mockwcf import ns
+from mockwcf import ns, wsdlparts
 from mockwcf.binding.model import (
     AsymmetricSecurityBindingElement,
     SecurityBindingElement,
@@ -67,6 +67,7 @@ def build(scenario: Scenario, contract: Contract, address: str) -> bytes:
             ref = etree.Element(f"{{{WSP}}}PolicyReference", nsmap={"wsp": WSP})
             ref.set("URI", "#" + policy.get(f"{{{WSU}}}Id", ""))
             binding.insert(0, ref)
+    wsdlparts.add(root, scenario)  # each operation's signed and encrypted parts
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
