@@ -51,17 +51,25 @@ def request(
     list_ut: bool = True,
     sign_clear: bool = False,
     reference_list_first: bool = False,
+    header: str = "",
 ) -> Sent:
     """What a WCF client on UserNameForCertificate with EncryptBeforeSign sends: Timestamp, EncryptedKey, the two
     DerivedKeyTokens, the encrypted UsernameToken, the clear signature, the ReferenceList. `sign_clear` signs the
     clear Body and UsernameToken before encrypting them (a sign-then-encrypt client with the ReferenceList moved
-    last); `reference_list_first` puts the ReferenceList before the signature."""
+    last); `reference_list_first` puts the ReferenceList before the signature. `header` "signed" / "unsigned" adds
+    a SOAP header encrypted into a wsse11:EncryptedHeader (listed by its wsu:Id, as WCF lists it)."""
     ek_key = os.urandom(32)
     n_sig, n_enc = os.urandom(16), os.urandom(16)
     k_sig = xenc.openssl_p_sha1(ek_key, dk.DEFAULT_LABEL + n_sig, 24)
     k_enc = xenc.openssl_p_sha1(ek_key, dk.DEFAULT_LABEL + n_enc, 32)
     doc = wss.envelope(
-        wss.addressing(to=url) + wss.security(wss.timestamp(), wss.username_token(), soap12=True),
+        wss.addressing(to=url)
+        + (
+            f'<x:Tenant xmlns:x="urn:tenant" xmlns:wsu="{ns.WSU}" wsu:Id="H-1">acme</x:Tenant>'
+            if header
+            else ""
+        )
+        + wss.security(wss.timestamp(), wss.username_token(), soap12=True),
         soap12=True,
         text="hi &amp; bye",
     )
@@ -69,7 +77,7 @@ def request(
     sec = root.find(f".//{{{ns.WSSE}}}Security")
     body = root.find(f"{{{ns.SOAP12}}}Body")
     ut_ref = "UT-1" if sign_clear else "ED-UT"
-    ids = ["TS-1", ut_ref, "A-1", "A-2", "A-3", "Body-1"]
+    ids = ["TS-1", ut_ref, "A-1", "A-2", "A-3", "Body-1", *(["EH-1"] if header == "signed" else [])]
 
     def encrypt() -> None:
         for target, content, ed_id in (
@@ -78,6 +86,14 @@ def request(
         ):
             ed, _ = xenc.encrypt(target, k_enc, content=content, ed_id=ed_id)
             xenc.add_key_info(ed, xenc.str_reference("#DK-E"))
+        if header:
+            ed, _ = xenc.encrypt(root.find(".//{urn:tenant}Tenant"), k_enc, content=False, ed_id="ED-H")
+            xenc.add_key_info(ed, xenc.str_reference("#DK-E"))
+            wrapper = etree.Element(f"{{{ns.WSSE11}}}EncryptedHeader", nsmap={"k": ns.WSSE11, "u": ns.WSU})
+            wrapper.set(f"{{{ns.WSU}}}Id", "EH-1")
+            wrapper.set(f"{{{ns.SOAP12}}}mustUnderstand", "1")
+            ed.addprevious(wrapper)
+            wrapper.append(ed)
 
     if sign_clear:
         xenc.hmac_sign(root, k_sig, ids, "#DK-S", sig_id="SIG-P")
@@ -91,7 +107,7 @@ def request(
     wrapped = base64.b64decode(ek.find(f"{{{ns.XENC}}}CipherData/{{{ns.XENC}}}CipherValue").text)
     sec.insert(2, _dkt("DK-S", n_sig, 24, ns.WSC))
     sec.insert(3, _dkt("DK-E", n_enc, None, ns.WSC))
-    refs = xenc.reference_list(*(["ED-UT"] if list_ut else []), "ED-B")
+    refs = xenc.reference_list(*(["ED-UT"] if list_ut else []), "ED-B", *(["EH-1"] if header else []))
     if reference_list_first:
         sec.insert(4, refs)
     else:
@@ -122,6 +138,22 @@ def open_reply(content: bytes, sent: Sent) -> etree._Element:
     ed = root.find(f".//{{{ns.SOAP12}}}Body/{{{ns.XENC}}}EncryptedData")
     xenc.decrypt_with_xmlsec(ed, keys[32], ns.AES256_CBC)
     return root
+
+
+def _retouch(body: bytes) -> bytes:
+    """An attribute added to the UsernameToken's EncryptedData after signing: it still decrypts the same."""
+    root = etree.fromstring(body)
+    ed = next(e for e in root.iter(f"{{{ns.XENC}}}EncryptedData") if e.get("Id") == "ED-UT")
+    ed.set("MimeType", "text/xml")
+    return etree.tostring(root)
+
+
+@pytest.mark.mockwcf_scenario(EBS)
+def test_a_signed_encrypted_header_is_digested_encrypted_then_decrypted(mockwcf_server):
+    sent = request(mockwcf_server.url, header="signed")
+    resp = _post(mockwcf_server, sent.body)
+    assert resp.status_code == 200, resp.text
+    open_reply(resp.content, sent)
 
 
 def _post(server, body: bytes):
@@ -163,6 +195,10 @@ def test_encrypt_before_sign_in_lax_layout(mockwcf_server):
         (lambda url: sbeaes_request(url).body, "MessageProtectionOrderMismatch"),
         # the encrypted UsernameToken is decrypted early; no ReferenceList names it afterwards
         (lambda url: request(url, list_ut=False).body, "UnexpectedEncryptedElementInSecurityHeader"),
+        # the signature covers the UsernameToken's encrypted form: changing that form breaks its digest
+        (lambda url: _retouch(request(url).body), "DigestVerificationFailedForReference"),
+        # an encrypted SOAP header the signature does not cover
+        (lambda url: request(url, header="unsigned").body, "EncryptedHeaderNotSigned"),
     ],
 )
 def test_encrypt_before_sign_refuses_the_other_orders(mockwcf_server, build, code):
@@ -192,13 +228,8 @@ def test_default_order_refuses_a_clear_signature_when_it_meets_it(mockwcf_server
 ASYMMETRIC_EBS = {
     **ASYMMETRIC,
     "binding": {
-        "type": "basicHttpBinding",
-        "security": {
-            "mode": "Message",
-            "clientCredentialType": "Certificate",
-            "protectionLevel": "EncryptAndSign",
-            "messageProtectionOrder": "EncryptBeforeSign",
-        },
+        **ASYMMETRIC["binding"],
+        "security": {**ASYMMETRIC["binding"]["security"], "messageProtectionOrder": "EncryptBeforeSign"},
     },
 }
 
