@@ -128,3 +128,15 @@ binding:
     line = next(line for line in err.value.lines() if "protectionLevel" in line)
     assert ":5: service.operations[0].protectionLevel" in line
     assert "AtLeastOneContractOperationRequestRequiresProtectionLevelNotSupportedByBinding" in line
+
+
+def test_explain_lists_each_actions_level():
+    from pathlib import Path
+
+    from mockwcf.binding.explain import explain
+    from mockwcf.scenario import load_dict
+
+    text = explain(load_dict(OPERATIONS, Path(".")).binding)
+    assert "ProtectionLevel (contract): EncryptAndSign" in text
+    assert "http://tempuri.org/IEchoService/Echo: Sign" in text
+    assert f"{OPEN_ACTION}: None" in text and f"{SECRET_ACTION}: EncryptAndSign" in text

@@ -64,6 +64,9 @@ def explain(binding: Binding) -> str:
         f"ReplayWindow={s.replay_window}, TimestampValidityDuration={s.timestamp_validity_duration}"
     )
     lines.append(f"  ProtectionLevel (contract): {binding.protection_level.value}")
+    if binding.protection is not None:  # ChannelProtectionRequirements per request action (protection.py)
+        for action, level in binding.protection.incoming.items():
+            lines.append(f"    {action}: {level.value}")
     return "\n".join(lines)
 
 
