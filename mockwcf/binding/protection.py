@@ -35,18 +35,6 @@ _RANK = {ProtectionLevel.None_: 0, ProtectionLevel.Sign: 1, ProtectionLevel.Encr
 
 
 @dataclass(frozen=True)
-class MessageParts:
-    """MessagePartSpecification reduced to the Body, the part a contract's ProtectionLevel governs here."""
-
-    body_signed: bool
-    body_encrypted: bool
-
-    @staticmethod
-    def of(level: ProtectionLevel) -> MessageParts:
-        return MessageParts(level is not ProtectionLevel.None_, level is ProtectionLevel.EncryptAndSign)
-
-
-@dataclass(frozen=True)
 class ProtectionRequirements:
     """ChannelProtectionRequirements of one endpoint: the request's and reply's level per action. An action the
     contract does not have takes the contract's level (the request is refused at dispatch anyway)."""
