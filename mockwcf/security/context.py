@@ -72,9 +72,9 @@ class ReceiveContext:
     env: Envelope
     now: datetime
     second_opinion: bool = False  # `mockwcf verify --signxml`: signxml re-checks accepted signatures too
+    action: str = ""  # the request's action: which operation's protection requirements apply (protection.py)
     # {"step", "outcome" (ok | failed | skipped), "detail"}: already the journal's form, so the entry takes
     # this list as it is when the request is answered
-    action: str = ""  # the request's action: which operation's protection requirements apply (protection.py)
     steps: list[dict[str, str]] = field(default_factory=list)
     tokens: list[Token] = field(default_factory=list)
     timestamp: TimestampInfo | None = None
