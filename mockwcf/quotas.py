@@ -14,7 +14,8 @@ Each is an XmlException. Met in the envelope or a header, it is thrown while the
 (HTTP 400, no body); met in the Body, it is thrown when the operation formatter reads the parameters
 (the DeserializationFailed fault, after security). `Violation.in_body` says which.
 
-Cost: the depth check is one compiled XPath (libxml2 walks the levels in C). The other three can only
+Cost: the depth check is one compiled XPath (libxml2 walks the levels in C), run only when the message has
+enough end tags to be that deep. The other three can only
 fire on a text, attribute run or set of names longer than a quota, and no text or start tag can contain
 a raw '<'; so unless a stretch between two '<' is longer than the smallest quota (or the message has
 CDATA or comments, which may hold '<' or split a text), the walk is skipped. A signed 4 KB request never
@@ -74,7 +75,7 @@ def check(
 ) -> Violation | None:
     """The first quota this message breaks, in document order, or None. `markup`: the message has `<!`
     (a comment or CDATA), known to the caller from its own scan."""
-    if data.count(b"<") > q.max_depth:  # each level opens with a '<': fewer cannot be too deep
+    if _may_be_too_deep(data, q.max_depth):
         deep = _too_deep(q.max_depth)(root)
         if deep:
             return _violation(codes.XmlMaxDepthExceeded, q.max_depth, deep[0], body)
@@ -84,6 +85,16 @@ def check(
     if size > q.max_name_table_char_count or markup or _long_stretch(q.smallest_text_quota).search(data):
         return _walk(root, body, q)
     return None
+
+
+def _may_be_too_deep(data: bytes, max_depth: int) -> bool:
+    """Can an element sit at level max_depth + 1? Then each of its max_depth ancestors holds a child, so
+    none is self-closing and each has an end tag: fewer than max_depth `</` rule it out (a C count, about
+    1 µs, where the XPath walk costs about 5). `</` inside comments or CDATA only adds to the count. A body
+    that is not UTF-8 (NUL bytes: UTF-16 writes `<\\0/\\0`) falls back to counting `<`, one per level."""
+    if b"\x00" in data:
+        return data.count(b"<") > max_depth
+    return data.count(b"</") >= max_depth
 
 
 def _walk(root: etree._Element, body: etree._Element, q: ReaderQuotas) -> Violation | None:
