@@ -46,9 +46,10 @@ def envelope_parts(root: etree._Element, env_ns: str) -> tuple[etree._Element | 
     kids: list[etree._Element] = []
     text_before_body = [root.text]
     for child in root:
-        if isinstance(child.tag, str):
+        tag = child.tag
+        if isinstance(tag, str):
             kids.append(child)
-            if child.tag == body_tag:
+            if tag == body_tag:
                 break
         text_before_body.append(child.tail)
     header = kids[0] if kids and kids[0].tag == header_tag else None
@@ -66,14 +67,21 @@ def envelope_parts(root: etree._Element, env_ns: str) -> tuple[etree._Element | 
         except xmlread.ReadError as exc:
             raise malformed(f"{exc} (MessageHeaders reads only header elements)", header) from None
     body = rest[0]
-    empty = not any(isinstance(c.tag, str) for c in body) and xmlread.is_white(body.text)
-    following = list(body.itersiblings())
-    trailing = any(isinstance(n.tag, str) or not xmlread.is_white(n.tail) for n in following)
-    if empty and (trailing or not xmlread.is_white(body.tail)):
+    if _is_empty(body) and (
+        not xmlread.is_white(body.tail)
+        or any(isinstance(n.tag, str) or not xmlread.is_white(n.tail) for n in body.itersiblings())
+    ):
         raise malformed(
             "Something follows the empty Body; WCF reads </Body></Envelope> right away (ReadFromBodyContentsToEnd).",
         )
     return header, body
+
+
+def _is_empty(body: etree._Element) -> bool:
+    """No element child and only white text: what ReadStartBody treats as an empty Body."""
+    if len(body) and any(type(c) is xmlread.ELEMENT or isinstance(c.tag, str) for c in body):
+        return False
+    return xmlread.is_white(body.text)
 
 
 def ultimate_actors(soap12: bool) -> tuple[str, ...]:
@@ -129,12 +137,13 @@ def index(env: Envelope, header: etree._Element) -> None:
     """Read every header's attributes, pick the Security header, note the WS-Addressing values."""
     ultimate = ultimate_actors(env.soap12)
     securities: list[tuple[etree._Element, str]] = []
+    actor_attribute = _ACTOR[env.soap12]
     for h in header:
-        if not isinstance(h.tag, str):
+        if type(h) is not xmlread.ELEMENT and not isinstance(h.tag, str):
             continue
         _check_attributes(env, h)
         tag = h.tag
-        who = actor(env, h)
+        who = h.get(actor_attribute, "")  # `actor`, without a call per header
         if tag == _SECURITY:
             securities.append((h, who))
         elif (local := _ADDRESSING.get(tag)) is not None and who in ultimate:
