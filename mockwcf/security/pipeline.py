@@ -96,14 +96,15 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
     tag = el.tag
     if tag == _TIMESTAMP:
         timestamp.read(ctx, el)
-    elif encryption.applies(ctx) and tag == _ENCRYPTED_KEY:
+    # the tag before the binding: `applies` and `hmac_signed` are pure, and a token (the usual item) then asks neither
+    elif tag == _ENCRYPTED_KEY and encryption.applies(ctx):
         encryption.read_encrypted_key(ctx, el)
-    elif encryption.applies(ctx) and tag in encryption.DERIVED_KEY_TOKENS:
+    elif tag in encryption.DERIVED_KEY_TOKENS and encryption.applies(ctx):
         encryption.read_derived_key(ctx, el)
     # the SCT as protection token, or as a renew message's endorsing token
     elif tag in sctmessage.SCT_TAGS and sctmessage.reads_sct(ctx):
         sctmessage.read(ctx, el)
-    elif encryption.applies(ctx) and tag == encryption.REFERENCE_LIST:
+    elif tag == encryption.REFERENCE_LIST and encryption.applies(ctx):
         encryption.read_reference_list(ctx, el)
     elif tag in _ENCRYPTED:
         raise Rejection(

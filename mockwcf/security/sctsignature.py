@@ -18,6 +18,7 @@ from mockwcf.security import derivedkeys, signature, suites, trust
 from mockwcf.security.sctstore import SecurityContext
 
 STEP = "secureConversation"
+_SIGNATURE, _TIMESTAMP, _TO = ns.q(ns.DS, "Signature"), ns.q(ns.WSU, "Timestamp"), ns.q(ns.WSA10, "To")
 
 
 def _signs_with(sig: signature.ParsedSignature, sct_el: etree._Element, sct: SecurityContext) -> bool:
@@ -35,7 +36,7 @@ def verify(
     """The SCT endorses: an HMAC signature keyed by the SCT's key over the Timestamp (and wsa:To)."""
     assert env.security is not None
     children = elements(env.security)
-    sigs = [signature.parse(e, wss11=True) for e in children if e.tag == ns.q(ns.DS, "Signature")]
+    sigs = [signature.parse(e, wss11=True) for e in children if e.tag == _SIGNATURE]
     mine = [sig for sig in sigs if _signs_with(sig, sct_el, sct)]
     if not mine:
         raise Rejection(
@@ -70,15 +71,15 @@ def verify(
                 )
             signature.check_digest(sig, ref, target)
             signed.add(target.tag)
-    if ns.q(ns.WSU, "Timestamp") not in signed:
+    if _TIMESTAMP not in signed:
         raise Rejection(
             codes.SigningWithoutPrimarySignatureRequiresTimestamp,
             "Signing without primary signature requires timestamp: the SCT's endorsing signature must cover "
             "wsu:Timestamp.",
             step=STEP,
         )
-    to = env.header.find(ns.q(ns.WSA10, "To")) if env.header is not None else None
-    if to is not None and ns.q(ns.WSA10, "To") not in signed:
+    to = env.header.find(_TO) if env.header is not None else None
+    if to is not None and _TO not in signed:
         raise Rejection(
             codes.UnsignedToHeaderInTransportSecuredMessage,
             "The message received over Transport security has unsigned 'To' header.",

@@ -22,7 +22,6 @@ _BST = ns.q(ns.WSSE, "BinarySecurityToken")
 
 
 def read(ctx: ReceiveContext, element: etree._Element) -> Token:
-    qn = etree.QName(element)
     if element.tag == _UT and element.get("ValueType") is None:
         creds = username.parse(element)
         role = _role_for(ctx, "UserName")
@@ -37,6 +36,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> Token:
         # TokenEntry.CanReadTokenCore matches the element name and its ValueType attribute exactly; a
         # UsernameToken's entry expects none (ValueTypeUri is null), so one that carries a ValueType is unreadable.
         value_type = element.get("ValueType")
+        qn = etree.QName(element)
         raise Rejection(
             codes.CannotReadToken,
             f"Cannot read the token from the '{qn.localname}' element with the '{qn.namespace}' namespace "
