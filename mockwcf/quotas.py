@@ -14,8 +14,7 @@ Each is an XmlException. Met in the envelope or a header, it is thrown while the
 (HTTP 400, no body); met in the Body, it is thrown when the operation formatter reads the parameters
 (the DeserializationFailed fault, after security). `Violation.in_body` says which.
 
-Cost: the depth check is one compiled XPath (libxml2 walks the levels in C), run only when the message has
-enough end tags to be that deep. The other three can only
+Cost: the depth check is one compiled XPath (libxml2 walks the levels in C). The other three can only
 fire on a text, attribute run or set of names longer than a quota, and no text or start tag can contain
 a raw '<'; so unless a stretch between two '<' is longer than the smallest quota (or the message has
 CDATA or comments, which may hold '<' or split a text), the walk is skipped. A signed 4 KB request never
@@ -60,8 +59,9 @@ class Violation:
 
 
 @cache
-def _too_deep(max_depth: int) -> etree.XPath:
-    return etree.XPath("/" + "/".join(["*"] * (max_depth + 1)))
+def _too_deep(max_depth: int, exists: bool = False) -> etree.XPath:
+    path = "/" + "/".join(["*"] * (max_depth + 1))
+    return etree.XPath(f"boolean({path})" if exists else path)
 
 
 @cache
@@ -75,26 +75,37 @@ def check(
 ) -> Violation | None:
     """The first quota this message breaks, in document order, or None. `markup`: the message has `<!`
     (a comment or CDATA), known to the caller from its own scan."""
-    if _may_be_too_deep(data, q.max_depth):
+    # each level opens with a '<': fewer cannot be too deep. boolean() spares lxml a node list, so the
+    # usual answer (no) costs about 2.5 µs against 6; only a yes asks for the element, to name it.
+    if data.count(b"<") > q.max_depth and _too_deep(q.max_depth, True)(root):
         deep = _too_deep(q.max_depth)(root)
-        if deep:
-            return _violation(codes.XmlMaxDepthExceeded, q.max_depth, deep[0], body)
+        return _violation(codes.XmlMaxDepthExceeded, q.max_depth, deep[0], body)
     size = len(data)
     if size <= q.smallest_text_quota and size <= q.max_name_table_char_count:
         return None
-    if size > q.max_name_table_char_count or markup or _long_stretch(q.smallest_text_quota).search(data):
+    if size > q.max_name_table_char_count or markup or _long_stretch_in(data, q.smallest_text_quota):
         return _walk(root, body, q)
     return None
 
 
-def _may_be_too_deep(data: bytes, max_depth: int) -> bool:
-    """Can an element sit at level max_depth + 1? Then each of its max_depth ancestors holds a child, so
-    none is self-closing and each has an end tag: fewer than max_depth `</` rule it out (a C count, about
-    1 µs, where the XPath walk costs about 5). `</` inside comments or CDATA only adds to the count. A body
-    that is not UTF-8 (NUL bytes: UTF-16 writes `<\\0/\\0`) falls back to counting `<`, one per level."""
-    if b"\x00" in data:
-        return data.count(b"<") > max_depth
-    return data.count(b"</") >= max_depth
+def _long_stretch_in(data: bytes, run: int) -> bool:
+    """`_long_stretch(run).search(data)`, found with memchr instead of a regex step per byte (about 7 µs on an
+    8 KB symmetric request, 1.5 on a 4 KB signed one). Any `run` bytes in a row hold exactly one multiple of
+    `run`, so the stretch, if there is one, covers one of the positions run, 2 run, ...: at each, look for the
+    '<' before and after it. Exact, not a pre-check; the regex stays for a quota so small the positions are many."""
+    size = len(data)
+    if run < 1 or size // run > 64:
+        return _long_stretch(run).search(data) is not None
+    for pos in range(run, size, run):
+        if data[pos] == 0x3C:  # '<' itself
+            continue
+        before = data.rfind(b"<", 0, pos)
+        if before < 0:
+            continue  # text before the first '<' is not after a '<'
+        after = data.find(b"<", pos)
+        if (size if after < 0 else after) - before - 1 >= run:
+            return True
+    return False
 
 
 def _walk(root: etree._Element, body: etree._Element, q: ReaderQuotas) -> Violation | None:
