@@ -108,6 +108,7 @@ _BOOLEAN_ATTRIBUTES = {
 }
 _SECURITY = ns.q(ns.WSSE, "Security")
 _ADDRESSING = {ns.q(ns.WSA10, n): n for n in ("Action", "MessageID", "To")}
+_ENVELOPE_FIELD = {"Action": "action", "MessageID": "message_id", "To": "to"}
 
 
 def actor(env: Envelope, h: etree._Element) -> str:
@@ -153,7 +154,7 @@ def index(env: Envelope, header: etree._Element) -> None:
                 text = xmlread.trim(xmlread.content(h))
             except xmlread.ReadError as exc:
                 raise malformed(f"wsa:{local} cannot be read: {exc}", h) from None
-            setattr(env, {"Action": "action", "MessageID": "message_id", "To": "to"}[local], text)
+            setattr(env, _ENVELOPE_FIELD[local], text)
     empty = [h for h, who in securities if who == ""]
     chosen = empty or [h for h, who in securities if who in ultimate]
     if len(chosen) > 1:

@@ -64,7 +64,8 @@ def _role_for(ctx: ReceiveContext, kind: str) -> str:
         and isinstance(binding.security, AsymmetricSecurityBindingElement)
     ):
         return "primary"
-    if binding.supporting(TokenKind(kind)):
+    # by name (each name is its value): a dict lookup, not Enum.__call__
+    if binding.supporting(TokenKind[kind]):
         return "supporting"
     token_type = {"UserName": "UserNameSecurityToken", "X509": "X509SecurityToken"}[kind]
     raise Rejection(
