@@ -96,7 +96,7 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
     tag = el.tag
     if tag == _TIMESTAMP:
         timestamp.read(ctx, el)
-    # the tag before the binding: `applies` and `hmac_signed` are pure, and a token (the usual item) then asks neither
+    # the tag before the binding: `applies` is pure, and a token (the usual item) then never asks it
     elif tag == _ENCRYPTED_KEY and encryption.applies(ctx):
         encryption.read_encrypted_key(ctx, el)
     elif tag in encryption.DERIVED_KEY_TOKENS and encryption.applies(ctx):
