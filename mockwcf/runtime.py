@@ -223,6 +223,7 @@ class Runtime:
                     request_key=conversation.request_key,
                     reply_cert=conversation.reply_cert,
                     confirm=conversation.signature_values is not None,
+                    level=conversation.reply_protection,
                 )
                 entry.steps = ctx.steps
                 reply = Reply(200, body, [("Content-Type", content_type(scenario.soap12))], delay=delay)

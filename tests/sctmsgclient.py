@@ -53,6 +53,7 @@ def protect(
     sc: str = ns.WSC,
     base_key_uri: str | None = None,
     endorse: Callable[[etree._Element], etree._Element] | None = None,
+    encrypt_body: bool = True,
 ) -> None:
     """Sign `signed` with HMAC-SHA1 by a 24-byte key derived from `base_key` (or with `base_key` itself,
     named by `base_key_uri`), then encrypt the UsernameToken (when present), the Body content and the
@@ -66,19 +67,23 @@ def protect(
     )
     endorsing = endorse(root) if endorse is not None else None  # signs the primary signature
     sec.insert(position, _dkt("DK-S", n_sig, 24, sc, dkt_reference))
-    sec.insert(position + 1, _dkt("DK-E", n_enc, None, sc, dkt_reference))
-    listed = []
-    for target, content, ed_id in (
+    targets = [
         (sec.find(f"{{{ns.WSSE}}}UsernameToken"), False, "ED-UT"),
         (root.find(SOAP_BODY), True, "ED-B"),
         (sig, False, "ED-SIG"),
         (endorsing, False, "ED-END"),
-    ):
+    ]
+    if not encrypt_body:  # the Body in clear; with no UsernameToken nothing is encrypted (no DK-E, no list)
+        targets = [targets[0], (targets[2][0] if targets[0][0] is not None else None, False, "ED-SIG")]
+    listed = []
+    for target, content, ed_id in targets:
         if target is not None:
             ed, _ = xenc.encrypt(target, k_enc, content=content, ed_id=ed_id)
             xenc.add_key_info(ed, xenc.str_reference("#DK-E"))
             listed.append(ed_id)
-    sec.insert(position + 2, xenc.reference_list(*listed))
+    if listed:
+        sec.insert(position + 1, _dkt("DK-E", n_enc, None, sc, dkt_reference))
+        sec.insert(position + 2, xenc.reference_list(*listed))
 
 
 def issue_request(
@@ -87,6 +92,7 @@ def issue_request(
     user: str = "alice",
     client_cert: tuple[str, Callable[[etree._Element], etree._Element]] | None = None,
     version: str = "feb2005",
+    encrypt_body: bool = True,
 ) -> tuple[bytes, Bootstrap, bytes]:
     """RST/SCT secured by the UserNameForCertificate bootstrap, or with `client_cert` (its BinarySecurityToken
     and a function making its endorsing signature) by the MutualCertificate one; returns (message, bootstrap
@@ -106,7 +112,7 @@ def issue_request(
         if client_cert
         else ["TS-1", "UT-1", "A-1", "A-2", "A-3", "Body-1"]
     )
-    boot = _bootstrap(root, service_pem, signed, sc, client_cert[1] if client_cert else None)
+    boot = _bootstrap(root, service_pem, signed, sc, client_cert[1] if client_cert else None, encrypt_body)
     if client_cert is not None:
         root.find(f".//{{{ns.WSSE}}}Security").insert(2, etree.fromstring(client_cert[0]))
     return etree.tostring(root), boot, entropy
@@ -118,13 +124,23 @@ def _bootstrap(
     signed: list[str],
     sc: str,
     endorse: Callable[[etree._Element], etree._Element] | None,
+    encrypt_body: bool = True,
 ) -> Bootstrap:
     """The one-shot bootstrap's protection: an EncryptedKey for the service certificate and `protect`."""
     key = os.urandom(32)
     scratch = etree.fromstring(wss.envelope(soap12=True).encode())
     _, ek = xenc.encrypt(scratch.find(SOAP_BODY), key, wrap_cert=service_pem)
     sec = root.find(f".//{{{ns.WSSE}}}Security")
-    protect(root, key, _str("#EK-1", ns.ENCRYPTED_KEY_TOKEN_TYPE), 1, signed, sc, endorse=endorse)
+    protect(
+        root,
+        key,
+        _str("#EK-1", ns.ENCRYPTED_KEY_TOKEN_TYPE),
+        1,
+        signed,
+        sc,
+        endorse=endorse,
+        encrypt_body=encrypt_body,
+    )
     xenc.place_encrypted_key(sec, ek, service_pem, "thumbprint", position=1)
     wrapped = base64.b64decode(ek.find(f"{{{ns.XENC}}}CipherData/{{{ns.XENC}}}CipherValue").text)
     return Bootstrap(key, wrapped)
@@ -234,6 +250,7 @@ def call(
     sct_xml: str | None = None,
     dkt_uri: str | None = None,
     base_key_signature: bool = False,
+    encrypt_body: bool = True,
 ) -> bytes:
     """A message on the session: Timestamp, the SCT, two DerivedKeyTokens naming it by its wsu:Id (what WCF's
     client writes; `dkt_uri` names another token instead), Body and signature encrypted."""
@@ -255,6 +272,7 @@ def call(
         signed,
         sc,
         base_key_uri=f"#{session.token_id}" if base_key_signature else None,
+        encrypt_body=encrypt_body,
     )
     return etree.tostring(root)
 

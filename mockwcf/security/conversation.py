@@ -88,6 +88,8 @@ class Outcome:
     signature_values: list[bytes] | None = None
     # an asymmetric bootstrap (WSS 1.0 MutualCertificate): the client certificate the RSTR is encrypted for
     reply_cert: Any = None
+    # the reply's ProtectionLevel when it is not the contract's (the issuer's RSTR: sessionstep.issuer_protection)
+    reply_protection: Any = None
 
 
 def _generate_id() -> str:

@@ -141,10 +141,12 @@ class ResponseSecurity:
         request_key: symmetricreply.ReplyKey | None = None,
         reply_cert: x509.Certificate | None = None,
         confirm: bool | None = None,
+        level: ProtectionLevel | None = None,
     ) -> bytes:
         """The reply around `payload`, which the contract writes in exclusive-c14n form. The parts a
         signature covers are written canonical too, so the response is never parsed back. `confirm`
-        overrides the binding's RequireSignatureConfirmation (the RSTR follows the bootstrap binding's)."""
+        overrides the binding's RequireSignatureConfirmation (the RSTR follows the bootstrap binding's), `level` the
+        reply action's ProtectionLevel (the issuer always encrypts the RSTR: sessionstep.issuer_protection)."""
         sc = self.scenario
         tags = self.tags
         signed: list[tuple[str, str]] = []  # (wsu:Id, canonical text) in document order = WCF's order
@@ -188,9 +190,8 @@ class ResponseSecurity:
                     signed.append((f"_sc{i}", conf))
                     header.signature_confirmations.append(conf)
         body = f"{tags['body']}{payload.decode()}</s:Body>"
-        level = sc.binding.reply_protection(
-            action
-        )  # the reply action's Outgoing parts (binding/protection.py)
+        if level is None:  # the reply action's Outgoing parts (binding/protection.py)
+            level = sc.binding.reply_protection(action)
         if level is not ProtectionLevel.None_:
             signed.append(("_1", body))
         if header is not None:

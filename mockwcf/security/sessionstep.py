@@ -30,7 +30,12 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from lxml import etree
 
 from mockwcf import codes, envelope, ns
-from mockwcf.binding.model import AsymmetricSecurityBindingElement, Binding, SecurityTokenParameters
+from mockwcf.binding.model import (
+    AsymmetricSecurityBindingElement,
+    Binding,
+    ProtectionLevel,
+    SecurityTokenParameters,
+)
 from mockwcf.binding.secureconversation import secure_conversation_parameters
 from mockwcf.config.model import Scenario
 from mockwcf.faults import Rejection
@@ -152,6 +157,8 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
             boot.confirm,
             boot.reply_cert,
         )
+        if binding.protects_message:  # the RSTR's Body is signed and encrypted (issuer_protection)
+            out.reply_protection = ProtectionLevel.EncryptAndSign
         identity = boot.identity
         ctx.record(
             STEP, "ok", f"{out.kind}: context {out.sct.context_id} for {identity} on node {state.node}"
@@ -266,6 +273,8 @@ def _bootstrap_context(
     if strip_sct:
         env = _without_sct(env, ctx.node.conversation)
     binding = dataclasses.replace(ctx.binding, security=boot)
+    if binding.protects_message:
+        binding = issuer_protection(binding)
     if state is None:
         return ReceiveContext(ctx.scenario, binding, ctx.node, env, ctx.now, ctx.second_opinion)
     inner = sctmessage.RenewingContext(
@@ -282,6 +291,17 @@ def _bootstrap_context(
     if sct.require_derived_keys:  # the renew action's endorsing SCT derives two more keys (DerivationBudget)
         st.budget.max_keys += 2
     return inner
+
+
+def issuer_protection(binding: Binding) -> Binding:
+    """The issuer's protection whatever the contract's ProtectionLevel: SecuritySessionSecurityTokenAuthenticator
+    .BuildResponderChannelListener (session SCTs) and AcceleratedTokenAuthenticator.BuildNegotiationChannelListener
+    (cookie SCTs) set ApplyConfidentiality = ApplyIntegrity = RequireConfidentiality = RequireIntegrity = true on
+    the bootstrap's MessageSecurityProtocolFactory and add the Body to the signature and encryption parts of the
+    Issue and Renew actions and of their responses. So at protectionLevel Sign the RST/SCT Body must still arrive
+    encrypted and the RSTR Body leaves encrypted (a transport bootstrap is a TransportSecurityProtocolFactory:
+    untouched)."""
+    return dataclasses.replace(binding, protection=None, protection_level=ProtectionLevel.EncryptAndSign)
 
 
 def _without_sct(env: envelope.Envelope, state: NodeState | None) -> envelope.Envelope:
