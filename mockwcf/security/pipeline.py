@@ -98,6 +98,8 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
         timestamp.read(ctx, el)
     # the tag before the binding: `applies` is pure, and a token (the usual item) then never asks it
     elif tag == _ENCRYPTED_KEY and encryption.applies(ctx):
+        if sctmessage.sct_protected(ctx):  # the SCT's steady state has no key-wrapping token
+            sctmessage.refuse_encrypted_key(ctx, el)
         encryption.read_encrypted_key(ctx, el)
     elif tag in encryption.DERIVED_KEY_TOKENS and encryption.applies(ctx):
         encryption.read_derived_key(ctx, el)

@@ -34,7 +34,7 @@ from lxml import etree
 from mockwcf import codes, ns
 from mockwcf.envelope import WSU_ID
 from mockwcf.faults import Rejection
-from mockwcf.security import conversation, encryption, keyinfo
+from mockwcf.security import conversation, encryption, keyinfo, keywrap
 from mockwcf.security.context import ReceiveContext
 from mockwcf.security.sctstore import SecurityContext
 
@@ -94,13 +94,27 @@ def reads_sct(ctx: ReceiveContext) -> bool:
     return encryption.hmac_signed(ctx) or isinstance(ctx, RenewingContext)
 
 
+def sct_protected(ctx: ReceiveContext) -> bool:
+    """Is this the SCT's steady state (the binding's protection token is the security context token)?"""
+    protected = getattr(ctx.binding.security, "protection_token", None)
+    return protected is not None and protected.kind.value == "SecureConversation"
+
+
+def refuse_encrypted_key(ctx: ReceiveContext, element: etree._Element) -> None:
+    """An xenc:EncryptedKey at the SCT's steady state (a bootstrap-secured message sent to the session, e.g.
+    RST/SCT/Renew to a cookie-mode endpoint, whose issuer takes RST/SCT only). SymmetricSecurityProtocol
+    .VerifyIncomingMessageCore configures the header with the SCT's RecipientSymmetricTokenAuthenticator, so the
+    SecurityHeaderTokenResolver has no ExpectedWrapper, and WrappedKeyTokenEntry.ReadTokenCore
+    (WSSecurityJan2004.cs) fails: MissingKeyInfoInEncryptedKey, else UnableToResolveKeyInfoForUnwrappingToken."""
+    st = encryption.state(ctx)
+    keywrap.unwrap(element, None, st.suite, wss11=ctx.binding.security.wss11)
+
+
 def read(ctx: ReceiveContext, element: etree._Element) -> None:
     """ReadToken for a wsc:SecurityContextToken under a symmetric binding protected by an SCT (or as the
     renew message's endorsing supporting token)."""
     state = ctx.conversation if isinstance(ctx, RenewingContext) else ctx.node.conversation
-    protected = getattr(ctx.binding.security, "protection_token", None)
-    sct_protected = protected is not None and protected.kind.value == "SecureConversation"
-    if state is None or not (sct_protected or isinstance(ctx, RenewingContext)):
+    if state is None or not (sct_protected(ctx) or isinstance(ctx, RenewingContext)):
         raise Rejection(
             codes.CannotReadToken,
             "A wsc:SecurityContextToken is not read by this binding: its protection token is not a security "
