@@ -219,6 +219,7 @@ class Rejection(Exception):
         self.element = element  # the request element that caused it (the journal page highlights it)
         # the binding's namespace where WCF takes it from the binding (secure conversation 1.3 faults)
         self.subcode_ns = subcode_ns
+        self.session_reply: Any = None  # a session fault WCF secures (RenewNeeded): security/sessionfault.py
 
     def at(self, element: Any) -> Rejection:
         """Blame `element` unless a more precise one was named where the rejection was raised."""

@@ -23,7 +23,7 @@ from mockwcf.node import Node
 from mockwcf.rules import RuleBook
 from mockwcf.scenario import Operation, Scenario
 from mockwcf.security import header as header_step
-from mockwcf.security import pipeline, sessionstep
+from mockwcf.security import pipeline, sessionfault, sessionstep
 from mockwcf.security.context import ReceiveContext
 from mockwcf.security.respond import ResponseSecurity
 from mockwcf.security.x509 import TrustSettings, load_pem_certificate
@@ -272,7 +272,7 @@ class Runtime:
                 entry.steps = [
                     {"step": rej.step or "http", "outcome": "failed", "detail": f"{rej.code}: {rej.message}"}
                 ]
-            reply = render(rej, fs)
+            reply = sessionfault.secure(active.responder, render(rej, fs), rej, fs, now)
             if entry.rule is not None:  # a rule's injected fault keeps the rule's delay
                 rule_delay = self.active.rules.rules[entry.rule].delay
                 delay = max(delay, rule_delay.total_seconds() if rule_delay else 0.0)

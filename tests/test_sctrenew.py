@@ -120,7 +120,14 @@ def test_renew_needed_then_renew_then_the_new_generation(mockwcf_server):
     resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session))
     assert resp.status_code == 500
     mockwcf_server.assert_fault("SecurityRenewFaultReason")
-    assert b"RenewNeeded" in resp.content and ns.SECURITY_SESSION_FAULT_ACTION.encode() in resp.content
+    # secured by the session (SendRenewFault -> SecureOutgoingMessage): Body signed and encrypted with keys derived
+    # from the SCT, opened here with python-xmlsec
+    assert b"RenewNeeded" not in resp.content
+    opened = client.open_reply(resp.content, session.key, client.names_context(session))
+    assert opened.findtext(f".//{{{ns.WSA10}}}Action") == ns.SECURITY_SESSION_FAULT_ACTION
+    subcode = opened.find(f".//{{{ns.SOAP12}}}Subcode/{{{ns.SOAP12}}}Value")
+    assert subcode is not None and subcode.text.endswith(":RenewNeeded")
+    assert subcode.nsmap[subcode.text.split(":")[0]] == ns.WSC
     resp, boot, entropy = _renew(mockwcf_server, session)
     assert resp.status_code == 200, resp.text
     renewed = client.read_rstr(

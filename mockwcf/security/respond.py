@@ -142,11 +142,14 @@ class ResponseSecurity:
         reply_cert: x509.Certificate | None = None,
         confirm: bool | None = None,
         level: ProtectionLevel | None = None,
+        signed_payload: bytes | None = None,
     ) -> bytes:
         """The reply around `payload`, which the contract writes in exclusive-c14n form. The parts a
         signature covers are written canonical too, so the response is never parsed back. `confirm`
         overrides the binding's RequireSignatureConfirmation (the RSTR follows the bootstrap binding's), `level` the
-        reply action's ProtectionLevel (the issuer always encrypts the RSTR: sessionstep.issuer_protection)."""
+        reply action's ProtectionLevel (the issuer always encrypts the RSTR: sessionstep.issuer_protection).
+        `signed_payload` is the payload's canonical form when its wire form must differ: a fault's QName in text
+        content keeps the xmlns that exclusive c14n drops (security/sessionfault.py)."""
         sc = self.scenario
         tags = self.tags
         signed: list[tuple[str, str]] = []  # (wsu:Id, canonical text) in document order = WCF's order
@@ -193,7 +196,12 @@ class ResponseSecurity:
         if level is None:  # the reply action's Outgoing parts (binding/protection.py)
             level = sc.binding.reply_protection(action)
         if level is not ProtectionLevel.None_:
-            signed.append(("_1", body))
+            signed.append(
+                (
+                    "_1",
+                    body if signed_payload is None else f"{tags['body']}{signed_payload.decode()}</s:Body>",
+                )
+            )
         if header is not None:
             sbe = sc.binding.security
             # SignatureConfirmations.IsMarkedForEncryption: a request signature arrived encrypted

@@ -46,6 +46,7 @@ from mockwcf.security import (
     pipeline,
     sctmessage,
     sctrenew,
+    sessionfault,
     timestamp,
     tokens,
     trust,
@@ -182,7 +183,10 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
             timestamp.read(ctx, el)
         elif tag != _SIGNATURE and not tag.startswith(sc_open):  # the SCT and its DKTs: sc_receive's
             tokens.read(ctx, el)
-    out = sc_receive(state, env, action, ctx.now, demuxed=True)
+    try:
+        out = sc_receive(state, env, action, ctx.now, demuxed=True)
+    except Rejection as rej:  # RenewNeeded leaves with the session's Timestamp (sessionfault.py)
+        raise sessionfault.mark(rej, ctx.binding, None) from None
     ctx.record(
         STEP, "ok", f"{out.kind}: context {out.sct.context_id} ({out.sct.identity}) on node {state.node}"
     )
@@ -201,7 +205,10 @@ def steady_state(ctx: ReceiveContext, state: NodeState, action: str) -> Outcome:
             "header; this endpoint's protection token is the SCT (obtain one with RST/SCT first).",
             step=STEP,
         )
-    out = proceed(state, ctx.env, token.sct, action, ctx.now)
+    try:
+        out = proceed(state, ctx.env, token.sct, action, ctx.now)
+    except Rejection as rej:  # RenewNeeded leaves secured by the session (sessionfault.py)
+        raise sessionfault.mark(rej, ctx.binding, token) from None
     out.request_key = token
     return out
 
