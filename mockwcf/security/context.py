@@ -89,6 +89,9 @@ class ReceiveContext:
     # encryption.SymmetricState when the binding encrypts or is symmetric: keys read, what was decrypted
     crypto: Any = None
     order: Any = None  # protectionorder.OrderState: the protection-order tracker, EncryptBeforeSign's forms
+    sct_refs: Any = (
+        None  # conversation.demux's answer: the header's SCTs with their ids, read once per message
+    )
 
     def record(self, step: str, outcome: str, detail: str = "") -> None:
         self.steps.append({"step": step, "outcome": outcome, "detail": detail})

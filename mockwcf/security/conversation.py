@@ -256,29 +256,42 @@ def _identifier(sct_el: etree._Element, version: trust.ScVersion) -> tuple[str, 
     return ident.text.strip(), (inst.text or "").strip() if inst is not None else None
 
 
-def demux(state: NodeState, env: Envelope, now: datetime) -> None:
-    """SecuritySessionFilter (session mode): the message must name a session this node holds."""
+# an SCT directly in the security header with its context id and key generation (TryGetSecurityContextIds)
+ScRef = tuple[etree._Element, str, str | None]
+
+
+def demux(state: NodeState, env: Envelope, now: datetime) -> list[ScRef]:
+    """SecuritySessionFilter (session mode): the message must name a session this node holds. Returns the
+    header's SCTs with their identifiers, so reading the token (read_token) does not work them out again."""
     v = state.settings.version
-    ids = [_identifier(e, v)[0] for e in _header_scts(env, v)]
-    if not any(state.store.find(cid, now) is not None for cid in ids):
-        named = ", ".join(ids) or "no wsc:SecurityContextToken in the header"
-        raise Rejection(
-            codes.CannotFindSecuritySession,
-            f"No security session on node {state.node} matches the message ({named}). The session was "
-            "never issued here, was cancelled, timed out, or lives on another node / before a restart.",
-            step=STEP,
-            subcode_ns=v.sc_ns,  # CreateSecurityContextNotFoundFault: the binding's SC namespace
-        )
+    refs = [(e, *_identifier(e, v)) for e in _header_scts(env, v)]
+    ids = [r[1] for r in refs]
+    if any(state.store.find(cid, now) is not None for cid in ids):
+        return refs
+    named = ", ".join(ids) or "no wsc:SecurityContextToken in the header"
+    raise Rejection(
+        codes.CannotFindSecuritySession,
+        f"No security session on node {state.node} matches the message ({named}). The session was "
+        "never issued here, was cancelled, timed out, or lives on another node / before a restart.",
+        step=STEP,
+        subcode_ns=v.sc_ns,  # CreateSecurityContextNotFoundFault: the binding's SC namespace
+    )
 
 
-def receive(state: NodeState, env: Envelope, action: str, now: datetime, demuxed: bool = False) -> Outcome:
-    """Everything but RST/SCT: demux (session mode), read the SCT, verify its endorsing signature,
-    check the key's age, then Cancel or hand the message on."""
+def receive(
+    state: NodeState, env: Envelope, action: str, now: datetime, demuxed: list[ScRef] | None = None
+) -> Outcome:
+    """Everything but RST/SCT: demux (session mode; `demuxed` is its answer when the caller already ran it),
+    read the SCT, verify its endorsing signature, check the key's age, then Cancel or hand the message on."""
     s = state.settings
     v = s.version
-    scts = _header_scts(env, v)
-    if s.require_cancellation and not demuxed:
-        demux(state, env, now)
+    if s.require_cancellation and demuxed is None:
+        demuxed = demux(state, env, now)
+    if demuxed is not None:
+        scts = [r[0] for r in demuxed]
+        ident = demuxed[0][1:] if demuxed else None
+    else:  # cookie mode: only the first SCT's identifier is read (ReadTokenCore)
+        scts, ident = _header_scts(env, v), None
     if not scts:
         raise Rejection(
             codes.SupportingTokenNotProvided,
@@ -286,7 +299,7 @@ def receive(state: NodeState, env: Envelope, action: str, now: datetime, demuxed
             "requires the SCT as an endorsing supporting token (obtain one with RST/SCT first).",
             step=STEP,
         )
-    sct = read_token(state, scts[0], now)
+    sct = read_token(state, scts[0], now, ident)
     sctsignature.verify(env, scts[0], sct, s.suite, v)
     return proceed(state, env, sct, action, now)
 
@@ -322,10 +335,13 @@ def proceed(state: NodeState, env: Envelope, sct: SecurityContext, action: str, 
     return Outcome("application", sct)
 
 
-def read_token(state: NodeState, sct_el: etree._Element, now: datetime) -> SecurityContext:
-    """SecurityContextTokenEntry.ReadTokenCore, then SecurityContextSecurityTokenAuthenticator.IsTimeValid."""
+def read_token(
+    state: NodeState, sct_el: etree._Element, now: datetime, ident: tuple[str, str | None] | None = None
+) -> SecurityContext:
+    """SecurityContextTokenEntry.ReadTokenCore, then SecurityContextSecurityTokenAuthenticator.IsTimeValid.
+    `ident`: the element's (context id, generation) when demux already read them."""
     v = state.settings.version
-    context_id, generation = _identifier(sct_el, v)
+    context_id, generation = ident if ident is not None else _identifier(sct_el, v)
     cookie_el = sct_el.find(ns.q(ns.DNSE, "Cookie"))
     sct: SecurityContext | None
     if cookie_el is not None:

@@ -129,7 +129,8 @@ def read(ctx: ReceiveContext, element: etree._Element) -> None:
             f"'{v.sc_ns}'.",
             step=STEP,
         )
-    sct = conversation.read_token(state, element, ctx.now)
+    ident = next((r[1:] for r in ctx.sct_refs or () if r[0] is element), None)  # demux read them
+    sct = conversation.read_token(state, element, ctx.now, ident)
     token = SctKey(sct, element.get(WSU_ID), v.sc_ns)
     if isinstance(ctx, RenewingContext):  # a supporting token: derived keys may use it, the primary may not
         ctx.sct_keys.append(token)

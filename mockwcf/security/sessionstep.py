@@ -166,7 +166,7 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
         )
         return out
     if state.settings.require_cancellation:  # session channels demux before any header processing
-        demux(state, env, ctx.now)
+        ctx.sct_refs = demux(state, env, ctx.now)
     if binding.protects_message:
         out = steady_state(ctx, state, action)
         ctx.record(
@@ -184,7 +184,7 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
         elif tag != _SIGNATURE and not tag.startswith(sc_open):  # the SCT and its DKTs: sc_receive's
             tokens.read(ctx, el)
     try:
-        out = sc_receive(state, env, action, ctx.now, demuxed=True)
+        out = sc_receive(state, env, action, ctx.now, demuxed=ctx.sct_refs)
     except Rejection as rej:  # RenewNeeded leaves with the session's Timestamp (sessionfault.py)
         raise sessionfault.mark(rej, ctx.binding, None) from None
     ctx.record(
