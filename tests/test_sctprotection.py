@@ -101,3 +101,26 @@ def test_at_sign_the_asymmetric_bootstraps_rstr_is_encrypted_for_the_client_cert
     )  # unwrapped with the client key (xmlsec), verified with the service cert
     session = client.read_rstr(opened, entropy)
     assert len(session.key) == 32
+
+
+@pytest.mark.mockwcf_scenario(_signed_only(True))
+def test_at_sign_the_renew_rstr_is_encrypted_too(mockwcf_server):
+    """RST/SCT/Renew goes to the same issuer listener: its RSTR Body leaves encrypted at Sign as well."""
+    t, sc = sctclient.VERSIONS["feb2005"]
+    message, boot, entropy = client.issue_request(mockwcf_server.url, SERVICE_PEM)
+    resp = _post(mockwcf_server.url, message, f"{t}/RST/SCT")
+    session = client.read_rstr(
+        client.open_reply(resp.content, boot.key, client.names_encrypted_key(boot), sc), entropy
+    )
+    resp = _post(mockwcf_server.url, client.call(mockwcf_server.url, session, encrypt_body=False))
+    assert resp.status_code == 200, resp.text  # only an established session renews
+    message, boot, entropy = client.renew_request(mockwcf_server.url, SERVICE_PEM, session)
+    resp = _post(mockwcf_server.url, message, f"{t}/RST/SCT/Renew")
+    assert resp.status_code == 200, resp.text
+    assert mockwcf_server.last().operation == "SecureConversation.renew"
+    body = etree.fromstring(resp.content).find(BODY)
+    assert len(body) == 1 and body[0].tag == ENCRYPTED_DATA, etree.tostring(body)
+    renewed = client.read_rstr(
+        client.open_reply(resp.content, boot.key, client.names_encrypted_key(boot), sc), entropy
+    )
+    assert renewed.context_id == session.context_id and renewed.key != session.key
