@@ -282,12 +282,13 @@ def call(
     return etree.tostring(root)
 
 
-def cancel(url: str, session: sctclient.Session) -> bytes:
-    """RST/SCT/Cancel on the session, its CancelTarget the context id (sctclient's body)."""
+def cancel(url: str, session: sctclient.Session, encrypt_body: bool = True) -> bytes:
+    """RST/SCT/Cancel on the session, its CancelTarget the context id (sctclient's body); WCF's client signs the
+    Body without encrypting it (`encrypt_body` False: SecuritySessionClientSettings, NoParts for CloseAction)."""
     transport_form = etree.fromstring(sctclient.cancel(session).encode())
     body = etree.tostring(transport_form.find(SOAP_BODY)[0]).decode()
     t = sctclient.VERSIONS[session.version][0]
-    return call(url, session, f"{t}/RST/SCT/Cancel", body)
+    return call(url, session, f"{t}/RST/SCT/Cancel", body, encrypt_body=encrypt_body)
 
 
 def issue_request_asymmetric(

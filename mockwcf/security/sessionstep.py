@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from lxml import etree
 
 from mockwcf import codes, envelope, ns
+from mockwcf.binding import protection
 from mockwcf.binding.model import (
     AsymmetricSecurityBindingElement,
     Binding,
@@ -196,6 +197,9 @@ def receive(ctx: ReceiveContext, action: str) -> Outcome | None:
 def steady_state(ctx: ReceiveContext, state: NodeState, action: str) -> Outcome:
     """Message security: the symmetric pipeline with the SCT as the primary token (sctmessage.read puts it
     among the key tokens when the header reaches it), then the session channel's checks."""
+    cancel = state.settings.require_cancellation and action == state.settings.version.action("RST/SCT/Cancel")
+    if cancel:
+        ctx.binding = _cancel_protection(ctx)
     pipeline.receive(ctx)
     token = next((t for t in encryption.state(ctx).wrapped if isinstance(t, sctmessage.SctKey)), None)
     if token is None:
@@ -210,7 +214,31 @@ def steady_state(ctx: ReceiveContext, state: NodeState, action: str) -> Outcome:
     except Rejection as rej:  # RenewNeeded leaves secured by the session (sessionfault.py)
         raise sessionfault.mark(rej, ctx.binding, token) from None
     out.request_key = token
+    if cancel:  # RSTR/SCT/Cancel: Body signed, not encrypted (_cancel_protection)
+        out.reply_protection = ProtectionLevel.Sign
     return out
+
+
+def _cancel_protection(ctx: ReceiveContext) -> Binding:
+    """The session's protection of Cancel: SecuritySessionServerSettings (SessionSymmetricMessageSecurityProtocol-
+    Factory) adds the Body to the signature parts of CloseAction and CloseResponseAction and NoParts to their
+    encryption parts, so at any contract level the Cancel's Body is signed and need not be encrypted, and the
+    RSTR/SCT/Cancel Body is signed and not encrypted; WCF's client sends Cancel so (SecuritySessionClientSettings:
+    OutgoingEncryptionParts NoParts for CloseAction). RequireConfidentiality stays the contract's: every operation
+    keeps its level."""
+    binding = ctx.binding
+    v = ctx.node.conversation.settings.version  # type: ignore[union-attr]
+    p = binding.protection or protection.create_from_contract(
+        ((op.action, op.reply_action, None) for op in ctx.scenario.service.operations),
+        binding.protection_level,
+    )
+    sign = ProtectionLevel.Sign
+    p = dataclasses.replace(
+        p,
+        incoming={**p.incoming, v.action("RST/SCT/Cancel"): sign},
+        outgoing={**p.outgoing, v.action("RSTR/SCT/Cancel"): sign},
+    )
+    return dataclasses.replace(binding, protection=p)
 
 
 @dataclass
