@@ -5,6 +5,8 @@
             written directly with the key cached: the least Python can do for a verified request.
   lxml_rsa_sign  the same plus one RSA-2048 signature over a canonical SignedInfo-sized block, the least a
             server can add to sign its response as WCF does (a fair floor for a signed-response scenario).
+  lxml_hmac  an SCT-endorsed call (bench/sessions.py).
+  lxml_symmetric  a symmetric UserName exchange with its signed and encrypted reply (bench/symmetric.py).
 
 `python bench/floors.py MODE PORT [--tuned]` prints "listening PORT" when ready. Without --tuned the Site
 is Twisted's default (form parsing of POST bodies and an access log, as in performance-floors.md);
@@ -124,6 +126,18 @@ class LxmlHmac(Bare):
         return REPLY
 
 
+class LxmlSymmetric(Bare):
+    """A symmetric UserName exchange (issue 12): bench/symmetric.py's `floor`, the least work the issue defines
+    (one parse, RSA-OAEP unwrap, P_SHA1, AES-CBC decrypt, exclusive c14n, HMAC verify, the same for the reply)."""
+
+    def render_POST(self, request):
+        import symmetric  # bench/symmetric.py, beside this file
+
+        reply = symmetric.floor(request.content.read())
+        request.setHeader("Content-Type", "application/soap+xml; charset=utf-8")
+        return reply
+
+
 class _Site(server.Site):
     def log(self, request):
         pass
@@ -131,7 +145,13 @@ class _Site(server.Site):
 
 def main() -> None:
     mode, port = sys.argv[1], int(sys.argv[2])
-    handler = {"bare": Bare, "lxml_rsa": LxmlRsa, "lxml_rsa_sign": LxmlRsaSign, "lxml_hmac": LxmlHmac}[mode]()
+    handler = {
+        "bare": Bare,
+        "lxml_rsa": LxmlRsa,
+        "lxml_rsa_sign": LxmlRsaSign,
+        "lxml_hmac": LxmlHmac,
+        "lxml_symmetric": LxmlSymmetric,
+    }[mode]()
     # --tuned: the Site tuning mockwcf uses (no form parsing, no access log), the true minimum;
     # otherwise a default Twisted Site, as the floors of performance-floors.md were measured
     tuned = "--tuned" in sys.argv
