@@ -39,6 +39,7 @@ The unwrapped key's size is checked when it is used (suites.Suite.ensure_symmetr
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -101,6 +102,15 @@ class ServiceCredential:
     cert: x509.Certificate
     key: rsa.RSAPrivateKey
 
+    @functools.cached_property
+    def probe(self) -> Token:
+        """The certificate as a token, for keyinfo.matches (External clauses only: no element or id)."""
+        return Token("X509", None, None, "primary", cert=self.cert)  # type: ignore[arg-type]
+
+
+def _shown(clauses: list[keyinfo.Clause]) -> str:
+    return "; ".join(str(c) for c in clauses)
+
 
 def read(
     element: etree._Element, wss11: bool
@@ -137,20 +147,19 @@ def unwrap(
             "xenc:EncryptedKey has no ds:KeyInfo (or an empty one) naming the certificate the key was wrapped for.",
             step=STEP,
         )
-    shown = "; ".join(str(c) for c in clauses)
     if service is None:
         raise Rejection(
             codes.UnableToResolveKeyInfoForUnwrappingToken,
-            f"Cannot resolve KeyInfo for unwrapping key: KeyInfo '{shown}', available tokens: none (this binding "
-            "has no key-wrapping token).",
+            f"Cannot resolve KeyInfo for unwrapping key: KeyInfo '{_shown(clauses)}', available tokens: none (this "
+            "binding has no key-wrapping token).",
             step=STEP,
         )
-    probe = Token("X509", element, None, "primary", cert=service.cert)
+    probe = service.probe
     if not any(c.kind != "local" and keyinfo.matches(c, probe) for c in clauses):
         local = any(c.kind == "local" for c in clauses)
         raise Rejection(
             codes.EncryptedKeyWasNotEncryptedWithTheRequiredEncryptingToken,
-            f"The EncryptedKey's KeyInfo '{shown}' does not name the service certificate "
+            f"The EncryptedKey's KeyInfo '{_shown(clauses)}' does not name the service certificate "
             f"'{x509mod.subject(service.cert)}' it must be wrapped for.",
             step=STEP,
             hint=(

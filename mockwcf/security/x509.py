@@ -142,8 +142,27 @@ def subject(cert: x509.Certificate) -> str:
     return _cert_facts(cert)[2]
 
 
+# id(certificate) -> (certificate, SHA-1 thumbprint, SKI extension or None): the service certificate is matched
+# against every EncryptedKey's KeyInfo, and a client certificate (cached by certificate_from_der) against
+# every signature's, so both values are computed once per certificate object. Held as _facts is.
+_ids: dict[int, tuple[x509.Certificate, bytes, bytes | None]] = {}
+
+
+def _identifiers(cert: x509.Certificate) -> tuple[x509.Certificate, bytes, bytes | None]:
+    ids = _ids.get(id(cert))
+    if ids is None:
+        if len(_ids) >= 4096:
+            _ids.clear()
+        try:
+            ski = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_KEY_IDENTIFIER).value.digest
+        except x509.ExtensionNotFound:
+            ski = None
+        ids = _ids[id(cert)] = (cert, cert.fingerprint(hashes.SHA1()), ski)
+    return ids
+
+
 def thumbprint(cert: x509.Certificate) -> bytes:
-    return cert.fingerprint(hashes.SHA1())
+    return _identifiers(cert)[1]
 
 
 def dotnet_name(name: x509.Name) -> str:
@@ -169,10 +188,7 @@ def _short(oid: x509.ObjectIdentifier) -> str:
 
 def subject_key_identifier(cert: x509.Certificate) -> bytes | None:
     """Only the extension counts: WCF does not compute an SKI from the key (reference 1.6)."""
-    try:
-        return cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_KEY_IDENTIFIER).value.digest
-    except x509.ExtensionNotFound:
-        return None
+    return _identifiers(cert)[2]
 
 
 def issuer_matches(cert: x509.Certificate, issuer_text: str) -> bool:
