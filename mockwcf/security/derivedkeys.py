@@ -230,7 +230,10 @@ class DerivedKey:
         """A local reference to the token's wsu:Id (ValueType absent or the DerivedKeyToken token type)."""
         if clause.kind != "local" or clause.value != self.token.id:
             return False
-        return clause.value_type in (None, *(f"{sc}/dk" for sc in _ALGORITHMS))
+        return clause.value_type in _DK_VALUE_TYPES
+
+
+_DK_VALUE_TYPES = (None, *(f"{sc}/dk" for sc in _ALGORITHMS))
 
 
 class DerivationBudget:
