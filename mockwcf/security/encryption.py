@@ -290,12 +290,13 @@ def after_protection_pass(ctx: ReceiveContext) -> None:
             if not st.encryption_tokens
             else all(isinstance(t, derivedkeys.DerivedKey) for t in st.encryption_tokens)
         )
-        derivedkeys.ensure_derived(
-            signed,
-            encrypted,
-            sbe.protection_token.describe(),
-            wrapped=sbe.protection_token.kind.value == "X509",
-        )
+        if signed is False or encrypted is False:  # the parameters are described only for the rejection
+            derivedkeys.ensure_derived(
+                signed,
+                encrypted,
+                sbe.protection_token.describe(),
+                wrapped=sbe.protection_token.kind.value == "X509",
+            )
     order = protectionorder.effective_order(ctx)  # downgraded when the action's Body is not encrypted
     if (
         order is MessageProtectionOrder.SignBeforeEncryptAndEncryptSignature
