@@ -223,8 +223,12 @@ class DerivedKey:
     source_key_bits: int
     base: str
 
+    def __post_init__(self) -> None:
+        # written once: key-size checks, the cipher and the journal steps ask ~9 times a message
+        self._label = f"DerivedKeyToken (id {self.token.id or '-'}) from {self.base}"
+
     def label(self) -> str:
-        return f"DerivedKeyToken (id {self.token.id or '-'}) from {self.base}"
+        return self._label
 
     def matches(self, clause: keyinfo.Clause) -> bool:
         """A local reference to the token's wsu:Id (ValueType absent or the DerivedKeyToken token type)."""
