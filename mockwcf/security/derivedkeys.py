@@ -55,10 +55,7 @@ _ALGORITHMS = {ns.WSC: ns.PSHA1_2005, ns.WSC13: ns.PSHA1_13}
 _STR = ns.q(ns.WSSE, "SecurityTokenReference")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _HMACS = {ns.HMAC_SHA1: hashes.SHA1, ns.HMAC_SHA256: hashes.SHA256}
-# the child tags `read` compares with, per WS-SecureConversation namespace (not formatted per token)
-_TAGS = {
-    sc: tuple(ns.q(sc, n) for n in ("Generation", "Offset", "Length", "Label", "Nonce")) for sc in _ALGORITHMS
-}
+_DK_VALUE_TYPES = (None, *(f"{sc}/dk" for sc in _ALGORITHMS))  # a DerivedKey's accepted ValueTypes
 
 
 @dataclass(frozen=True)
@@ -111,7 +108,6 @@ def read(element: etree._Element, secure_conversation: str, wss11: bool = True) 
         )
     sc = secure_conversation
     algorithm = element.get("Algorithm") or _ALGORITHMS[sc]
-    generation_tag, offset_tag, length_tag, label_tag, nonce_tag = _TAGS[sc]
     kids = xmlread.security_children(element, STEP)
     if not kids or kids[0].tag != _STR:
         raise Rejection(
@@ -122,22 +118,22 @@ def read(element: etree._Element, secure_conversation: str, wss11: bool = True) 
     clause = keyinfo_read.read_str(kids[0], wss11)
     rest = kids[1:]
     generation = offset = -1
-    if rest and rest[0].tag == generation_tag:
+    if rest and rest[0].tag == ns.q(sc, "Generation"):
         generation = _int(rest.pop(0), "Generation")
         if generation < 0:
             raise _invalid(codes.DerivedKeyInvalidGenerationSpecified, "Generation", generation)
-    if rest and rest[0].tag == offset_tag:
+    if rest and rest[0].tag == ns.q(sc, "Offset"):
         offset = _int(rest.pop(0), "Offset")
         if offset < 0:
             raise _invalid(codes.DerivedKeyInvalidOffsetSpecified, "Offset", offset)
     length = DEFAULT_LENGTH
-    if rest and rest[0].tag == length_tag:
+    if rest and rest[0].tag == ns.q(sc, "Length"):
         length = _int(rest.pop(0), "Length")
     if offset == -1 and generation == -1:
         offset = 0
     _ensure_acceptable_offset(offset, generation, length)
     label = None
-    if rest and rest[0].tag == label_tag:
+    if rest and rest[0].tag == ns.q(sc, "Label"):
         label = rest.pop(0).text or ""
         units = len(label.encode("utf-16-le")) // 2  # .NET string length
         if units > MAX_LABEL:
@@ -146,7 +142,7 @@ def read(element: etree._Element, secure_conversation: str, wss11: bool = True) 
                 f"The DerivedKeyToken Label is {units} characters long; WCF allows at most {MAX_LABEL}.",
                 step=STEP,
             )
-    if not rest or rest[0].tag != nonce_tag:
+    if not rest or rest[0].tag != ns.q(sc, "Nonce"):
         found = etree.QName(rest[0]).localname if rest else "the end of the element"
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
@@ -235,9 +231,6 @@ class DerivedKey:
         if clause.kind != "local" or clause.value != self.token.id:
             return False
         return clause.value_type in _DK_VALUE_TYPES
-
-
-_DK_VALUE_TYPES = (None, *(f"{sc}/dk" for sc in _ALGORITHMS))
 
 
 class DerivationBudget:

@@ -259,23 +259,12 @@ def cipher_value(kids: list[etree._Element], what: str, step: str) -> bytes:
     )
 
 
-# in-scope namespaces -> the wrapper's start tag: a client declares the same prefixes on every request
-_wrappers: dict[tuple[tuple[str | None, str], ...], bytes] = {}
-
-
 def _fragment(plain: bytes, context: etree._Element) -> etree._Element:
     """Parse decrypted bytes in the namespace context of their place (ContextImportHelper.CreateSplicedReader
     splices the envelope, header and security attributes around them)."""
-    nsmap = context.nsmap
-    key = tuple(nsmap.items())
-    start = _wrappers.get(key)
-    if start is None:
-        if len(_wrappers) >= 256:
-            _wrappers.clear()
-        decls = "".join(f' xmlns{":" + p if p else ""}="{u}"' for p, u in key if u is not None)
-        start = _wrappers[key] = f"<w{decls}>".encode()
+    decls = "".join(f' xmlns{":" + p if p else ""}="{u}"' for p, u in context.nsmap.items() if u is not None)
     try:
-        return etree.fromstring(start + plain + b"</w>", _PARSER)
+        return etree.fromstring(f"<w{decls}>".encode() + plain + b"</w>", _PARSER)
     except etree.XMLSyntaxError as exc:
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
