@@ -42,11 +42,15 @@ class ProtectionRequirements:
     default: ProtectionLevel
     incoming: dict[str, ProtectionLevel] = field(default_factory=dict)
     outgoing: dict[str, ProtectionLevel] = field(default_factory=dict)
+    # the parts under the wildcard action, for every reply (union_responses); None: each reply its own
+    all_replies: ProtectionLevel | None = None
 
     def request(self, action: str) -> ProtectionLevel:
         return self.incoming.get(action, self.default)
 
     def reply(self, action: str) -> ProtectionLevel:
+        if self.all_replies is not None:
+            return self.all_replies
         return self.outgoing.get(action, self.default)
 
     @property
@@ -116,4 +120,15 @@ def operation_protection(binding: Binding, service: Service, err: Callable[[str,
         binding.protection_level,
     )
     check_capability(binding, requirements, service.contract, keys, err)
+    if not binding.addressing:
+        requirements = union_responses(requirements)
     return dataclasses.replace(binding, protection=requirements)
+
+
+def union_responses(requirements: ProtectionRequirements) -> ProtectionRequirements:
+    """ChannelProtectionRequirements.CreateFromContractAndUnionResponseProtectionRequirements, which
+    DispatcherBuilder uses when the encoder's MessageVersion has AddressingVersion.None (basicHttpBinding): a
+    reply there carries no action to key its parts by, so every reply takes the union of all replies' parts
+    under the wildcard action: the highest level any operation's reply has. Requests keep their own levels."""
+    levels = [*requirements.outgoing.values()] or [requirements.default]
+    return dataclasses.replace(requirements, all_replies=max(levels, key=_RANK.__getitem__))
