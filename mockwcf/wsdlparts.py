@@ -66,7 +66,7 @@ def add(root: etree._Element, scenario: Scenario) -> None:
                 continue
             for direction, level in (
                 ("input", binding.request_protection(op.action)),
-                ("output", binding.reply_protection(op.reply_action)),
+                ("output", binding.contract_reply_protection(op.reply_action)),
             ):
                 message = op_el.find(f"{{{WSDL}}}{direction}")
                 policy_id = f"{binding.name}_{contract}_{op.name}_{direction.capitalize()}_policy"

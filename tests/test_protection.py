@@ -10,6 +10,7 @@ import copy
 from pathlib import Path
 
 import pytest
+import requests
 from lxml import etree
 
 from mockwcf import ns
@@ -62,3 +63,21 @@ def test_without_addressing_every_reply_takes_the_highest_reply_level(secret, re
     assert binding.request_protection("http://tempuri.org/IEchoService/Secret").value == secret
     for reply_action in ("EchoResponse", "SecretResponse", "AnyOther"):
         assert binding.reply_protection(f"http://tempuri.org/IEchoService/{reply_action}").value == replies
+
+
+@pytest.mark.mockwcf_scenario(_operations("EncryptAndSign"))
+def test_the_wsdl_states_each_operations_own_reply_level_not_the_union(mockwcf_server):
+    """ExportMessageScopeProtectionPolicy builds from CreateFromContract, whatever the addressing: Echo's
+    output policy signs its Body and encrypts nothing, though the service encrypts every reply."""
+    from tests.test_wsdlparts import _parts
+
+    root = etree.fromstring(requests.get(mockwcf_server.wsdl_url, timeout=10).content)
+    assert _parts(root, "Echo", "output") == (["Body"], [])
+    assert _parts(root, "Secret", "output") == (["Body"], ["Body"])
+
+
+def test_explain_shows_the_union_of_replies():
+    from mockwcf.binding.explain import explain
+
+    text = explain(load_dict(_operations("EncryptAndSign"), Path(".")).binding)
+    assert "every reply (no WS-Addressing: the union of all replies): EncryptAndSign" in text

@@ -67,6 +67,10 @@ def explain(binding: Binding) -> str:
     if binding.protection is not None:  # ChannelProtectionRequirements per request action (protection.py)
         for action, level in binding.protection.incoming.items():
             lines.append(f"    {action}: {level.value}")
+        if binding.protection.all_replies is not None:
+            lines.append(
+                f"    every reply (no WS-Addressing: the union of all replies): {binding.protection.all_replies.value}"
+            )
     return "\n".join(lines)
 
 

@@ -301,6 +301,10 @@ class Binding:
         """The reply's ProtectionLevel for its action (SendSecurityHeader SignatureParts / EncryptionParts)."""
         return self.protection.reply(action) if self.protection is not None else self.protection_level
 
+    def contract_reply_protection(self, action: str) -> ProtectionLevel:
+        """The reply's level per operation before any union (the WSDL's output policy; protection.py)."""
+        return self.protection.contract_reply(action) if self.protection is not None else self.protection_level
+
     @property
     def require_confidentiality(self) -> bool:
         """RequireConfidentiality: some operation's request is encrypted, so a ReferenceList may appear."""

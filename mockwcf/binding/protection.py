@@ -51,6 +51,12 @@ class ProtectionRequirements:
     def reply(self, action: str) -> ProtectionLevel:
         if self.all_replies is not None:
             return self.all_replies
+        return self.contract_reply(action)
+
+    def contract_reply(self, action: str) -> ProtectionLevel:
+        """The reply's level as CreateFromContract gives it, never the union: what the WSDL's per-operation
+        policy states (SecurityBindingElement.ExportMessageScopeProtectionPolicy builds from CreateFromContract
+        whatever the binding's addressing)."""
         return self.outgoing.get(action, self.default)
 
     @property
