@@ -140,3 +140,35 @@ def test_explain_lists_each_actions_level():
     assert "ProtectionLevel (contract): EncryptAndSign" in text
     assert "http://tempuri.org/IEchoService/Echo: Sign" in text
     assert f"{OPEN_ACTION}: None" in text and f"{SECRET_ACTION}: EncryptAndSign" in text
+
+
+SIGN_CONTRACT = _scenario(
+    {
+        "type": "customBinding",
+        "messageVersion": "Soap12WSAddressing10",
+        "security": {"authenticationMode": "UserNameForCertificate", "protectionLevel": "Sign"},
+    }
+)
+
+
+@pytest.mark.mockwcf_scenario(SIGN_CONTRACT)
+def test_a_sign_contract_still_expects_its_signed_encrypted_username_token_encrypted(mockwcf_server):
+    """MessageSecurityProtocol.ConfigureReceiveSecurityHeader: ExpectEncryption = RequireConfidentiality ||
+    ExpectBasicTokens, so the UsernameToken (SignedEncrypted) may and must come encrypted even when no request
+    is EncryptAndSign (VerifySupportingToken: SupportingTokenIsNotEncrypted under RequireMessageProtection)."""
+    # what a WCF client sends here: the token and the signature encrypted (RemoveSignatureEncryptionIfAppropriate
+    # keeps the signature's encryption when there are basic tokens), the Body signed in clear
+    sent = request(mockwcf_server.url, encrypt_body=False)
+    resp = _post(mockwcf_server, sent)
+    assert resp.status_code == 200, resp.text
+    assert (
+        open_reply(resp.content, sent, encrypted=False).find(".//{http://tempuri.org/}EchoResult") is not None
+    )
+    # a clear signature passes too: Process's VerifySignatureEncryption for a downgraded order with basic
+    # tokens reads BasicSupportingTokens before VerifySupportingToken fills it, so it never fires
+    sent = request(mockwcf_server.url, encrypt_body=False, encrypt_sig=False)
+    assert _post(mockwcf_server, sent).status_code == 200
+    # the UsernameToken in clear (no ReferenceList at all) is refused
+    sent = request(mockwcf_server.url, encrypt_body=False, encrypt_sig=False, encrypt_ut=False)
+    assert _post(mockwcf_server, sent).status_code == 500
+    assert mockwcf_server.last().resource_code == "SupportingTokenIsNotEncrypted"

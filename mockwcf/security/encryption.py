@@ -49,6 +49,10 @@ STEP = "encryption"
 ENCRYPTED_KEY = ns.q(ns.XENC, "EncryptedKey")
 REFERENCE_LIST = ns.q(ns.XENC, "ReferenceList")
 DERIVED_KEY_TOKENS = {ns.q(ns.WSC, "DerivedKeyToken"), ns.q(ns.WSC13, "DerivedKeyToken")}
+_NOT_EXPECTED = (
+    "Encryption not expected for this message: no request of this contract is EncryptAndSign and the binding "
+    "has no SignedEncrypted supporting token."
+)
 
 
 @dataclass
@@ -100,9 +104,15 @@ def state(ctx: ReceiveContext) -> SymmetricState:
 
 
 def expects_encryption(ctx: ReceiveContext) -> bool:
-    """ReceiveSecurityHeader.ExpectEncryption = RequireConfidentiality: some operation's request is
-    EncryptAndSign (channel-wide; which parts must be encrypted is per action, binding/protection.py)."""
-    return ctx.binding.require_confidentiality
+    """ReceiveSecurityHeader.ExpectEncryption = RequireConfidentiality || ExpectBasicTokens
+    (MessageSecurityProtocol.ConfigureReceiveSecurityHeader): some operation's request is EncryptAndSign
+    (channel-wide; which parts must be encrypted is per action, binding/protection.py), or the binding has a
+    SignedEncrypted supporting token (SecurityProtocolFactory.OnOpen sets expectChannelBasicTokens), which a
+    WCF client encrypts even at ProtectionLevel Sign (SymmetricSecurityProtocol.SetUpDelayedSecurityExecution:
+    `ApplyConfidentiality || securityHeader.HasEncryptedTokens`, EncryptionParts = NoParts)."""
+    return ctx.binding.require_confidentiality or bool(
+        ctx.binding.security.endpoint_supporting.signed_encrypted
+    )
 
 
 @functools.cache
@@ -153,7 +163,7 @@ def read_reference_list(ctx: ReceiveContext, element: etree._Element) -> None:
     if not expects_encryption(ctx):
         raise Rejection(
             codes.EncryptionNotExpected,
-            "Encryption not expected for this message: the binding's protectionLevel is not EncryptAndSign.",
+            _NOT_EXPECTED,
             step=STEP,
         )
     refs = xed.read_reference_list(element)
@@ -171,7 +181,7 @@ def decrypt_header_item(ctx: ReceiveContext, element: etree._Element) -> etree._
     if not expects_encryption(ctx):
         raise Rejection(
             codes.EncryptionNotExpected,
-            "Encryption not expected for this message: the binding's protectionLevel is not EncryptAndSign.",
+            _NOT_EXPECTED,
             step=STEP,
         )
     ed, plain, token = xed.open_item(
@@ -313,8 +323,10 @@ def after_protection_pass(ctx: ReceiveContext) -> None:
 
 
 def check_supporting_encrypted(ctx: ReceiveContext) -> None:
-    """VerifySupportingToken, SignedEncrypted: the token (a UsernameToken) must have arrived encrypted."""
-    if not expects_encryption(ctx):
+    """VerifySupportingToken, SignedEncrypted: the token (a UsernameToken) must have arrived encrypted. WCF checks
+    it whenever the header requires message protection (RequireMessageProtection: every symmetric and
+    asymmetric binding), whatever the ProtectionLevel: a Sign-only contract still needs the token encrypted."""
+    if not ctx.binding.protects_message:
         return
     st = state(ctx)
     for attachment, params in ctx.binding.security.endpoint_supporting.all():
