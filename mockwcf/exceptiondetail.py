@@ -38,6 +38,7 @@ _MSE = "System.ServiceModel.Security.MessageSecurityException"
 # wire fault kind (faults.WIRE_FAULTS) -> (outer type, inner "cause" type)
 TYPES: dict[str, tuple[str, str]] = {
     "InvalidSecurity": (_MSE, _MSE),
+    "InvalidSecurityAction": (_MSE, _MSE),  # ExtractMessageParts' MessageSecurityException with its own fault
     "FailedAuthentication": (_MSE, "System.IdentityModel.Tokens.SecurityTokenValidationException"),
     "InvalidSecurityToken": (_MSE, "System.IdentityModel.Tokens.SecurityTokenException"),
     "BadContextToken": (_MSE, "System.ServiceModel.Security.SecurityContextTokenValidationException"),
@@ -143,7 +144,17 @@ _TAIL = (
     + "MessageSecurityProtocol.VerifyIncomingMessage(Message& message, TimeSpan timeout, SecurityProtocolCorrelationState[] correlationStates)",
     "System.ServiceModel.Channels.SecurityChannelListener`1.ServerSecurityChannel`1.VerifyIncomingMessage(Message& message, TimeSpan timeout, SecurityProtocolCorrelationState[] correlationState)",
 )
-_NOT_SECURITY = {"envelope", "dispatch", "header"}
+# security/actionparts.py: the action's parts are looked up before ReceiveSecurityHeader.Process runs
+FRAMES["actionparts"] = (
+    _S + "MessageSecurityProtocolFactory.ExtractMessageParts(String action, "
+    "ScopedMessagePartSpecification scopedParts, Boolean isForSignature)",
+    _S + "MessageSecurityProtocolFactory.GetIncomingSignatureParts(String action)",
+    _S + "MessageSecurityProtocol.ConfigureReceiveSecurityHeader(Message message, String actor, "
+    "SecurityProtocolCorrelationState[] correlationStates, SecurityStandardsManager standardsManager, "
+    "IList`1& supportingAuthenticators)",
+    *_TAIL[1:],
+)
+_NOT_SECURITY = {"envelope", "dispatch", "header", "actionparts"}
 
 
 def stack_trace(step: str) -> str | None:

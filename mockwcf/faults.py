@@ -48,6 +48,13 @@ WIRE_FAULTS: dict[str, WireFault] = {
     w.name: w
     for w in (
         WireFault("InvalidSecurity", "Sender", ns.WSSE, "InvalidSecurity", _VERIFY),
+        WireFault(  # MessageSecurityProtocolFactory.ExtractMessageParts: the exception carries this fault
+            "InvalidSecurityAction",
+            "Sender",
+            ns.WSSE,
+            "InvalidSecurity",
+            "The message could not be processed because the action '{action}' is invalid or unrecognized.",
+        ),
         WireFault(
             "FailedAuthentication",
             "Sender",

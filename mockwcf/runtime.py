@@ -201,6 +201,7 @@ class Runtime:
                 now,
                 second_opinion=self.second_opinion,
                 action=action or "",
+                contract_actions=active.by_action.keys(),
             )
             if req.identity:
                 ctx.record("transport", "ok", f"authenticated {req.identity}")

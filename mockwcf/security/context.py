@@ -8,6 +8,7 @@ IssuerSerial KeyInfo fails when no BinarySecurityToken was sent.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,9 @@ class ReceiveContext:
     now: datetime
     second_opinion: bool = False  # `mockwcf verify --signxml`: signxml re-checks accepted signatures too
     action: str = ""  # the request's action: which operation's protection requirements apply (protection.py)
+    # the contract's request actions (ChannelProtectionRequirements' keys); None where the channel's own protocol
+    # answers (a secure conversation bootstrap) and no application action is looked up (actionparts.py)
+    contract_actions: Collection[str] | None = None
     # {"step", "outcome" (ok | failed | skipped), "detail"}: already the journal's form, so the entry takes
     # this list as it is when the request is answered
     steps: list[dict[str, str]] = field(default_factory=list)

@@ -14,6 +14,7 @@ from lxml import etree
 from mockwcf import codes, ns, soapheaders, xmlread
 from mockwcf.envelope import elements, must_understand
 from mockwcf.faults import Rejection
+from mockwcf.security import actionparts
 from mockwcf.security.context import ReceiveContext
 
 STEP = "header"
@@ -49,6 +50,7 @@ def locate(ctx: ReceiveContext) -> list[etree._Element]:
                 + " (and a Timestamp), or point the client at an unsecured endpoint."
             ),
         )
+    actionparts.check(ctx)  # ConfigureReceiveSecurityHeader: the action's parts, before the header is read
     # ExecuteFullPass reads while IsStartElement(): text among the children ends the loop early and the
     # ReadEndElement of wsse:Security fails (an XmlException); white space and comments are skipped.
     with xmlread.reading(STEP, "wsse:Security cannot be read", sec):

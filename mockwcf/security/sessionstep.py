@@ -200,6 +200,10 @@ def steady_state(ctx: ReceiveContext, state: NodeState, action: str) -> Outcome:
     cancel = state.settings.require_cancellation and action == state.settings.version.action("RST/SCT/Cancel")
     if cancel:
         ctx.binding = _cancel_protection(ctx)
+    if action.startswith(state.settings.version.trust_ns + "/"):
+        # Cancel, Renew, Close: their parts are the session protocol's own (SecuritySessionServerSettings adds
+        # them), not the contract's, so actionparts.check does not look them up
+        ctx.contract_actions = None
     pipeline.receive(ctx)
     token = next((t for t in encryption.state(ctx).wrapped if isinstance(t, sctmessage.SctKey)), None)
     if token is None:
