@@ -41,7 +41,6 @@ EncryptedKeyWasNotEncryptedWithTheRequiredEncryptingToken = (
 EncryptedKeyWithReferenceListNotAllowed = "EncryptedKeyWithReferenceListNotAllowed"
 EncryptionMethodMissingInEncryptedData = "EncryptionMethodMissingInEncryptedData"
 EncryptionNotExpected = "EncryptionNotExpected"
-NoEncryptionPartsSpecified = "NoEncryptionPartsSpecified"
 NoSignaturePartsSpecified = "NoSignaturePartsSpecified"
 EncryptedHeaderNotSigned = "EncryptedHeaderNotSigned"
 HttpAuthorizationFailed = "HttpAuthorizationFailed"

@@ -165,3 +165,18 @@ def test_the_reply_key_is_wrapped_with_oaep():
     assert len(xenc.unwrap_with_xmlsec(element, CERTS / "client.key")) == 32
     assert element.find(f".//{{{ns.WSSE}}}KeyIdentifier").get("ValueType") == ns.SKI_VALUE_TYPE
     assert base64.b64decode(element.findtext(f".//{{{ns.XENC}}}CipherValue"))
+
+
+def test_a_sign_only_asymmetric_binding_still_expects_encryption(mockwcf_server):
+    """AsymmetricSecurityBindingElement: RequireConfidentiality = HasProtectionRequirements(IncomingEncryption
+    Parts), true through the binding's own fault-action requirements at EncryptAndSign, so ExpectEncryption holds
+    at ProtectionLevel Sign: an encrypted Body and signature are unwrapped, decrypted and accepted; a clear
+    request is accepted too (the action's RequiredEncryptionParts do not include the Body)."""
+    data = copy.deepcopy(SCENARIO)
+    data["binding"]["security"]["protectionLevel"] = "Sign"
+    mockwcf_server.load(data)
+    resp = wss.post(mockwcf_server.url, request())
+    assert resp.status_code == 200, resp.text
+    assert any(s["detail"].startswith("Body decrypted") for s in mockwcf_server.last().steps)
+    clear = request(encrypt_signature=False, encrypt_body=False)
+    assert wss.post(mockwcf_server.url, clear).status_code == 200

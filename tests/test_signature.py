@@ -348,8 +348,11 @@ def test_out_of_band_deviation_switch(mockwcf_server):
 @pytest.mark.parametrize(
     "element,code",
     [
-        (f'<xenc:EncryptedKey xmlns:xenc="{ns.XENC}"/>', "UnableToResolveKeyInfoForUnwrappingToken"),
-        (f'<xenc:ReferenceList xmlns:xenc="{ns.XENC}"/>', "EncryptionNotExpected"),
+        # a Sign-only asymmetric binding still expects encryption (encryption.expects_encryption): these are
+        # read, and refused for their shape: EncryptedKey.ReadFrom needs its CipherData, ReferenceList.ReadFrom
+        # one DataReference
+        (f'<xenc:EncryptedKey xmlns:xenc="{ns.XENC}"/>', "MessageSecurityVerificationFailed"),
+        (f'<xenc:ReferenceList xmlns:xenc="{ns.XENC}"/>', "ReferenceListCannotBeEmpty"),
         (
             f'<k:SignatureConfirmation xmlns:k="{ns.WSSE11}" Value="AAAA"/>',
             "SignatureConfirmationsNotExpected",

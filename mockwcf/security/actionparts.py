@@ -6,12 +6,13 @@ ServiceModel/Security/MessageSecurityProtocol.cs) asks, right after it found the
 before any of it is read, for the parts of the message's action:
 
 - `factory.RequireIntegrity || securityHeader.ExpectSignedTokens` -> GetIncomingSignatureParts(action),
-- `factory.RequireConfidentiality || securityHeader.ExpectBasicTokens` -> GetIncomingEncryptionParts(action).
+- `factory.RequireConfidentiality || securityHeader.ExpectBasicTokens` -> GetIncomingEncryptionParts(action);
+RequireIntegrity is always true on the bindings mockwcf emulates (see check), so the first one decides.
 
 Both go through MessageSecurityProtocolFactory.ExtractMessageParts, which looks the action up in the endpoint's
 ChannelProtectionRequirements (one entry per contract action, CreateFromContract) and then under the wildcard
-action "*"; an action that is in neither throws a MessageSecurityException NoSignaturePartsSpecified (resp.
-NoEncryptionPartsSpecified) that carries its own MessageFault: Sender, subcode wsse:InvalidSecurity, reason
+action "*"; an action that is in neither throws a MessageSecurityException NoSignaturePartsSpecified (its encryption
+twin NoEncryptionPartsSpecified is never reached first) that carries its own MessageFault: Sender, subcode wsse:InvalidSecurity, reason
 SR.InvalidOrUnrecognizedAction ("The message could not be processed because the action '{0}' is invalid or
 unrecognized."). SecurityUtils.CreateSecurityMessageFault sends that fault as it is (`ms.Fault != null`), so the
 client does not get the generic "An error occurred when verifying security" text. Transport security
@@ -22,7 +23,6 @@ refused later, at dispatch.
 from __future__ import annotations
 
 from mockwcf import codes, ns
-from mockwcf.binding.model import ProtectionLevel
 from mockwcf.faults import Rejection
 from mockwcf.security.context import ReceiveContext
 
@@ -37,13 +37,6 @@ _NET_DISPATCHER_FAULT = (
 _WSA10_FAULTS = (ns.WSA10 + "/fault", ns.FAULT_ACTION_WSA10)
 
 
-def _require_integrity(ctx: ReceiveContext) -> bool:
-    """RequireIntegrity on the service: some request of the contract has its Body signed."""
-    binding = ctx.binding
-    levels = [*binding.protection.incoming.values()] if binding.protection is not None else []
-    return any(level is not ProtectionLevel.None_ for level in levels or [binding.protection_level])
-
-
 def check(ctx: ReceiveContext) -> None:
     """ExtractMessageParts for the request's action (message security only; `ctx.contract_actions` is None where
     the channel's own protocol answers, e.g. a secure conversation bootstrap, which has its own requirements)."""
@@ -54,18 +47,14 @@ def check(ctx: ReceiveContext) -> None:
         return
     if ctx.binding.addressing and ctx.action in _WSA10_FAULTS:
         return
-    supporting = ctx.binding.security.endpoint_supporting
-    expect_signed = bool(supporting.signed or supporting.signed_encrypted or supporting.signed_endorsing)
-    if _require_integrity(ctx) or expect_signed:
-        code, what = codes.NoSignaturePartsSpecified, "signature"
-    elif ctx.binding.require_confidentiality or supporting.signed_encrypted:
-        code, what = codes.NoEncryptionPartsSpecified, "encryption"
-    else:
-        return
+    # RequireIntegrity holds on every binding that protects the message (SymmetricSecurityBindingElement sets it;
+    # AsymmetricSecurityBindingElement's HasProtectionRequirements(IncomingSignatureParts) is true through the
+    # binding's own fault-action parts), so the signature parts are asked for first and NoEncryptionParts
+    # Specified cannot be reached from a request
     known = ", ".join(sorted(actions)) or "none"
     raise Rejection(
-        code,
-        f"No {what} message parts were specified for messages with the '{ctx.action}' action: the contract has no "
+        codes.NoSignaturePartsSpecified,
+        f"No signature message parts were specified for messages with the '{ctx.action}' action: the contract has no "
         f"operation with that action, so the service has no protection requirements for it (known: {known}).",
         step=STEP,
         hint="Send the operation's exact Action (SOAPAction / wsa:Action) as the WSDL gives it; WCF refuses an "

@@ -1,7 +1,7 @@
 """Encryption and the symmetric binding on receive: EncryptedKey, DerivedKeyTokens, ReferenceList, encrypted
 header items, the HMAC primary signature, and the checks that follow the protection pass. Asymmetric bindings
-with protectionLevel EncryptAndSign use the same reading and decryption; their primary signature stays RSA
-(signature.py).
+use the same reading and decryption at every protection level (expects_encryption); their primary signature
+stays RSA (signature.py).
 
 A WCF client on wsHttpBinding Message security (UserNameForCertificate, derived keys on,
 SignBeforeEncryptAndEncryptSignature) sends, in this order (RS SM/Security/SendSecurityHeader.cs)::
@@ -49,10 +49,6 @@ STEP = "encryption"
 ENCRYPTED_KEY = ns.q(ns.XENC, "EncryptedKey")
 REFERENCE_LIST = ns.q(ns.XENC, "ReferenceList")
 DERIVED_KEY_TOKENS = {ns.q(ns.WSC, "DerivedKeyToken"), ns.q(ns.WSC13, "DerivedKeyToken")}
-_NOT_EXPECTED = (
-    "Encryption not expected for this message: no request of this contract is EncryptAndSign and the binding "
-    "has no SignedEncrypted supporting token."
-)
 
 
 @dataclass
@@ -77,12 +73,10 @@ class SymmetricState:
 
 
 def applies(ctx: ReceiveContext) -> bool:
-    """Does this module read the header's keys and encrypted items? The symmetric binding always (its
-    EncryptedKey is the signing token too); an asymmetric binding when it encrypts (protectionLevel
-    EncryptAndSign: the key is wrapped for the service certificate, the signature stays RSA)."""
-    sbe = ctx.binding.security
-    if isinstance(sbe, SymmetricSecurityBindingElement):
-        return True
+    """Does this module read the header's keys and encrypted items? On every binding that protects the message:
+    the symmetric binding's EncryptedKey is its signing token too, and an asymmetric binding expects encryption
+    at every level (expects_encryption; the key is wrapped for the service certificate, the signature stays
+    RSA). Over transport only the ReferenceList and EncryptedData are read (pipeline.py)."""
     return ctx.binding.protects_message and expects_encryption(ctx)
 
 
@@ -105,14 +99,18 @@ def state(ctx: ReceiveContext) -> SymmetricState:
 
 def expects_encryption(ctx: ReceiveContext) -> bool:
     """ReceiveSecurityHeader.ExpectEncryption = RequireConfidentiality || ExpectBasicTokens
-    (MessageSecurityProtocol.ConfigureReceiveSecurityHeader): some operation's request is EncryptAndSign
-    (channel-wide; which parts must be encrypted is per action, binding/protection.py), or the binding has a
-    SignedEncrypted supporting token (SecurityProtocolFactory.OnOpen sets expectChannelBasicTokens), which a
-    WCF client encrypts even at ProtectionLevel Sign (SymmetricSecurityProtocol.SetUpDelayedSecurityExecution:
-    `ApplyConfidentiality || securityHeader.HasEncryptedTokens`, EncryptionParts = NoParts)."""
-    return ctx.binding.require_confidentiality or bool(
-        ctx.binding.security.endpoint_supporting.signed_encrypted
-    )
+    (MessageSecurityProtocol.ConfigureReceiveSecurityHeader), whatever the ProtectionLevel, on every binding that
+    protects the message: SymmetricSecurityBindingElement.CreateSecurityProtocolFactory sets RequireConfidentiality
+    = true outright, and AsymmetricSecurityBindingElement sets it to HasProtectionRequirements(IncomingEncryption
+    Parts), which is true because the binding's own requirements (SecurityBindingElement.GetProtectionRequirements
+    at its SupportedRequestProtectionLevel, EncryptAndSign) encrypt the Body of the fault actions, the
+    NetDispatcher one always (only the peer channel's certificate-signature binding differs). Which parts must be
+    encrypted stays per action (RequiredEncryptionParts, binding/protection.py). A SignedEncrypted supporting
+    token (ExpectBasicTokens) is therefore always welcome encrypted, and a WCF client encrypts it even at Sign
+    (SymmetricSecurityProtocol.SetUpDelayedSecurityExecution: `HasEncryptedTokens`, EncryptionParts = NoParts).
+    Over transport TransportSecurityProtocol leaves ExpectEncryption at its default, true, as well: a service
+    never answers EncryptionNotExpected to a ReferenceList (only a WCF client reading a reply can)."""
+    return ctx.binding.message_security
 
 
 @functools.cache
@@ -160,12 +158,7 @@ def read_derived_key(ctx: ReceiveContext, element: etree._Element) -> None:
 
 
 def read_reference_list(ctx: ReceiveContext, element: etree._Element) -> None:
-    if not expects_encryption(ctx):
-        raise Rejection(
-            codes.EncryptionNotExpected,
-            _NOT_EXPECTED,
-            step=STEP,
-        )
+    """ReadReferenceList: a service always expects encryption (expects_encryption), so it is read."""
     refs = xed.read_reference_list(element)
     st = state(ctx)
     if st.reference_list is None:
@@ -174,16 +167,18 @@ def read_reference_list(ctx: ReceiveContext, element: etree._Element) -> None:
         st.reference_list.ids.extend(refs.ids)
 
 
+def transport_decryption_complete(ctx: ReceiveContext) -> None:
+    """EnsureDecryptionComplete over transport: Process runs it although RequireMessageProtection is false, and
+    nothing there decrypts the Body or a header, so a ReferenceList naming anything is refused
+    (UnableToResolveDataReference), after every header element was read and before the supporting tokens."""
+    if ctx.crypto is not None and ctx.crypto.reference_list is not None:
+        ctx.crypto.reference_list.ensure_complete()
+
+
 def decrypt_header_item(ctx: ReceiveContext, element: etree._Element) -> etree._Element:
     """ProcessEncryptedData for a security-header item: decrypt in place and return the restored element
     (a ds:Signature or a token), which the caller then processes as if it had been sent in clear."""
     st = state(ctx)
-    if not expects_encryption(ctx):
-        raise Rejection(
-            codes.EncryptionNotExpected,
-            _NOT_EXPECTED,
-            step=STEP,
-        )
     ed, plain, token = xed.open_item(
         element, st.key_tokens, st.pending_token, st.suite, ctx.binding.security.wss11
     )

@@ -34,7 +34,6 @@ _SIGNATURE = ns.q(ns.DS, "Signature")
 _TIMESTAMP = ns.q(ns.WSU, "Timestamp")
 _STR = ns.q(ns.WSSE, "SecurityTokenReference")
 _SIGCONF = ns.q(ns.WSSE11, "SignatureConfirmation")
-_ENCRYPTED = {ns.q(ns.XENC, "ReferenceList"), ns.q(ns.XENC, "EncryptedData")}
 _ENCRYPTED_DATA = ns.q(ns.XENC, "EncryptedData")
 _ENCRYPTED_KEY = encryption.ENCRYPTED_KEY
 
@@ -70,6 +69,8 @@ def receive(ctx: ReceiveContext) -> None:
             )
         if sym:
             encryption.after_protection_pass(ctx)
+    else:
+        encryption.transport_decryption_complete(ctx)
     tokens.verify_supporting(ctx)
     sctrenew.verify_supporting(ctx)  # a renew message's endorsing SCT (nothing elsewhere)
     if sym:
@@ -106,18 +107,12 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
     # the SCT as protection token, or as a renew message's endorsing token
     elif tag in sctmessage.SCT_TAGS and sctmessage.reads_sct(ctx):
         sctmessage.read(ctx, el)
-    elif tag == encryption.REFERENCE_LIST and encryption.applies(ctx):
+    elif tag == encryption.REFERENCE_LIST:  # read on every binding: ExpectEncryption (encryption.py)
         encryption.read_reference_list(ctx, el)
-    elif tag in _ENCRYPTED:
-        raise Rejection(
-            codes.EncryptionNotExpected,
-            "Encryption not expected for this message: the binding's protectionLevel is Sign.",
-            step="encryption",
-        )
-    elif tag == _ENCRYPTED_KEY:
+    elif tag == _ENCRYPTED_KEY:  # over transport: no wrapping token (message bindings read it above)
         raise Rejection(
             codes.UnableToResolveKeyInfoForUnwrappingToken,
-            "Cannot resolve KeyInfo for unwrapping key: this Sign-only binding has no wrapping token.",
+            "Cannot resolve KeyInfo for unwrapping key: over transport the service has no wrapping token.",
             step="encryption",
         )
     elif tag == _SIGCONF:
@@ -133,7 +128,8 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
 
 def _decrypted(ctx: ReceiveContext, el: etree._Element) -> tuple[etree._Element, bool]:
     """ProcessEncryptedData: an encrypted header item (UsernameToken, Signature) is decrypted in place first."""
-    if el.tag == _ENCRYPTED_DATA and encryption.applies(ctx):
+    # over transport too (ExpectEncryption): nothing there resolves a decryption key (encryption.py)
+    if el.tag == _ENCRYPTED_DATA and (encryption.applies(ctx) or not ctx.binding.protects_message):
         received = protectionorder.keep_encrypted_form(ctx, el)
         el = encryption.decrypt_header_item(ctx, el)
         protectionorder.remember(ctx, received, el)
