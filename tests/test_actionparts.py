@@ -11,7 +11,8 @@ from lxml import etree
 
 from mockwcf import ns
 from tests import wss
-from tests.conftest import CERTS, SCENARIOS
+from tests.conftest import SCENARIOS
+from tests.test_signature import signed
 from tests.test_symmetric import _scenario, request
 
 UNKNOWN = "http://tempuri.org/IEchoService/NoSuchOperation"
@@ -72,13 +73,7 @@ def test_a_missing_security_header_is_found_missing_first_and_an_empty_one_is_no
 @pytest.mark.mockwcf_scenario(SEED001)
 def test_asymmetric_sign_only_unknown_action_soap11(mockwcf_server):
     """Seed 001 (MutualCertificate WSS 1.0, SOAP 1.1 without addressing: the action is the SOAPAction)."""
-    items = [wss.timestamp(), wss.bst(CERTS / "client.pem"), wss.username_token()]
-    doc = wss.sign(
-        wss.envelope(wss.security(*items)),
-        CERTS / "client.key",
-        CERTS / "client.pem",
-        ["TS-1", "Body-1", "UT-1"],
-    )
+    doc = signed()
     resp = wss.post(mockwcf_server.url, doc, action=UNKNOWN)
     wss.expect(mockwcf_server, resp, "NoSignaturePartsSpecified", wire=REASON.encode())
     root = etree.fromstring(resp.content)

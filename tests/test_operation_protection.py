@@ -5,6 +5,8 @@ replies opened by it."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import xmlsec
 from lxml import etree
@@ -12,7 +14,7 @@ from lxml import etree
 from mockwcf import ns
 from mockwcf.scenario import ScenarioError, load_text
 from tests import wss
-from tests.test_symmetric import _scenario, open_reply, request
+from tests.test_symmetric import ANONYMOUS_SIGN_ONLY, _scenario, open_reply, request
 
 OPEN_ACTION = "http://tempuri.org/IEchoService/Open"
 SECRET_ACTION = "http://tempuri.org/IEchoService/Secret"
@@ -142,13 +144,8 @@ def test_explain_lists_each_actions_level():
     assert f"{OPEN_ACTION}: None" in text and f"{SECRET_ACTION}: EncryptAndSign" in text
 
 
-SIGN_CONTRACT = _scenario(
-    {
-        "type": "customBinding",
-        "messageVersion": "Soap12WSAddressing10",
-        "security": {"authenticationMode": "UserNameForCertificate", "protectionLevel": "Sign"},
-    }
-)
+SIGN_CONTRACT = copy.deepcopy(ANONYMOUS_SIGN_ONLY)  # UserNameForCertificate, contract at Sign
+SIGN_CONTRACT["binding"]["security"]["authenticationMode"] = "UserNameForCertificate"
 
 
 @pytest.mark.mockwcf_scenario(SIGN_CONTRACT)
