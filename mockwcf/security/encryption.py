@@ -80,6 +80,20 @@ def applies(ctx: ReceiveContext) -> bool:
     return ctx.binding.protects_message and expects_encryption(ctx)
 
 
+def has_work(ctx: ReceiveContext) -> bool:
+    """After the header pass: do the decryption and the checks after the protection pass have anything to do?
+    Always on a symmetric binding; on an asymmetric one when the header held something encrypted (the state
+    exists) or the action's Body must be encrypted. A Sign-level asymmetric request with no encryption (seed
+    001's) skips them, as every one of their checks would pass, and costs what it did before it was read."""
+    if not applies(ctx):
+        return False
+    return (
+        hmac_signed(ctx)
+        or ctx.crypto is not None
+        or ctx.binding.request_protection(ctx.action) is ProtectionLevel.EncryptAndSign
+    )
+
+
 def hmac_signed(ctx: ReceiveContext) -> bool:
     """The primary signature is an HMAC by the wrapped key (or a key derived from it): symmetric bindings."""
     return isinstance(ctx.binding.security, SymmetricSecurityBindingElement)
@@ -192,8 +206,10 @@ def decrypt_header_item(ctx: ReceiveContext, element: etree._Element) -> etree._
 
 def record_primary_encryption(ctx: ReceiveContext, encrypted: bool) -> None:
     """Asymmetric bindings verify the primary signature by RSA (signature.py); whether it arrived encrypted
-    still counts for VerifySignatureEncryption."""
-    state(ctx).signature_encrypted = encrypted
+    still counts for VerifySignatureEncryption. A clear one leaves no state behind when nothing else made any
+    (has_work; the state's default is "not encrypted")."""
+    if encrypted or ctx.crypto is not None:
+        state(ctx).signature_encrypted = encrypted
 
 
 def process_primary(ctx: ReceiveContext, sig: sigmod.ParsedSignature, encrypted: bool) -> None:

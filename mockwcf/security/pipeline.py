@@ -50,7 +50,7 @@ def receive(ctx: ReceiveContext) -> None:
         _strict_pass(ctx, children)
     else:
         _lax_pass(ctx, children)
-    sym = encryption.applies(ctx)
+    sym = encryption.has_work(ctx)
     if binding.protects_message:
         parts.check_header_targets(ctx)
         # EncryptBeforeSign digests what was received, then decrypts; the other orders decrypt first
@@ -73,7 +73,8 @@ def receive(ctx: ReceiveContext) -> None:
         encryption.transport_decryption_complete(ctx)
     tokens.verify_supporting(ctx)
     sctrenew.verify_supporting(ctx)  # a renew message's endorsing SCT (nothing elsewhere)
-    if sym:
+    # a SignedEncrypted token must have come encrypted even when nothing else was (has_work false)
+    if sym or (binding.protects_message and binding.security.endpoint_supporting.signed_encrypted):
         encryption.check_supporting_encrypted(ctx)
     if binding.settings.detect_replays:
         _replay(ctx)
