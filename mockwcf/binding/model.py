@@ -303,14 +303,9 @@ class Binding:
 
     def contract_reply_protection(self, action: str) -> ProtectionLevel:
         """The reply's level per operation before any union (the WSDL's output policy; protection.py)."""
-        return self.protection.contract_reply(action) if self.protection is not None else self.protection_level
-
-    @property
-    def require_confidentiality(self) -> bool:
-        """RequireConfidentiality: some operation's request is encrypted, so a ReferenceList may appear."""
-        if self.protection is not None:
-            return self.protection.require_confidentiality
-        return self.protection_level is ProtectionLevel.EncryptAndSign
+        return (
+            self.protection.contract_reply(action) if self.protection is not None else self.protection_level
+        )
 
     # -- questions the pipeline asks; each is a reading of the model, never stored twice ---------------
 

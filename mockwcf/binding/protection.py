@@ -10,9 +10,9 @@ level is None, and an encrypted part when it is EncryptAndSign; the parts are ke
 
 The receive side asks for the parts of the request's action (MessageSecurityProtocolFactory
 .GetIncomingSignatureParts / GetIncomingEncryptionParts -> ReceiveSecurityHeader.RequiredSignatureParts /
-RequiredEncryptionParts); whether a ReferenceList may appear at all is channel-wide
-(MessageSecurityProtocol.ConfigureReceiveSecurityHeader: ExpectEncryption = factory.RequireConfidentiality, true
-when any operation's request is encrypted). The reply is secured with the Outgoing parts of its action
+RequiredEncryptionParts); whether a ReferenceList may appear at all is not a matter of level
+(MessageSecurityProtocol.ConfigureReceiveSecurityHeader: ExpectEncryption = RequireConfidentiality ||
+ExpectBasicTokens, true on every binding mockwcf emulates: security/encryption.py). The reply is secured with the Outgoing parts of its action
 (ConfigureSendSecurityHeader: SignatureParts / EncryptionParts).
 
 In a scenario the contract's level is `binding.security.protectionLevel` (compiled into Binding.protection_level)
@@ -58,12 +58,6 @@ class ProtectionRequirements:
         policy states (SecurityBindingElement.ExportMessageScopeProtectionPolicy builds from CreateFromContract
         whatever the binding's addressing)."""
         return self.outgoing.get(action, self.default)
-
-    @property
-    def require_confidentiality(self) -> bool:
-        """MessageSecurityProtocolFactory.RequireConfidentiality on the service: some request is encrypted."""
-        levels = [*self.incoming.values()] or [self.default]
-        return ProtectionLevel.EncryptAndSign in levels
 
 
 def create_from_contract(

@@ -228,8 +228,7 @@ def _cancel_protection(ctx: ReceiveContext) -> Binding:
     Factory) adds the Body to the signature parts of CloseAction and CloseResponseAction and NoParts to their
     encryption parts, so at any contract level the Cancel's Body is signed and need not be encrypted, and the
     RSTR/SCT/Cancel Body is signed and not encrypted; WCF's client sends Cancel so (SecuritySessionClientSettings:
-    OutgoingEncryptionParts NoParts for CloseAction). RequireConfidentiality stays the contract's: every operation
-    keeps its level."""
+    OutgoingEncryptionParts NoParts for CloseAction). Every other action keeps its level."""
     binding = ctx.binding
     v = ctx.node.conversation.settings.version  # type: ignore[union-attr]
     p = binding.protection or protection.create_from_contract(
