@@ -44,15 +44,19 @@ def request(
     style: str = "ski",
     suite: str = "Basic256",
     client: Path = CLIENT_PEM,
+    addressing: bool = False,
 ) -> bytes:
     """What WCF's client writes for basicHttpBinding Message Certificate with EncryptAndSign: Timestamp, the
     client BST, an EncryptedKey for the service certificate whose own ReferenceList names the encrypted Body
     and signature (their EncryptedData carry no KeyInfo), the RSA signature; algorithms and key size are
-    `suite`'s; `client` is the certificate sent (client-noski.pem has client.key too)."""
+    `suite`'s; `client` is the certificate sent (client-noski.pem has client.key too); `addressing` adds the
+    signed WS-Addressing 1.0 Action, MessageID and To."""
     s = suites.get(suite)
     sha = "sha256" if s.digest == ns.SHA256 else "sha1"
-    doc = wss.envelope(wss.security(wss.timestamp(), wss.bst(client)), text="hi &amp; bye")
-    signed = wss.sign(doc, CERTS / "client.key", client, ["TS-1", "Body-1"], sig_alg=f"rsa-{sha}", digest=sha)
+    headers = wss.security(wss.timestamp(), wss.bst(client)) + (wss.addressing() if addressing else "")
+    doc = wss.envelope(headers, text="hi &amp; bye")
+    parts = ["TS-1", *(["A-1", "A-2", "A-3"] if addressing else []), "Body-1"]
+    signed = wss.sign(doc, CERTS / "client.key", client, parts, sig_alg=f"rsa-{sha}", digest=sha)
     root = etree.fromstring(signed.encode())
     sec = root.find(f".//{{{ns.WSSE}}}Security")
     sig = sec.find(f"{{{ns.DS}}}Signature")

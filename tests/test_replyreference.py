@@ -250,3 +250,91 @@ def test_the_mark_follows_the_request_not_the_protection_order(mockwcf_server, e
     listed = [r.get("URI") for r in sec.find(f"{{{ns.XENC}}}ReferenceList")]
     assert listed == (["#_eb", "#_esc0"] if encrypt_sig else ["#_eb"])
     assert root.find(f".//{{{ns.WSSE11}}}SignatureConfirmation") is not None
+
+
+@pytest.mark.mockwcf_scenario(sym.ANONYMOUS_SIGN_ONLY)
+@pytest.mark.parametrize("encrypt_sig", [True, False])
+def test_a_sign_level_symmetric_reply_encrypts_marked_confirmations_and_so_its_signature(
+    mockwcf_server, encrypt_sig
+):
+    """SymmetricSecurityBindingElement sets ApplyConfidentiality outright, so SymmetricSecurityProtocol gives even
+    a Sign-level reply the encryption key: the marked SignatureConfirmation is encrypted, and
+    RemoveSignatureEncryptionIfAppropriate keeps the signature encrypted with it; the Body stays clear. A
+    request signature sent clear marks nothing: nothing is encrypted, no encryption key is derived."""
+    sent = sym.request(mockwcf_server.url, username=False, encrypt_body=False, encrypt_sig=encrypt_sig)
+    sec, root = _confirmations_opened(mockwcf_server, sent, encrypted=encrypt_sig)
+    assert (sec.find(f"{{{ns.WSSE11}}}SignatureConfirmation") is None) == encrypt_sig
+    assert (sec.find(f"{{{ns.DS}}}Signature") is None) == encrypt_sig
+    listed = sec.find(f"{{{ns.XENC}}}ReferenceList")
+    assert [r.get("URI") for r in listed] == ["#_es", "#_esc0"] if encrypt_sig else listed is None
+    body = root.find(f"{{{ns.SOAP12}}}Body")
+    assert (
+        body.find(f"{{{ns.XENC}}}EncryptedData") is None
+        and body.find(".//{http://tempuri.org/}EchoResult") is not None
+    )
+    assert root.find(f".//{{{ns.WSSE11}}}SignatureConfirmation") is not None
+
+
+def _confirmations_opened(server, sent: sym.Sent, encrypted: bool) -> tuple[etree._Element, etree._Element]:
+    resp = wss.post(server.url, sent.body, soap12=True)
+    assert resp.status_code == 200, resp.text
+    sec = etree.fromstring(resp.content).find(f".//{{{ns.WSSE}}}Security")
+    return sec, sym.open_reply(resp.content, sent, encrypted=encrypted)
+
+
+def _duplex_with(level: str, operations: list[tuple[str, str | None]]) -> dict:
+    data = copy.deepcopy(DUPLEX11)
+    data["binding"]["security"]["protectionLevel"] = level
+    data["binding"]["messageVersion"] = "Soap11WSAddressing10"  # no union of the replies' levels
+    data["service"] = {
+        "name": "EchoService",
+        "namespace": "http://tempuri.org/",
+        "operations": [
+            {"name": n, "input": {"text": "string"}, "output": {f"{n}Result": "string"}}
+            | ({"protectionLevel": lvl} if lvl else {})
+            for n, lvl in operations
+        ],
+    }
+    return data
+
+
+def test_a_sign_level_asymmetric_reply_encrypts_marked_confirmations_when_any_reply_is_encrypted(
+    mockwcf_server,
+):
+    """AsymmetricSecurityBindingElement: ApplyConfidentiality = HasProtectionRequirements(OutgoingEncryptionParts),
+    endpoint-wide. With another operation at EncryptAndSign the Sign-level reply gets an EncryptedKey for the
+    client whose ReferenceList names the signature and the marked confirmation; its Body stays clear."""
+    mockwcf_server.load(_duplex_with("EncryptAndSign", [("Echo", "Sign"), ("Secret", None)]))
+    body = asym.request(encrypt_body=False, addressing=True)
+    resp = wss.post(mockwcf_server.url, body)
+    assert resp.status_code == 200, resp.text
+    sec = etree.fromstring(resp.content).find(f".//{{{ns.WSSE}}}Security")
+    assert (
+        sec.find(f"{{{ns.WSSE11}}}SignatureConfirmation") is None
+        and sec.find(f"{{{ns.DS}}}Signature") is None
+    )
+    assert etree.fromstring(resp.content).find(f".//{{{ns.SOAP11}}}Body/{{{ns.XENC}}}EncryptedData") is None
+    ek = sec.find(f"{{{ns.XENC}}}EncryptedKey")
+    assert [r.get("URI") for r in ek.find(f"{{{ns.XENC}}}ReferenceList")] == ["#_es", "#_esc0"]
+    root = asym.open_reply(resp.content, clause="thumbprint", encrypted=2)
+    assert root.find(f".//{{{ns.SOAP11}}}Body/{{http://tempuri.org/}}EchoResponse") is not None
+    confirmation = root.find(f".//{{{ns.WSSE11}}}SignatureConfirmation")
+    assert base64.b64decode(confirmation.get("Value")) == base64.b64decode(asym_signature_value(body))
+
+
+def test_a_sign_only_asymmetric_endpoint_sends_marked_confirmations_clear(mockwcf_server):
+    """No reply has encrypted parts, so ApplyConfidentiality is false, SetUpDelayedSecurityExecution sets no
+    encryption token, and the confirmation goes clear though the request's signature arrived encrypted."""
+    mockwcf_server.load(_duplex_with("Sign", [("Echo", None)]))
+    body = asym.request(encrypt_body=False, addressing=True)
+    resp = wss.post(mockwcf_server.url, body)
+    assert resp.status_code == 200, resp.text
+    root = etree.fromstring(resp.content)
+    assert root.find(f".//{{{ns.XENC}}}EncryptedKey") is None
+    assert next(root.iter(f"{{{ns.XENC}}}EncryptedData"), None) is None
+    confirmation = root.find(f".//{{{ns.WSSE}}}Security/{{{ns.WSSE11}}}SignatureConfirmation")
+    assert base64.b64decode(confirmation.get("Value")) == base64.b64decode(asym_signature_value(body))
+    xmlsec.tree.add_ids(root, ["Id"])
+    ctx = xmlsec.SignatureContext()
+    ctx.key = xmlsec.Key.from_file(str(asym.SERVICE_PEM), xmlsec.KeyFormat.CERT_PEM)
+    ctx.verify(root.find(f".//{{{ns.DS}}}Signature"))

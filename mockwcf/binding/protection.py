@@ -132,3 +132,20 @@ def union_responses(requirements: ProtectionRequirements) -> ProtectionRequireme
     under the wildcard action: the highest level any operation's reply has. Requests keep their own levels."""
     levels = [*requirements.outgoing.values()] or [requirements.default]
     return dataclasses.replace(requirements, all_replies=max(levels, key=_RANK.__getitem__))
+
+
+def applies_confidentiality(binding: Binding) -> bool:
+    """An asymmetric binding's ApplyConfidentiality on the reply side: AsymmetricSecurityBindingElement
+    .CreateSecurityProtocolFactory sets it to HasProtectionRequirements(OutgoingEncryptionParts), true when any
+    outgoing action (or the wildcard of union_responses) has encrypted parts, i.e. any reply at EncryptAndSign;
+    it holds for the whole endpoint, not per action. Only then does AsymmetricSecurityProtocol
+    .SetUpDelayedSecurityExecution give the header an encryption token (the symmetric factory's is always true)."""
+    requirements = binding.protection
+    if requirements is None:
+        return binding.protection_level is ProtectionLevel.EncryptAndSign
+    levels = (
+        [requirements.all_replies]
+        if requirements.all_replies is not None
+        else [*requirements.outgoing.values()] or [requirements.default]
+    )
+    return ProtectionLevel.EncryptAndSign in levels

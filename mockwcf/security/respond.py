@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
 from mockwcf import ns
+from mockwcf.binding import protection
 from mockwcf.binding.model import (
     MessageProtectionOrder,
     ProtectionLevel,
@@ -256,7 +257,15 @@ class ResponseSecurity:
                 )
                 header.primary_signature = self._signature([*signed[:-1], ("_1", body)])
             elif self.key is not None:
-                encrypt = reply_cert is not None and level is ProtectionLevel.EncryptAndSign
+                encrypt_body = reply_cert is not None and level is ProtectionLevel.EncryptAndSign
+                # a Sign-level reply still encrypts marked confirmations, and so its signature, when the
+                # endpoint ApplyConfidentiality (protection.applies_confidentiality; symmetricreply.secure)
+                encrypt = encrypt_body or (
+                    bool(marked)
+                    and not ebs
+                    and reply_cert is not None
+                    and protection.applies_confidentiality(sc.binding)
+                )
                 encrypt_signature = (
                     encrypt
                     and sbe.message_protection_order
@@ -273,6 +282,7 @@ class ResponseSecurity:
                         body_start=tags["body"],
                         payload=payload.decode(),
                         confirmations=marked,
+                        encrypt_body=encrypt_body,
                     )
                     header.wrapped_encryption_key = ek
                     if marked:

@@ -113,8 +113,9 @@ def secure(
     encrypt_before_sign: bool = False,
 ) -> SymmetricReply:
     """Sign `signed` (wsu:Id, canonical text; the Body last) with HMAC and, when `encrypt`, encrypt the Body
-    content (and the signature when `encrypt_signature`, and the SignatureConfirmations marked for encryption
-    given in `confirmations`) with the request's key or keys derived from it."""
+    content; when the Body is encrypted or `confirmations` (the SignatureConfirmations marked for encryption)
+    are given, encrypt those and the signature (when `encrypt_signature`) with the request's key or keys
+    derived from it."""
     marked = list(confirmations or [])
     reference = request_key.reference_xml()
     dk_sig = dk_enc = ""
@@ -158,10 +159,17 @@ def secure(
         # EncryptBeforeSign never has: they stay clear
         rl = ebs.reference_list_xml([ebs.BODY_DATA_ID])
         return SymmetricReply(dk_sig, dk_enc, rl, signature, ebs_body, marked)
-    if encrypt:
-        ids = ["_eb"]
-        cipher = xed.encrypt(payload.encode(), enc_key, suite.encryption)
-        body = f"{body_start}{xed.encrypted_data_xml('_eb', suite.encryption, cipher, enc_ref)}</s:Body>"
+    # SymmetricSecurityProtocol sets the encryption token whatever the action's level (ApplyConfidentiality is
+    # always true: SymmetricSecurityBindingElement), so a Sign-level reply still encrypts the confirmations
+    # marked for encryption, and then keeps its signature encrypted too (RemoveSignatureEncryptionIfAppropriate
+    # drops it only when the Body is not encrypted and no confirmation IsMarkedForEncryption); with nothing to
+    # encrypt CompleteEncryption finds no DataReference and writes no encryption key or ReferenceList.
+    if encrypt or marked:
+        ids = []
+        if encrypt:
+            ids.append("_eb")
+            cipher = xed.encrypt(payload.encode(), enc_key, suite.encryption)
+            body = f"{body_start}{xed.encrypted_data_xml('_eb', suite.encryption, cipher, enc_ref)}</s:Body>"
         if encrypt_signature:
             signature = _encrypt_element("_es", signature, enc_key, suite, enc_ref)
             ids.append("_es")
@@ -171,7 +179,7 @@ def secure(
             + "".join(f'<e:DataReference URI="#{i}"/>' for i in ids)
             + "</e:ReferenceList>"
         )
-    return SymmetricReply(dk_sig, dk_enc if encrypt else "", reference_list, signature, body, marked)
+    return SymmetricReply(dk_sig, dk_enc if reference_list else "", reference_list, signature, body, marked)
 
 
 def encrypt_for_client(
@@ -184,6 +192,7 @@ def encrypt_for_client(
     body_start: str,
     payload: str,
     confirmations: list[str] | None = None,
+    encrypt_body: bool = True,
 ) -> tuple[str, str, str, list[str]]:
     """An asymmetric reply's confidentiality (AsymmetricSecurityProtocol: the reply is encrypted for the
     initiator's certificate): a new key (CreateWrappedKeyToken) wrapped for the client certificate with the
@@ -191,16 +200,15 @@ def encrypt_for_client(
     X509ReferenceStyle; for Any the SKI, else IssuerSerial); the
     ReferenceList sits inside the EncryptedKey and the EncryptedData carry no KeyInfo
     (SendSecurityHeader skipKeyInfoForEncryption); `confirmations` are the SignatureConfirmations marked for
-    encryption. Returns (EncryptedKey, signature slot, Body, SignatureConfirmation slots)."""
+    encryption; `encrypt_body` False (a Sign-level reply with marked confirmations) leaves the Body clear.
+    Returns (EncryptedKey, signature slot, Body, SignatureConfirmation slots)."""
     key = keywrap.new_key(suite)
-    ids = ["_eb"]
-    body = (
-        body_start
-        + xed.encrypted_data_xml(
-            "_eb", suite.encryption, xed.encrypt(payload.encode(), key, suite.encryption)
-        )
-        + "</s:Body>"
-    )
+    ids = []
+    body = f"{body_start}{payload}</s:Body>"
+    if encrypt_body:
+        ids.append("_eb")
+        cipher = xed.encrypt(payload.encode(), key, suite.encryption)
+        body = f"{body_start}{xed.encrypted_data_xml('_eb', suite.encryption, cipher)}</s:Body>"
     if encrypt_signature and signature:
         signature = _encrypt_element("_es", signature, key, suite)
         ids.append("_es")
