@@ -164,7 +164,8 @@ def secure(
     # marked for encryption, and then keeps its signature encrypted too (RemoveSignatureEncryptionIfAppropriate
     # drops it only when the Body is not encrypted and no confirmation IsMarkedForEncryption); with nothing to
     # encrypt CompleteEncryption finds no DataReference and writes no encryption key or ReferenceList.
-    if encrypt or marked:
+    # EncryptBeforeSign keeps the marks clear, as on the ebs_body path (docs/design.md: not covered).
+    if encrypt or (marked and not encrypt_before_sign):
         ids = []
         if encrypt:
             ids.append("_eb")
