@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
-import decimal
 import logging
 import re
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from spyne.protocol.soap import Soap11, Soap12
 from spyne.protocol.xml import XmlDocument
 from spyne.util.xml import get_object_as_xml, get_xml_as_object
 
-from mockwcf import codes, xmlread
+from mockwcf import codes, replyvalue, xmlread
 from mockwcf.canonical import c14n, c14n_text, canonical_start
 from mockwcf.faults import Rejection
 from mockwcf.ns import XSI
@@ -148,10 +147,19 @@ class Contract:
         if payload is not None and op.inputs:
             obj = _deserialize(get_xml_as_object, payload, bound.in_message)
             values = {name: getattr(obj, name, None) for name in op.inputs}
+            for name, ft in op.inputs.items():  # a single dateTime keeps its kind (_datetime_reader)
+                if ft.name == "dateTime" and not ft.is_list:
+                    tag = f"{{{self.scenario.service.namespace}}}{name}"
+                    values[name] = _datetime_kept(values[name], payload.findtext(tag))
         out = bound.out_message()
+        dates: dict[str, Any] = {}
         for name, ft in op.outputs.items():
-            setattr(out, name, _reply_value(op.reply.get(name), ft, values))
+            value = _reply_value(op.reply.get(name), ft, values)
+            if ft.name == "dateTime":  # WCF's text (replyvalue), put in place of what Spyne writes
+                dates[name], value = value, _placeholders(value)
+            setattr(out, name, value)
         element = get_object_as_xml(out, bound.out_message)
+        _put_dates(element, dates)
         return c14n(element)  # canonical, so a signed response digests it as written
 
     def check_wrapper(self, op: Operation, body: etree._Element, payload: etree._Element | None) -> None:
@@ -209,7 +217,32 @@ class Contract:
 def _in_field(namespace: str, name: str, ft: FieldType) -> _InField:
     cls = SPYNE_TYPES[ft.name]
     empty_is_none = bool(_PROTOCOL.get_cls_attrs(cls).empty_is_none)
-    return _InField(name, f"{{{namespace}}}{name}", cls, _PROTOCOL._from_unicode_handlers[cls], empty_is_none)
+    read = _PROTOCOL._from_unicode_handlers[cls]
+    if ft.name == "dateTime":
+        read = _datetime_reader(read)
+    return _InField(name, f"{{{namespace}}}{name}", cls, read, empty_is_none)
+
+
+def _datetime_reader(spyne_read: Any) -> Any:
+    """Spyne reads (and refuses) a dateTime as before, but the value kept is its text when XmlConvert reads it
+    too: Spyne reads 'Z' and '+00:00' alike, where .NET makes a Utc and a Local DateTime that WCF writes back
+    differently (replyvalue.datetime_text)."""
+
+    def read(cls: Any, text: str) -> Any:
+        return _datetime_kept(spyne_read(cls, text), text)
+
+    return read
+
+
+def _datetime_kept(value: Any, text: str | None) -> Any:
+    """The request's text for a dateTime Spyne has read, when XmlConvert reads it too; else Spyne's value."""
+    if value is None or text is None:
+        return value
+    try:
+        replyvalue.datetime_text(text)
+    except ValueError:
+        return value
+    return text
 
 
 def _out_field(name: str, ft: FieldType, template: Any) -> _OutField:
@@ -219,12 +252,13 @@ def _out_field(name: str, ft: FieldType, template: Any) -> _OutField:
     attrs = _PROTOCOL.get_cls_attrs(cls)
     # XmlDocument.unicode_to_unicode returns a str unchanged unless the type has a str_format or format
     plain = write == _PROTOCOL.unicode_to_unicode and attrs.str_format is None and attrs.format is None
+    plain = (
+        plain or ft.name == "dateTime"
+    )  # replyvalue gives WCF's text for a DateTime (XmlConverter.ToChars)
     field = _OutField(name, ft, template, cls, write, plain, whole and whole.group(1), None)
     if whole is None and not (isinstance(template, str) and _REF.search(template)):
-        try:  # no input in it: written once; a value that cannot be written fails per request, as before
-            return dataclasses.replace(field, fixed=_write(field, _reply_value(template, ft, {})))
-        except Exception:  # noqa: BLE001 - the request path raises it again, where it is reported
-            pass
+        # no input in it: written once (config/builder.py has already refused a value that cannot be written)
+        return dataclasses.replace(field, fixed=_write(field, _reply_value(template, ft, {})))
     return field
 
 
@@ -234,6 +268,31 @@ def _write(f: _OutField, value: Any) -> str:
         return f'<{f.name} xmlns:i="{XSI}" i:nil="true"></{f.name}>'
     text = value if f.plain and type(value) is str else f.write(f.cls, value)
     return f"<{f.name}>{c14n_text(text)}</{f.name}>"
+
+
+_PLACEHOLDER = dt.datetime(2000, 1, 1)
+
+
+def _placeholders(value: Any) -> Any:
+    """A datetime for Spyne to write where a DateTime's WCF text goes; None (nil) stays None."""
+    if isinstance(value, list):
+        return [None if v is None else _PLACEHOLDER for v in value]
+    return None if value is None else _PLACEHOLDER
+
+
+def _put_dates(element: etree._Element, dates: dict[str, Any]) -> None:
+    """Each dateTime output's text as WCF writes it, over Spyne's (a list's items in order)."""
+    for child in element:
+        texts = dates.get(etree.QName(child).localname)
+        if texts is None:
+            continue
+        for item, text in zip(
+            list(child) if isinstance(texts, list) else [child],
+            (texts if isinstance(texts, list) else [texts]),
+            strict=False,
+        ):
+            if text is not None:
+                item.text = text
 
 
 def _deserialize(fn: Any, *args: Any) -> Any:
@@ -308,24 +367,10 @@ def _scalar(value: Any, name: str) -> Any:
     if isinstance(value, (list, tuple)):
         value = _as_text(value)
     try:
-        if name == "string":
-            return _as_text(value)
-        if name in ("int", "long"):
-            return int(value)
-        if name == "boolean":
-            return value if isinstance(value, bool) else str(value).lower() in ("true", "1")
-        if name == "decimal":
-            return decimal.Decimal(str(value))
-        if name == "double":
-            return float(value)
-        if name == "dateTime":
-            if isinstance(value, dt.datetime):
-                return value
-            return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except (ValueError, decimal.InvalidOperation):
+        return replyvalue.scalar(_as_text(value) if name == "string" else value, name)
+    except ValueError as exc:
         raise Rejection(
             codes.SFxDeserializationFailed1,
-            f"The reply value {value!r} cannot be written as {name}.",
+            f"The reply value {value!r} cannot be written as {name}: {exc}",
             step="dispatch",
         ) from None
-    return value

@@ -239,6 +239,13 @@ def _days(year: str, month: str, day: str) -> int | None:
         return None
 
 
+def zone_of(text: str) -> str:
+    """The zone a value read by `parse` carries: "Z", "+", "-" or "" (none), which is what sets the DateTime's
+    Kind (Utc, Local, Unspecified) in XsdDateTime's conversion to DateTime; "" also for text `parse` refuses."""
+    f = _Parser(text).parse()
+    return f.zone if f is not None else ""
+
+
 def parse(text: str, now: datetime) -> Instant:
     """XmlConvert.ToDateTime(text, RoundtripKind).ToUniversalTime() on a server whose local time is UTC.
 

@@ -184,3 +184,36 @@ def test_missing_file_errors_name_the_base_directory(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load(f)
     assert f"relative paths resolve against the scenario's directory {tmp_path.resolve()}" in str(err.value)
+
+
+def test_a_constant_reply_value_its_type_cannot_hold_is_a_load_error_naming_line_and_field(tmp_path):
+    lines = _errors(
+        "service:\n  operations:\n  - name: Get\n    input: {text: string}\n"
+        '    output: {n: int, when: dateTime, ok: boolean, many: "long[]", said: int}\n'
+        "    reply:\n"
+        "      n: not a number\n"
+        "      when: 2026-01-02 03:04:05Z\n"
+        "      ok: maybe\n"
+        "      many: [1, 99999999999999999999]\n"
+        "      said: '{text}'\n",  # a template is checked when a request fills it in
+        "r.yaml",
+    )
+    assert lines == [
+        "r.yaml:7: service.operations[0].reply.n: 'not a number' cannot be written as int ('not a number' is not "
+        "a whole number); give a value of that type or change the output's type",
+        "r.yaml:8: service.operations[0].reply.when: '2026-01-02 03:04:05Z' cannot be written as dateTime (The "
+        "string '2026-01-02 03:04:05Z' is not a valid AllXsd value.); give a value of that type such as "
+        "2026-01-02T03:04:05Z (quote it in YAML) or change the output's type",
+        "r.yaml:9: service.operations[0].reply.ok: 'maybe' cannot be written as boolean (a boolean is true, false, "
+        "1 or 0); give a value of that type or change the output's type",
+        "r.yaml:10: service.operations[0].reply.many: item 2, 99999999999999999999 cannot be written as long "
+        "(99999999999999999999 is outside the range of long (-9223372036854775808 to 9223372036854775807)); give a "
+        "value of that type or change the output's type",
+    ]
+    bad = tmp_path / "r.yaml"  # `mockwcf validate` reports it, where before only each call failed
+    bad.write_text("service:\n  operations:\n  - name: Get\n    output: {n: int}\n    reply: {n: x}\n")
+    res = subprocess.run(
+        [sys.executable, "-m", "mockwcf", "validate", str(bad)], capture_output=True, text=True, timeout=60
+    )
+    assert res.returncode == 1
+    assert f"{bad}:5: service.operations[0].reply.n: 'x' cannot be written as int" in res.stderr

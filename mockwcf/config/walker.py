@@ -129,9 +129,9 @@ class Walker:
                 )
                 continue
             self.lines[f"{key}.{knode.value}"] = vnode.start_mark.line + 1
-            out[str(knode.value)] = yaml.safe_load(yaml.serialize(vnode)) if vnode.value != "" else ""
-            if plain_list:
-                out[str(knode.value)] = list(out[str(knode.value)] or [])
+            out[str(knode.value)] = (
+                [_value(v) for v in vnode.value] if plain_list else _value(vnode) if vnode.value != "" else ""
+            )
         return out
 
     def _scalar(self, node: yaml.ScalarNode, spec: F, key: str, line: int) -> Any:
@@ -177,6 +177,14 @@ class Walker:
             self.err(line, key, str(exc))
             return None
         raise AssertionError(kind)
+
+
+def _value(node: yaml.ScalarNode) -> Any:
+    """A map's value as YAML types it, except a timestamp, which keeps its text: PyYAML keeps 6 of its fraction
+    digits and reads Z and +00:00 alike, where .NET reads them as different DateTime kinds (replyvalue.py)."""
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return node.value
+    return yaml.safe_load(yaml.serialize(node))
 
 
 def _convert_default(spec: F) -> Any:
