@@ -26,7 +26,10 @@ OPERATION = F(
         "reply": F(
             "map",
             "Canned response values; a string (or each string of a list) may echo request fields as `{field}`. "
-            "Default: the first output field echoes the first input field.",
+            "A constant value its type cannot hold (`n: abc` for an int) is a load error. A dateTime is written "
+            "as WCF writes a DateTime: `Z` when given with Z, `+00:00` (the server's zone) when given with an "
+            "offset, nothing when given without one. Default: the first output field echoes the first input "
+            "field.",
             {},
         ),
     },

@@ -252,9 +252,8 @@ def _out_field(name: str, ft: FieldType, template: Any) -> _OutField:
     attrs = _PROTOCOL.get_cls_attrs(cls)
     # XmlDocument.unicode_to_unicode returns a str unchanged unless the type has a str_format or format
     plain = write == _PROTOCOL.unicode_to_unicode and attrs.str_format is None and attrs.format is None
-    plain = (
-        plain or ft.name == "dateTime"
-    )  # replyvalue gives WCF's text for a DateTime (XmlConverter.ToChars)
+    if ft.name == "dateTime":  # _scalar gives WCF's text for a DateTime (replyvalue: XmlConverter.ToChars)
+        plain = True
     field = _OutField(name, ft, template, cls, write, plain, whole and whole.group(1), None)
     if whole is None and not (isinstance(template, str) and _REF.search(template)):
         # no input in it: written once (config/builder.py has already refused a value that cannot be written)
@@ -284,13 +283,8 @@ def _put_dates(element: etree._Element, dates: dict[str, Any]) -> None:
     """Each dateTime output's text as WCF writes it, over Spyne's (a list's items in order)."""
     for child in element:
         texts = dates.get(etree.QName(child).localname)
-        if texts is None:
-            continue
-        for item, text in zip(
-            list(child) if isinstance(texts, list) else [child],
-            (texts if isinstance(texts, list) else [texts]),
-            strict=False,
-        ):
+        pairs = zip(child, texts, strict=False) if isinstance(texts, list) else [(child, texts)]
+        for item, text in pairs:
             if text is not None:
                 item.text = text
 
