@@ -78,19 +78,24 @@ def datetime_text(value: Any) -> str:
         # Spyne reads a trailing Z as pytz.utc and an offset as a FixedOffset: Utc and Local kinds in .NET
         utc = getattr(value.tzinfo, "zone", None) == "UTC" or value.tzinfo is dt.UTC
         return _format(xsdtime.Instant.of(value).ticks, "Z" if utc else "+00:00")
-    text = str(value)
-    ticks = xsdtime.parse(text, dt.datetime.now(dt.UTC)).ticks  # raises ValueError with .NET's wording
-    zone = xsdtime.zone_of(text)
-    return _format(ticks, "Z" if zone == "Z" else "+00:00" if zone else "")
+    if isinstance(value, DateTimeText):
+        return str(value)  # a plain str: service._write writes a str of a plain field as it is
+    instant, zone = xsdtime.parse_with_zone(str(value), dt.datetime.now(dt.UTC))  # ValueError: .NET's wording
+    return _format(instant.ticks, "Z" if zone == "Z" else "+00:00" if zone else "")
+
+
+class DateTimeText(str):
+    """A DateTime's text already as WCF writes it (a request value read once, written back as it is)."""
 
 
 def _format(ticks: int, suffix: str) -> str:
     """XmlConverter.ToChars(DateTime): the wall-clock ticks, fraction trimmed as ToCharsD7 does, then the kind."""
     seconds, fraction = divmod(ticks, xsdtime.TICKS_PER_SECOND)
-    wall = xsdtime.Instant(seconds * xsdtime.TICKS_PER_SECOND).datetime
-    text = (
-        f"{wall.year:04d}-{wall.month:02d}-{wall.day:02d}T{wall.hour:02d}:{wall.minute:02d}:{wall.second:02d}"
-    )
+    days, seconds = divmod(seconds, 86400)
+    day = dt.date.fromordinal(days + 1)  # ticks count from 0001-01-01, ordinal 1
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    text = f"{day.isoformat()}T{hour:02d}:{minute:02d}:{second:02d}"
     if fraction:
         text += "." + f"{fraction:07d}".rstrip("0")
     return text + suffix

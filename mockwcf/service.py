@@ -235,14 +235,14 @@ def _datetime_reader(spyne_read: Any) -> Any:
 
 
 def _datetime_kept(value: Any, text: str | None) -> Any:
-    """The request's text for a dateTime Spyne has read, when XmlConvert reads it too; else Spyne's value."""
+    """A dateTime Spyne has read, as WCF would write it back, from its text when XmlConvert reads that text
+    (which keeps the Kind); else Spyne's value."""
     if value is None or text is None:
         return value
     try:
-        replyvalue.datetime_text(text)
+        return replyvalue.DateTimeText(replyvalue.datetime_text(text))
     except ValueError:
         return value
-    return text
 
 
 def _out_field(name: str, ft: FieldType, template: Any) -> _OutField:

@@ -239,13 +239,6 @@ def _days(year: str, month: str, day: str) -> int | None:
         return None
 
 
-def zone_of(text: str) -> str:
-    """The zone a value read by `parse` carries: "Z", "+", "-" or "" (none), which is what sets the DateTime's
-    Kind (Utc, Local, Unspecified) in XsdDateTime's conversion to DateTime; "" also for text `parse` refuses."""
-    f = _Parser(text).parse()
-    return f.zone if f is not None else ""
-
-
 def parse(text: str, now: datetime) -> Instant:
     """XmlConvert.ToDateTime(text, RoundtripKind).ToUniversalTime() on a server whose local time is UTC.
 
@@ -255,6 +248,15 @@ def parse(text: str, now: datetime) -> Instant:
     common = _common(text)
     if common is not None:
         return common
+    return parse_with_zone(text, now)[0]
+
+
+def parse_with_zone(text: str, now: datetime) -> tuple[Instant, str]:
+    """`parse`, with the zone the text carries: "Z", "+", "-" or "" (none), which sets the DateTime's Kind
+    (Utc, Local, Unspecified) in XsdDateTime's conversion to DateTime (replyvalue.py writes by it)."""
+    common = _common(text)
+    if common is not None:
+        return common, "Z"
     f = _Parser(text).parse()
     if f is None:
         raise ValueError(f"The string '{text}' is not a valid AllXsd value.")
@@ -272,4 +274,4 @@ def parse(text: str, now: datetime) -> Instant:
         ticks -= offset
     elif f.zone == "-":
         ticks += offset
-    return Instant(min(max(ticks, 0), _MAX_TICKS))  # XsdDateTime clamps an over/underflowing offset
+    return Instant(min(max(ticks, 0), _MAX_TICKS)), f.zone  # XsdDateTime clamps an over/underflowing offset
