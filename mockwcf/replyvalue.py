@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from typing import Any
 
 from mockwcf import xsdtime
@@ -67,6 +68,28 @@ def scalar(value: Any, name: str) -> Any:
     if name == "dateTime":
         return datetime_text(value)
     return value
+
+
+def constant_problems(name: str, is_list: bool, value: Any) -> list[str]:
+    """Why a scenario's reply value (or a list's items) cannot be written as type `name`, for config/builder.py
+    to report at load: WCF's service could not have returned it either, so it is no fault on every call.
+    Templates (`{field}`) are left to the request that fills them in."""
+    if name in ("string", "base64Binary") or (isinstance(value, list) and not is_list):
+        return []  # any text is a string or its bytes; a list for one value is joined as text per call
+    problems = []
+    for i, item in enumerate(value if isinstance(value, list) else [value]):
+        if item is None or (isinstance(item, str) and re.search(r"{(\w+)}", item)):
+            continue  # nil, or a template
+        try:
+            scalar(item, name)
+        except ValueError as exc:
+            where = f"item {i + 1}, " if isinstance(value, list) else ""
+            example = " such as 2026-01-02T03:04:05Z (quote it in YAML)" if name == "dateTime" else ""
+            problems.append(
+                f"{where}{item!r} cannot be written as {name} ({exc}); give a value of that type{example} "
+                "or change the output's type"
+            )
+    return problems
 
 
 def datetime_text(value: Any) -> str:
