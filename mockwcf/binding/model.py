@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class MessageSecurityVersion:
 
     name: str
 
-    @property
+    @cached_property
     def security_version(self) -> SecurityVersion:
         return (
             SecurityVersion.WSSecurity10
@@ -175,13 +176,18 @@ class SupportingTokenParameters:
     endorsing: tuple[SecurityTokenParameters, ...] = ()
     signed_endorsing: tuple[SecurityTokenParameters, ...] = ()
 
-    def all(self) -> list[tuple[str, SecurityTokenParameters]]:
+    def all(self) -> tuple[tuple[str, SecurityTokenParameters], ...]:
         """(attachment mode, parameters) in WCF's order: signed, signedEncrypted, endorsing, signedEndorsing."""
+        return self._attached
+
+    @cached_property
+    def _attached(self) -> tuple[tuple[str, SecurityTokenParameters], ...]:
+        """`all`, built once: the receive pipeline asks on every request and the parameters are frozen."""
         return (
-            [("signed", p) for p in self.signed]
-            + [("signedEncrypted", p) for p in self.signed_encrypted]
-            + [("endorsing", p) for p in self.endorsing]
-            + [("signedEndorsing", p) for p in self.signed_endorsing]
+            *(("signed", p) for p in self.signed),
+            *(("signedEncrypted", p) for p in self.signed_encrypted),
+            *(("endorsing", p) for p in self.endorsing),
+            *(("signedEndorsing", p) for p in self.signed_endorsing),
         )
 
     def is_empty(self) -> bool:
@@ -218,7 +224,7 @@ class SecurityBindingElement:
     allow_insecure_transport: bool = False
     enable_unsecured_response: bool = False
 
-    @property
+    @cached_property
     def wss11(self) -> bool:
         return self.message_security_version.security_version is SecurityVersion.WSSecurity11
 
@@ -307,23 +313,24 @@ class Binding:
             self.protection.contract_reply(action) if self.protection is not None else self.protection_level
         )
 
-    # -- questions the pipeline asks; each is a reading of the model, never stored twice ---------------
+    # -- questions the pipeline asks; each is a reading of the model, never stored twice. cached_property:
+    # the model is frozen and a signed request asks these ~40 times, so each is computed once per scenario --
 
-    @property
+    @cached_property
     def message_security(self) -> bool:
         """Does the message carry a wsse:Security header that this endpoint processes?"""
         return self.security is not None
 
-    @property
+    @cached_property
     def over_transport(self) -> bool:
         return isinstance(self.security, TransportSecurityBindingElement)
 
-    @property
+    @cached_property
     def protects_message(self) -> bool:
         """Symmetric or asymmetric: a primary signature protects the message itself."""
         return self.security is not None and not self.over_transport
 
-    @property
+    @cached_property
     def client_credential(self) -> str:
         """WCF's clientCredentialType word for diagnostics: UserName, Certificate or None."""
         sbe = self.security
@@ -338,7 +345,7 @@ class Binding:
                 return "Certificate"
         return "None"
 
-    @property
+    @cached_property
     def receive_layout(self) -> SecurityHeaderLayout:
         """The layout the receive side enforces: .NET Framework's TransportSecurityProtocol ignores the configured
         layout and reads Strict (unless the app setting wcf:useConfiguredTransportSecurityHeaderLayout is set;
@@ -347,7 +354,7 @@ class Binding:
             return SecurityHeaderLayout.Strict
         return self.security.security_header_layout
 
-    @property
+    @cached_property
     def require_signature_confirmation(self) -> bool:
         return bool(getattr(self.security, "require_signature_confirmation", False))
 
@@ -357,13 +364,13 @@ class Binding:
             return []
         return [(a, p) for a, p in self.security.endpoint_supporting.all() if p.kind is kind]
 
-    @property
+    @cached_property
     def endorsing_required(self) -> bool:
         """Does any supporting token endorse the message (so an endorsing ds:Signature is expected)?"""
         return self.security is not None and any(
             a in ("endorsing", "signedEndorsing") for a, _ in self.security.endpoint_supporting.all()
         )
 
-    @property
+    @cached_property
     def settings(self) -> LocalServiceSecuritySettings:
         return self.security.local_service_settings if self.security else LocalServiceSecuritySettings()
