@@ -51,15 +51,18 @@ class ReplayCache:
             del self._expiry[: self._head]
             self._head = 0
 
-    def _purge(self, now: datetime) -> None:
-        limit = _micros(now)
+    def _purge(self, limit: int) -> None:
+        """Drop what expired by `limit` (the instant in microseconds, computed once per call by the caller)."""
         expiry = self._expiry
         while self._order and expiry[self._head] <= limit:
             self._drop_oldest()
         self._compact()
 
     def check(self, value: bytes, now: datetime) -> None:
-        self._purge(now)
+        self._check_at(value, _micros(now))
+
+    def _check_at(self, value: bytes, limit: int) -> None:
+        self._purge(limit)
         if value in self._values:
             raise Rejection(
                 codes.InvalidOrReplayedNonce,
@@ -69,10 +72,11 @@ class ReplayCache:
             )
 
     def add(self, value: bytes, now: datetime) -> None:
-        self.check(value, now)
+        limit = _micros(now)  # once: (now + lifetime) in microseconds is limit + lifetime's, exactly
+        self._check_at(value, limit)
         self._values.add(value)
         self._order.append(value)
-        self._expiry.append(_micros(now + self.lifetime))
+        self._expiry.append(limit + self.lifetime // _MICROSECOND)
         while len(self._order) > self.capacity:
             self._drop_oldest()
         self._compact()
