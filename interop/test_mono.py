@@ -64,13 +64,17 @@ def test_mono_username(mono_client, mockwcf_server, scenario, args, outcome):
 
 
 def test_mono_mutual_certificate_binding(mono_client, mockwcf_server, pfx):
-    """Mono's MutualCertificate always encrypts (ProtectionLevel.Sign is not honoured), and the shipped scenarios
-    are Sign-only: WCF's InvalidSecurity, read as FaultException<ExceptionDetail>."""
+    """Mono's MutualCertificate always encrypts (ProtectionLevel.Sign is not honoured) and signs RSA-SHA256 under
+    Basic256. A Sign-only WCF service still expects encryption (MessageSecurityProtocol.ConfigureReceiveSecurity
+    Header: ExpectEncryption = RequireConfidentiality, true on an asymmetric binding because
+    SecurityBindingElement.GetProtectionRequirements gives the fault actions encrypted Body parts), so it
+    decrypts the message and refuses the signature's algorithm (SecurityAlgorithmSuite.EnsureAcceptable
+    SignatureAlgorithm): WCF's InvalidSecurity, read as FaultException<ExceptionDetail>."""
     load(mockwcf_server, "mutual-certificate-strict.yaml")
     report = mono(
         mono_client, mockwcf_server, "mutual", str(pfx["client"]), PFX_PASSWORD, str(CERTS / "service.pem")
     )
-    expect(mockwcf_server, report, ("InvalidSecurity", "UnableToResolveKeyInfoForUnwrappingToken"))
+    expect(mockwcf_server, report, ("InvalidSecurity", "SuiteDoesNotAcceptAlgorithm"))
     assert report.exception == WITH_DETAIL
 
 
