@@ -24,8 +24,7 @@ DefaultLabel constant "WS-SecureConversation" is not what derivation uses); a La
 used as its UTF-8 bytes. The seed is label || nonce; the key starts at byte `Offset`, or at
 `Generation * Length` when Generation is given.
 
-Resolving the STR to the base token is the caller's (the universal resolver's) job; `derive` takes the
-base key as bytes.
+Resolving the STR to the base token is the caller's (the universal resolver's) job; `derive` takes the base key.
 """
 
 from __future__ import annotations
