@@ -53,6 +53,13 @@ class ProtectionRequirements:
             return self.all_replies
         return self.contract_reply(action)
 
+    def highest_reply(self) -> ProtectionLevel:
+        """The highest level any reply has: the wildcard action's after union_responses, and what the
+        endpoint-wide ApplyConfidentiality asks (applies_confidentiality)."""
+        if self.all_replies is not None:
+            return self.all_replies
+        return max([*self.outgoing.values()] or [self.default], key=_RANK.__getitem__)
+
     def contract_reply(self, action: str) -> ProtectionLevel:
         """The reply's level as CreateFromContract gives it, never the union: what the WSDL's per-operation
         policy states (SecurityBindingElement.ExportMessageScopeProtectionPolicy builds from CreateFromContract
@@ -130,8 +137,7 @@ def union_responses(requirements: ProtectionRequirements) -> ProtectionRequireme
     DispatcherBuilder uses when the encoder's MessageVersion has AddressingVersion.None (basicHttpBinding): a
     reply there carries no action to key its parts by, so every reply takes the union of all replies' parts
     under the wildcard action: the highest level any operation's reply has. Requests keep their own levels."""
-    levels = [*requirements.outgoing.values()] or [requirements.default]
-    return dataclasses.replace(requirements, all_replies=max(levels, key=_RANK.__getitem__))
+    return dataclasses.replace(requirements, all_replies=requirements.highest_reply())
 
 
 def applies_confidentiality(binding: Binding) -> bool:
@@ -140,12 +146,6 @@ def applies_confidentiality(binding: Binding) -> bool:
     outgoing action (or the wildcard of union_responses) has encrypted parts, i.e. any reply at EncryptAndSign;
     it holds for the whole endpoint, not per action. Only then does AsymmetricSecurityProtocol
     .SetUpDelayedSecurityExecution give the header an encryption token (the symmetric factory's is always true)."""
-    requirements = binding.protection
-    if requirements is None:
-        return binding.protection_level is ProtectionLevel.EncryptAndSign
-    levels = (
-        [requirements.all_replies]
-        if requirements.all_replies is not None
-        else [*requirements.outgoing.values()] or [requirements.default]
-    )
-    return ProtectionLevel.EncryptAndSign in levels
+    p = binding.protection
+    highest = binding.protection_level if p is None else p.highest_reply()
+    return highest is ProtectionLevel.EncryptAndSign

@@ -30,6 +30,7 @@ from typing import Any
 from lxml import etree
 
 from mockwcf import ns
+from mockwcf.binding import protection
 from mockwcf.binding.model import Binding, ProtectionLevel
 from mockwcf.faults import FaultSettings, Rejection, Reply
 
@@ -53,10 +54,10 @@ def mark(rej: Rejection, binding: Binding, request_key: Any) -> Rejection:
 def _fault_level(binding: Binding) -> ProtectionLevel:
     """Body signed always; encrypted when the session factory's ApplyConfidentiality is set (some reply of the
     contract is EncryptAndSign)."""
-    p = binding.protection
-    levels = [binding.protection_level] if p is None else [*p.outgoing.values()] or [p.default]
     return (
-        ProtectionLevel.EncryptAndSign if ProtectionLevel.EncryptAndSign in levels else ProtectionLevel.Sign
+        ProtectionLevel.EncryptAndSign
+        if protection.applies_confidentiality(binding)
+        else ProtectionLevel.Sign
     )
 
 
