@@ -12,6 +12,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -117,17 +118,36 @@ def decode_hex(text: str) -> bytes:
 
 # id(certificate) -> (certificate, WCF's name for it, RFC 4514 subject). The entry holds the certificate,
 # so its id cannot be reused while cached; hashing a Certificate costs more than the lookup saves.
-_facts: dict[int, tuple[x509.Certificate, str, str]] = {}
+class _Facts(NamedTuple):
+    """What WCF's messages and KeyInfo matching ask of one certificate, computed once per certificate object:
+    the service certificate is matched against every EncryptedKey's KeyInfo and a client certificate (cached by
+    read_bst_value) against every signature's. The certificate is held so its id() cannot be reused."""
+
+    cert: x509.Certificate
+    thumbprint: bytes  # SHA-1
+    ski: bytes | None  # the Subject Key Identifier extension, None without it
+    described: str  # 'subject; THUMBPRINT', as WCF names a certificate
+    subject: str
 
 
-def _cert_facts(cert: x509.Certificate) -> tuple[x509.Certificate, str, str]:
+_facts: dict[int, _Facts] = {}
+
+
+def _cert_facts(cert: x509.Certificate) -> _Facts:
     facts = _facts.get(id(cert))
     if facts is None:
         if len(_facts) >= 4096:
             _facts.clear()
-        facts = _facts[id(cert)] = (
+        try:
+            ski = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_KEY_IDENTIFIER).value.digest
+        except x509.ExtensionNotFound:
+            ski = None
+        thumb = cert.fingerprint(hashes.SHA1())
+        facts = _facts[id(cert)] = _Facts(
             cert,
-            f"'{dotnet_name(cert.subject)}; {thumbprint(cert).hex().upper()}'",
+            thumb,
+            ski,
+            f"'{dotnet_name(cert.subject)}; {thumb.hex().upper()}'",
             cert.subject.rfc4514_string(),
         )
     return facts
@@ -135,34 +155,15 @@ def _cert_facts(cert: x509.Certificate) -> tuple[x509.Certificate, str, str]:
 
 def describe(cert: x509.Certificate) -> str:
     """The way WCF names a certificate in its messages: subject and thumbprint."""
-    return _cert_facts(cert)[1]
+    return _cert_facts(cert).described
 
 
 def subject(cert: x509.Certificate) -> str:
-    return _cert_facts(cert)[2]
-
-
-# id(certificate) -> (certificate, SHA-1 thumbprint, SKI extension or None): the service certificate is matched
-# against every EncryptedKey's KeyInfo, and a client certificate (cached by certificate_from_der) against
-# every signature's, so both values are computed once per certificate object. Held as _facts is.
-_ids: dict[int, tuple[x509.Certificate, bytes, bytes | None]] = {}
-
-
-def _identifiers(cert: x509.Certificate) -> tuple[x509.Certificate, bytes, bytes | None]:
-    ids = _ids.get(id(cert))
-    if ids is None:
-        if len(_ids) >= 4096:
-            _ids.clear()
-        try:
-            ski = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_KEY_IDENTIFIER).value.digest
-        except x509.ExtensionNotFound:
-            ski = None
-        ids = _ids[id(cert)] = (cert, cert.fingerprint(hashes.SHA1()), ski)
-    return ids
+    return _cert_facts(cert).subject
 
 
 def thumbprint(cert: x509.Certificate) -> bytes:
-    return _identifiers(cert)[1]
+    return _cert_facts(cert).thumbprint
 
 
 def dotnet_name(name: x509.Name) -> str:
@@ -188,7 +189,7 @@ def _short(oid: x509.ObjectIdentifier) -> str:
 
 def subject_key_identifier(cert: x509.Certificate) -> bytes | None:
     """Only the extension counts: WCF does not compute an SKI from the key (reference 1.6)."""
-    return _identifiers(cert)[2]
+    return _cert_facts(cert).ski
 
 
 def issuer_matches(cert: x509.Certificate, issuer_text: str) -> bool:
