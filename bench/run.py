@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from http.client import HTTPConnection
 from pathlib import Path
 
@@ -123,6 +124,44 @@ def wrk(port: int, path: str, conc: int, duration: float, msg_file: Path, soap12
     if line is None:
         raise RuntimeError(f"wrk failed: {out.stdout} {out.stderr}")
     return json.loads(line[5:])
+
+
+def alternate(
+    servers: dict[str, Server],
+    files: dict[str, Path],
+    rounds: int,
+    duration: float,
+    before: Callable[[str, Server], None] | None = None,
+    pool: int | None = None,
+) -> dict[str, dict[str, float]]:
+    """wrk c=8 (SOAP 1.2) against each server in turn, `rounds` times, so a slow spell of the machine lands
+    on every side alike. Returns per server the median req/s and p99 ms, and for each floor (every server
+    but "mockwcf") the median of the rounds' mockwcf/floor ratios. `before(name, server)` runs before each
+    wrk (an admin reset); with `pool`, a round that sent more requests than the pool holds (and so repeated
+    messages) fails, as does any non-2xx answer."""
+    rps: dict[str, list[float]] = {name: [] for name in servers}
+    p99: dict[str, list[float]] = {name: [] for name in servers}
+    for _ in range(rounds):
+        for name, server in servers.items():
+            if before is not None:
+                before(name, server)
+            r = wrk(server.port, "/EchoService.svc", 8, duration, files[name], soap12=True)
+            if r["non2xx"] or r["errors"] or (pool is not None and r["requests"] > pool):
+                raise RuntimeError(f"{name}: {r} (pool {pool})")
+            rps[name].append(r["requests"] / (r["duration_us"] / 1e6))
+            p99[name].append(r["p99_us"] / 1000)
+    out = {
+        name: {
+            "rps": round(statistics.median(rps[name]), 1),
+            "p99_ms": round(statistics.median(p99[name]), 2),
+        }
+        for name in servers
+    }
+    for name in servers:
+        if name != "mockwcf":
+            ratios = (m / f for m, f in zip(rps["mockwcf"], rps[name], strict=True))
+            out[name]["ratio"] = round(statistics.median(ratios), 3)
+    return out
 
 
 def reset(port: int) -> None:

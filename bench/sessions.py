@@ -155,31 +155,17 @@ def served(rounds: int, duration: float, pool: int) -> dict:
             files["floor"], [sctclient.call(session, key=floor_key).encode() for _ in range(pool)]
         )
         files["floor_tuned"] = files["floor"]
-        servers = {**floors, "mockwcf": mock}
-        rps: dict[str, list[float]] = {name: [] for name in servers}
-        p99: list[float] = []
-        for _ in range(rounds):
-            for name, server in servers.items():
-                r = run.wrk(server.port, "/EchoService.svc", 8, duration, files[name], soap12=True)
-                if r["non2xx"] or r["errors"]:
-                    raise RuntimeError(f"{name}: {r}")
-                rps[name].append(r["requests"] / (r["duration_us"] / 1e6))
-                if name == "mockwcf":
-                    p99.append(r["p99_us"] / 1000)
+        out = run.alternate({**floors, "mockwcf": mock}, files, rounds, duration)
     finally:
         for server in (mock, *floors.values()):
             server.stop()
-
-    def ratio(floor: str) -> float:
-        return round(statistics.median(m / f for m, f in zip(rps["mockwcf"], rps[floor], strict=True)), 3)
-
     return {
-        "mockwcf_c8_rps": round(statistics.median(rps["mockwcf"]), 1),
-        "mockwcf_c8_p99_ms": round(statistics.median(p99), 2),
-        "floor_lxml_hmac_c8_rps": round(statistics.median(rps["floor"]), 1),
-        "floor_lxml_hmac_tuned_c8_rps": round(statistics.median(rps["floor_tuned"]), 1),
-        "ratio": ratio("floor"),
-        "ratio_tuned": ratio("floor_tuned"),
+        "mockwcf_c8_rps": out["mockwcf"]["rps"],
+        "mockwcf_c8_p99_ms": out["mockwcf"]["p99_ms"],
+        "floor_lxml_hmac_c8_rps": out["floor"]["rps"],
+        "floor_lxml_hmac_tuned_c8_rps": out["floor_tuned"]["rps"],
+        "ratio": out["floor"]["ratio"],
+        "ratio_tuned": out["floor_tuned"]["ratio"],
         "target": 0.7,
     }
 

@@ -275,34 +275,27 @@ def served(rounds: int, duration: float, pool: int) -> dict:
         "floor_tuned": run.floor_server("lxml_symmetric", tuned=True),
         "mockwcf": run.mockwcf_server(SCENARIO.name),
     }
-    rps: dict[str, list[float]] = {name: [] for name in servers}
-    p99: dict[str, list[float]] = {name: [] for name in servers}
     try:
-        for _ in range(rounds):
-            for name, server in servers.items():
-                if name == "mockwcf":
-                    run.reset(server.port)
-                r = run.wrk(server.port, "/EchoService.svc", 8, duration, msgs, soap12=True)
-                if r["non2xx"] or r["errors"] or r["requests"] > pool:
-                    raise RuntimeError(f"{name}: {r} (pool {pool})")
-                rps[name].append(r["requests"] / (r["duration_us"] / 1e6))
-                p99[name].append(r["p99_us"] / 1000)
+        out = run.alternate(
+            servers,
+            dict.fromkeys(servers, msgs),
+            rounds,
+            duration,
+            before=lambda name, server: run.reset(server.port) if name == "mockwcf" else None,
+            pool=pool,
+        )
     finally:
         for server in servers.values():
             server.stop()
-
-    def ratio(floor: str) -> float:
-        return round(statistics.median(m / f for m, f in zip(rps["mockwcf"], rps[floor], strict=True)), 3)
-
     return {
-        "mockwcf_c8_rps": round(statistics.median(rps["mockwcf"]), 1),
-        "mockwcf_c8_p99_ms": round(statistics.median(p99["mockwcf"]), 2),
-        "floor_c8_rps": round(statistics.median(rps["floor"]), 1),
-        "floor_c8_p99_ms": round(statistics.median(p99["floor"]), 2),
-        "floor_tuned_c8_rps": round(statistics.median(rps["floor_tuned"]), 1),
-        "floor_tuned_c8_p99_ms": round(statistics.median(p99["floor_tuned"]), 2),
-        "ratio": ratio("floor"),
-        "ratio_tuned": ratio("floor_tuned"),
+        "mockwcf_c8_rps": out["mockwcf"]["rps"],
+        "mockwcf_c8_p99_ms": out["mockwcf"]["p99_ms"],
+        "floor_c8_rps": out["floor"]["rps"],
+        "floor_c8_p99_ms": out["floor"]["p99_ms"],
+        "floor_tuned_c8_rps": out["floor_tuned"]["rps"],
+        "floor_tuned_c8_p99_ms": out["floor_tuned"]["p99_ms"],
+        "ratio": out["floor"]["ratio"],
+        "ratio_tuned": out["floor_tuned"]["ratio"],
         "target": 0.7,
         "p99_target_ms": 10,
     }
