@@ -259,12 +259,27 @@ def cipher_value(kids: list[etree._Element], what: str, step: str) -> bytes:
     )
 
 
+_WRAPPERS: dict[tuple[tuple[str | None, str], ...], bytes] = {}  # in-scope namespaces -> "<w xmlns...>"
+
+
+def _wrapper_start(context: etree._Element) -> bytes:
+    """The start tag declaring `context`'s in-scope namespaces; a request's contexts (the security header, the
+    Body) have the same few namespace sets from one message to the next, so each is written once (bounded)."""
+    scope = tuple(context.nsmap.items())
+    start = _WRAPPERS.get(scope)
+    if start is None:
+        decls = "".join(f' xmlns{":" + p if p else ""}="{u}"' for p, u in scope if u is not None)
+        start = f"<w{decls}>".encode()
+        if len(_WRAPPERS) < 256:
+            _WRAPPERS[scope] = start
+    return start
+
+
 def _fragment(plain: bytes, context: etree._Element) -> etree._Element:
     """Parse decrypted bytes in the namespace context of their place (ContextImportHelper.CreateSplicedReader
     splices the envelope, header and security attributes around them)."""
-    decls = "".join(f' xmlns{":" + p if p else ""}="{u}"' for p, u in context.nsmap.items() if u is not None)
     try:
-        return etree.fromstring(f"<w{decls}>".encode() + plain + b"</w>", _PARSER)
+        return etree.fromstring(_wrapper_start(context) + plain + b"</w>", _PARSER)
     except etree.XMLSyntaxError as exc:
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
@@ -300,19 +315,19 @@ def replace_element(ed: EncryptedData, plain: bytes, what: str) -> etree._Elemen
     """A header item (Signature, UsernameToken, a SOAP header): exactly one element replaces `ed.element`
     (or its wsse11:EncryptedHeader wrapper when it has one)."""
     target = ed.element
-    if target.getparent() is not None and target.getparent().tag == ENCRYPTED_HEADER:
-        target = target.getparent()
-    wrapper = _fragment(plain, target.getparent())
-    kids = list(wrapper)
-    if len(kids) != 1 or (wrapper.text or "").strip() or (kids[0].tail or "").strip():
+    parent = target.getparent()
+    if parent is not None and parent.tag == ENCRYPTED_HEADER:
+        target, parent = parent, parent.getparent()
+    wrapper = _fragment(plain, parent)
+    if len(wrapper) != 1 or (wrapper.text or "").strip() or (wrapper[0].tail or "").strip():
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
             f"The decrypted {what} is not a single element.",
             step=STEP,
         )
-    new = kids[0]
+    new = wrapper[0]
     new.tail = target.tail
-    target.getparent().replace(target, new)
+    parent.replace(target, new)
     return new
 
 

@@ -40,6 +40,13 @@ def read(keyinfo: etree._Element | None, wss11: bool) -> list[Clause]:
     """Parse KeyInfo while the Signature is read (errors here beat every later check). No KeyInfo: []."""
     if keyinfo is None:
         return []
+    # one STR holding one local Reference (every EncryptedData's and the HMAC signature's): no Sequence
+    if len(keyinfo) == 1 and xmlread.is_white(keyinfo.text):
+        only = keyinfo[0]
+        if only.tag == _STR and xmlread.is_white(only.tail):
+            clause = _local_reference(only)
+            if clause is not None:
+                return [clause]
     with xmlread.reading(STEP, "ds:KeyInfo cannot be read", keyinfo):
         clauses: list[Clause] = []
         for child in xmlread.children(keyinfo):
@@ -68,11 +75,32 @@ def read(keyinfo: etree._Element | None, wss11: bool) -> list[Clause]:
 
 def read_str(str_el: etree._Element, wss11: bool) -> Clause:
     """One wsse:SecurityTokenReference on its own (a DerivedKeyToken's)."""
+    clause = _local_reference(str_el)
+    if clause is not None:
+        return clause
     with xmlread.reading(STEP, "wsse:SecurityTokenReference cannot be read", str_el):
         return _read_str(str_el, wss11)
 
 
+def _local_reference(str_el: etree._Element) -> Clause | None:
+    """The usual STR, `<wsse:SecurityTokenReference><wsse:Reference URI="#id"/></...>` with nothing else in
+    either element but white space, read without the general path's Sequence: the same Clause that path gives
+    (every symmetric request has seven of these). None for any other shape, which the general path reads."""
+    if len(str_el) != 1 or not xmlread.is_white(str_el.text):
+        return None
+    ref = str_el[0]
+    if ref.tag != _REF or len(ref) or not xmlread.is_white(ref.text) or not xmlread.is_white(ref.tail):
+        return None
+    uri = ref.get("URI")
+    if not uri or uri[0] != "#":
+        return None
+    return Clause("local", uri[1:], ref.get("ValueType"), shape=f"wsse:Reference URI='{uri}'")
+
+
 def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
+    clause = _local_reference(str_el)
+    if clause is not None:
+        return clause
     seq = xmlread.Sequence(str_el)
     child = seq.peek()
     if child is not None and child.tag == _REF and (child.get("URI") or "").startswith("#"):
