@@ -247,7 +247,12 @@ def _failed(ed: EncryptedData, why: str) -> Rejection:
 def cipher_value(kids: list[etree._Element], what: str, step: str) -> bytes:
     """CipherData/CipherValue (required, in that place); pops CipherData from `kids`."""
     cd = kids.pop(0) if kids and kids[0].tag == _CIPHER_DATA else None
-    cv = xmlread.security_children(cd, step) if cd is not None else []
+    if cd is None:
+        cv = []
+    elif len(cd) == 1 and xmlread.is_white(cd.text) and xmlread.is_white(cd[0].tail):  # CipherValue alone
+        cv = [cd[0]]
+    else:
+        cv = xmlread.security_children(cd, step)
     if cd is None or len(cv) != 1 or cv[0].tag != _CIPHER_VALUE:
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
