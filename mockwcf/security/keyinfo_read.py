@@ -40,14 +40,12 @@ def read(keyinfo: etree._Element | None, wss11: bool) -> list[Clause]:
     """Parse KeyInfo while the Signature is read (errors here beat every later check). No KeyInfo: []."""
     if keyinfo is None:
         return []
-    # one STR holding one local Reference (every EncryptedData's and the HMAC signature's): no Sequence
-    if len(keyinfo) == 1 and xmlread.is_white(keyinfo.text):
-        only = keyinfo[0]
-        if only.tag == _STR and xmlread.is_white(only.tail):
-            clause = _local_reference(only)
-            if clause is not None:
-                return [clause]
     with xmlread.reading(STEP, "ds:KeyInfo cannot be read", keyinfo):
+        only = _only_child(keyinfo)
+        if (
+            only is not None and only.tag == _STR
+        ):  # the usual KeyInfo: one STR, read without a children() list
+            return [_read_str(only, wss11)]
         clauses: list[Clause] = []
         for child in xmlread.children(keyinfo):
             if child.tag == _STR:
@@ -75,34 +73,29 @@ def read(keyinfo: etree._Element | None, wss11: bool) -> list[Clause]:
 
 def read_str(str_el: etree._Element, wss11: bool) -> Clause:
     """One wsse:SecurityTokenReference on its own (a DerivedKeyToken's)."""
-    clause = _local_reference(str_el)
-    if clause is not None:
-        return clause
     with xmlread.reading(STEP, "wsse:SecurityTokenReference cannot be read", str_el):
         return _read_str(str_el, wss11)
 
 
-def _local_reference(str_el: etree._Element) -> Clause | None:
-    """The usual STR, `<wsse:SecurityTokenReference><wsse:Reference URI="#id"/></...>` with nothing else in
-    either element but white space, read without the general path's Sequence: the same Clause that path gives
-    (every symmetric request has seven of these). None for any other shape, which the general path reads."""
-    if len(str_el) != 1 or not xmlread.is_white(str_el.text):
+def _only_child(parent: etree._Element) -> etree._Element | None:
+    """The one child element when `parent` holds exactly that and white space (the usual STR and KeyInfo): what
+    the reader's children() would list, without making the list. None for any other content, which the
+    general path reads (and refuses where the reader does)."""
+    if len(parent) != 1 or not xmlread.is_white(parent.text):
         return None
-    ref = str_el[0]
-    if ref.tag != _REF or len(ref) or not xmlread.is_white(ref.text) or not xmlread.is_white(ref.tail):
+    child = parent[0]
+    if type(child) is not xmlread.ELEMENT and not isinstance(child.tag, str):
         return None
-    uri = ref.get("URI")
-    if not uri or uri[0] != "#":
-        return None
-    return Clause("local", uri[1:], ref.get("ValueType"), shape=f"wsse:Reference URI='{uri}'")
+    return child if xmlread.is_white(child.tail) else None
 
 
 def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
-    clause = _local_reference(str_el)
-    if clause is not None:
-        return clause
-    seq = xmlread.Sequence(str_el)
-    child = seq.peek()
+    """SecurityTokenReferenceJan2004ClauseEntry: exactly one clause, then the end of the STR."""
+    child = _only_child(str_el)
+    seq = None
+    if child is None:  # anything but one element child: read as the reader does, then refuse what follows
+        seq = xmlread.Sequence(str_el)
+        child = seq.peek()
     if child is not None and child.tag == _REF and (child.get("URI") or "").startswith("#"):
         clause = _read_reference(child)
     elif child is not None and child.tag == _REF and _sct_reference(child):
@@ -122,8 +115,9 @@ def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
             step=STEP,
             hint='Reference the BinarySecurityToken with <wsse:Reference URI="#its-wsu-Id"/>.',
         )
-    seq.pos += 1
-    seq.end()  # SecurityTokenReferenceJan2004ClauseEntry: ReadEndElement right after the one clause
+    if seq is not None:
+        seq.pos += 1
+        seq.end()  # SecurityTokenReferenceJan2004ClauseEntry: ReadEndElement right after the one clause
     return clause
 
 
