@@ -54,10 +54,8 @@ _STR = ns.q(ns.WSSE, "SecurityTokenReference")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _HMACS = {ns.HMAC_SHA1: "sha1", ns.HMAC_SHA256: "sha256"}  # hashlib names, for hmac.digest
 _DK_VALUE_TYPES = (None, *(f"{sc}/dk" for sc in _ALGORITHMS))  # a DerivedKey's accepted ValueTypes
-# the children's names per WS-SecureConversation namespace, written once: (Generation, Offset, Length, Label, Nonce)
-_CHILD_TAGS = {
-    sc: tuple(ns.q(sc, n) for n in ("Generation", "Offset", "Length", "Label", "Nonce")) for sc in _ALGORITHMS
-}
+_CHILD_NAMES = ("Generation", "Offset", "Length", "Label", "Nonce")  # the optional children, in reading order
+_CHILD_TAGS = {sc: tuple(ns.q(sc, n) for n in _CHILD_NAMES) for sc in _ALGORITHMS}  # per namespace
 
 
 @dataclass(frozen=True)
@@ -82,10 +80,8 @@ class DerivedKeyToken:
 def p_sha1(secret: bytes, label: bytes, nonce: bytes, length: int, offset: int = 0) -> bytes:
     """P_SHA1(secret, label || nonce) as WS-SecureConversation defines it (the TLS 1.0 P_hash with
     HMAC-SHA1): A(0) = seed, A(i) = HMAC(secret, A(i-1)), output = HMAC(secret, A(1) || seed) ||
-    HMAC(secret, A(2) || seed) || ...; bytes [offset, offset + length) of that stream are the key.
-
-    The standard library's HMAC (OpenSSL's) is keyed once and copied for each of the stream's HMACs (four for
-    a 24- or 32-byte key): the same HMAC-SHA1 values, about a third of the cost of keying each one afresh."""
+    HMAC(secret, A(2) || seed) || ...; bytes [offset, offset + length) of that stream are the key. The stdlib
+    HMAC is keyed once and copied per step: the same values at a third of the cost of keying each afresh."""
     seed = label + nonce
     keyed = std_hmac.new(secret, digestmod=hashlib.sha1)
     out = b""

@@ -76,9 +76,10 @@ class WrappedKey:
     reference_list: ReferenceList | None = None
     source_key_bits: int | None = field(default=None, init=False)  # not derived
 
-    @property
+    @functools.cached_property
     def sha1(self) -> bytes:
-        """WrappedKeySecurityToken.GetHash: SHA-1 over the wrapped (encrypted) key octets."""
+        """WrappedKeySecurityToken.GetHash: SHA-1 over the wrapped (encrypted) key octets (the octets never
+        change: computed once, for the reply's reference and any EncryptedKeySHA1 clause)."""
         return hashlib.sha1(self.wrapped).digest()
 
     def label(self) -> str:
