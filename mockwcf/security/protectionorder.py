@@ -159,7 +159,7 @@ def is_reference_list(ctx: ReceiveContext, element: etree._Element) -> bool:
         return False
     if element.tag == _REFERENCE_LIST:
         return True
-    return element.tag == _ENCRYPTED_KEY and any(c.tag == _REFERENCE_LIST for c in element)
+    return element.tag == _ENCRYPTED_KEY and element.find(_REFERENCE_LIST) is not None  # a child, found in C
 
 
 def effective_order(ctx: ReceiveContext) -> MessageProtectionOrder:
