@@ -84,8 +84,7 @@ def p_sha1(secret: bytes, label: bytes, nonce: bytes, length: int, offset: int =
     HMAC is keyed once and copied per step: the same values at a third of the cost of keying each afresh."""
     seed = label + nonce
     keyed = std_hmac.new(secret, digestmod=hashlib.sha1)
-    out = b""
-    a = seed
+    out, a = b"", seed
     while len(out) < offset + length:
         h = keyed.copy()
         h.update(a)

@@ -247,12 +247,8 @@ def _failed(ed: EncryptedData, why: str) -> Rejection:
 def cipher_value(kids: list[etree._Element], what: str, step: str) -> bytes:
     """CipherData/CipherValue (required, in that place); pops CipherData from `kids`."""
     cd = kids.pop(0) if kids and kids[0].tag == _CIPHER_DATA else None
-    if cd is None:
-        cv = []
-    elif len(cd) == 1 and xmlread.is_white(cd.text) and xmlread.is_white(cd[0].tail):  # CipherValue alone
-        cv = [cd[0]]
-    else:
-        cv = xmlread.security_children(cd, step)
+    only = keyinfo_read.only_child(cd) if cd is not None else None  # the usual CipherValue alone
+    cv = [only] if only is not None else xmlread.security_children(cd, step) if cd is not None else []
     if cd is None or len(cv) != 1 or cv[0].tag != _CIPHER_VALUE:
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
@@ -264,27 +260,12 @@ def cipher_value(kids: list[etree._Element], what: str, step: str) -> bytes:
     )
 
 
-_WRAPPERS: dict[tuple[tuple[str | None, str], ...], bytes] = {}  # in-scope namespaces -> "<w xmlns...>"
-
-
-def _wrapper_start(context: etree._Element) -> bytes:
-    """The start tag declaring `context`'s in-scope namespaces; a request's contexts (the security header, the
-    Body) have the same few namespace sets from one message to the next, so each is written once (bounded)."""
-    scope = tuple(context.nsmap.items())
-    start = _WRAPPERS.get(scope)
-    if start is None:
-        decls = "".join(f' xmlns{":" + p if p else ""}="{u}"' for p, u in scope if u is not None)
-        start = f"<w{decls}>".encode()
-        if len(_WRAPPERS) < 256:
-            _WRAPPERS[scope] = start
-    return start
-
-
 def _fragment(plain: bytes, context: etree._Element) -> etree._Element:
     """Parse decrypted bytes in the namespace context of their place (ContextImportHelper.CreateSplicedReader
     splices the envelope, header and security attributes around them)."""
+    decls = "".join(f' xmlns{":" + p if p else ""}="{u}"' for p, u in context.nsmap.items() if u is not None)
     try:
-        return etree.fromstring(_wrapper_start(context) + plain + b"</w>", _PARSER)
+        return etree.fromstring(f"<w{decls}>".encode() + plain + b"</w>", _PARSER)
     except etree.XMLSyntaxError as exc:
         raise Rejection(
             codes.MessageSecurityVerificationFailed,

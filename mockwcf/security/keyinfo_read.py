@@ -41,7 +41,7 @@ def read(keyinfo: etree._Element | None, wss11: bool) -> list[Clause]:
     if keyinfo is None:
         return []
     with xmlread.reading(STEP, "ds:KeyInfo cannot be read", keyinfo):
-        only = _only_child(keyinfo)
+        only = only_child(keyinfo)
         if (
             only is not None and only.tag == _STR
         ):  # the usual KeyInfo: one STR, read without a children() list
@@ -77,7 +77,7 @@ def read_str(str_el: etree._Element, wss11: bool) -> Clause:
         return _read_str(str_el, wss11)
 
 
-def _only_child(parent: etree._Element) -> etree._Element | None:
+def only_child(parent: etree._Element) -> etree._Element | None:
     """The one child element when `parent` holds exactly that and white space (the usual STR and KeyInfo): what
     the reader's children() would list, without making the list. None for any other content, which the
     general path reads (and refuses where the reader does)."""
@@ -91,7 +91,7 @@ def _only_child(parent: etree._Element) -> etree._Element | None:
 
 def _read_str(str_el: etree._Element, wss11: bool) -> Clause:
     """SecurityTokenReferenceJan2004ClauseEntry: exactly one clause, then the end of the STR."""
-    child = _only_child(str_el)
+    child = only_child(str_el)
     seq = None
     if child is None:  # anything but one element child: read as the reader does, then refuse what follows
         seq = xmlread.Sequence(str_el)
