@@ -222,3 +222,61 @@ def test_to_header_is_checked_only_when_an_endorsing_signature_is_verified(mockw
     )
     resp = wss.post(mockwcf_server.url, doc, soap12=True)
     wss.expect(mockwcf_server, resp, "SupportingTokenIsNotEndorsing")
+
+
+def _read_both(sig: etree._Element) -> tuple[object, object]:
+    """What `parse` (the one-walk path for the usual shape) and the element-by-element reader make of `sig`:
+    the fields, or the rejection's code and message."""
+    from mockwcf.faults import Rejection
+    from mockwcf.security import signature_read
+
+    def fields(read: object) -> object:
+        try:
+            p = read(sig, False)  # type: ignore[operator]
+        except Rejection as rej:
+            return rej.code, rej.message
+        refs = [(r.uri, r.target_id, r.transforms, r.digest_method, r.digest_value) for r in p.references]
+        return (
+            p.signed_info,
+            p.c14n_method,
+            p.c14n_prefixes,
+            p.method,
+            p.value,
+            refs,
+            [str(c) for c in p.clauses],
+        )
+
+    return fields(signature_read.parse), fields(signature_read.read_in_order)
+
+
+_SHAPES = {
+    "as sent": lambda sig: None,
+    "indented": lambda sig: etree.indent(sig),
+    "inclusive namespaces": lambda sig: etree.SubElement(
+        sig.find(f".//{DS}Transform"), f"{{{ns.EC}}}InclusiveNamespaces", PrefixList="s #default"
+    ),
+    "comment in SignedInfo": lambda sig: sig.find(f"{DS}SignedInfo").insert(1, etree.Comment("x")),
+    "text in SignatureMethod": lambda sig: setattr(sig.find(f".//{DS}SignatureMethod"), "text", "x"),
+    "no Transforms": lambda sig: sig.find(f".//{DS}Reference").remove(sig.find(f".//{DS}Transforms")),
+    "empty Transforms": lambda sig: sig.find(f".//{DS}Transforms").remove(sig.find(f".//{DS}Transform")),
+    "unknown transform": lambda sig: sig.find(f".//{DS}Transform").set("Algorithm", ns.SHA1),
+    "bad digest base64": lambda sig: setattr(sig.find(f".//{DS}DigestValue"), "text", "!!"),
+    "no Algorithm": lambda sig: sig.find(f".//{DS}DigestMethod").attrib.clear(),
+    "extra element": lambda sig: etree.SubElement(sig, f"{DS}Object"),
+    "text after SignedInfo": lambda sig: setattr(sig.find(f"{DS}SignedInfo"), "tail", "x"),
+}
+
+
+@pytest.mark.parametrize("shape", list(_SHAPES))
+def test_the_one_walk_path_reads_as_the_reader_does(shape):
+    """signature_read.parse takes the usual shape in one walk and leaves every other to the reader: both
+    must give the same signature, or the same rejection with the same message."""
+    sig = _doc().find(f".//{DS}Signature")
+    _SHAPES[shape](sig)
+    fast, in_order = _read_both(sig)
+    assert fast == in_order
+    if shape in ("as sent", "indented", "inclusive namespaces"):
+        from mockwcf.security import signature_read
+
+        assert signature_read._read_regular(sig) is not None  # the one-walk path did the reading
+        assert isinstance(fast, tuple) and len(fast) == 7

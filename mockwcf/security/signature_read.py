@@ -101,6 +101,19 @@ def read(ctx: ReceiveContext, element: etree._Element) -> ParsedSignature:
 
 def parse(element: etree._Element, wss11: bool) -> ParsedSignature:
     """`read` without a receive context (secure conversation reads its own endorsing signatures)."""
+    regular = _read_regular(element)  # the usual shape in one walk; None: the reader below decides
+    if regular is not None:
+        si, c14n_method, method, refs, value, key_info = regular
+        try:
+            clauses = keyinfo_read.read(key_info, wss11)
+        except Rejection as rej:
+            raise rej.at(key_info) from None
+        return ParsedSignature(element, si, c14n_method, None, method, value, refs, clauses)
+    return read_in_order(element, wss11)
+
+
+def read_in_order(element: etree._Element, wss11: bool) -> ParsedSignature:
+    """The reader, element by element in WCF's order: any shape, every XmlException where WCF raises it."""
     with xmlread.reading(
         STEP, "ds:Signature cannot be read (WCF's SignedXml reader fails with an XmlException)"
     ):
@@ -192,3 +205,105 @@ def _base64(text: str, what: str) -> bytes:
         return x509.decode_base64(text)
     except ValueError:
         raise xmlread.ReadError(f"{what} is not base64") from None
+
+
+# -- the usual shape, read in one walk ---------------------------------------------------------------
+# Nearly every client sends a Signature with nothing irregular in it: element children only, white space
+# between them, leaves where the reader expects leaves, algorithms it accepts. `_read_regular` recognises that
+# shape directly (no Sequence per element, each element visited once: about half the reader's time) and
+# returns what the reader would; anything else (a comment, text, a missing or extra element, an unknown
+# algorithm, bad base64) returns None and the reader above runs, so every error keeps WCF's order and text.
+_ELEMENT = xmlread.ELEMENT
+_WHITE = xmlread.XML_WHITE
+
+
+def _elements_only(parent: etree._Element) -> list[etree._Element] | None:
+    """The children, when all are elements with only XML white space around them; else None."""
+    text = parent.text
+    if text and text.strip(_WHITE):
+        return None
+    kids = list(parent)
+    for child in kids:
+        if type(child) is not _ELEMENT:
+            return None
+        tail = child.tail
+        if tail and tail.strip(_WHITE):
+            return None
+    return kids
+
+
+def _leaf_algorithm(element: etree._Element) -> str | None:
+    """ElementWithAlgorithmAttribute with nothing inside (the Algorithm), or None."""
+    if len(element):
+        return None
+    text = element.text
+    if text and text.strip(_WHITE):
+        return None
+    return element.get("Algorithm")
+
+
+def _read_regular(
+    element: etree._Element,
+) -> tuple[etree._Element, str, str, list[Reference], bytes, etree._Element | None] | None:
+    kids = _elements_only(element)
+    if kids is None or not 2 <= len(kids) <= 3:
+        return None
+    si, sv = kids[0], kids[1]
+    key_info = kids[2] if len(kids) == 3 else None
+    if si.tag != _SIGNED_INFO or sv.tag != SIGNATURE_VALUE or len(sv):
+        return None
+    if key_info is not None and key_info.tag != KEY_INFO:
+        return None
+    items = _elements_only(si)
+    if items is None or len(items) < 2 or items[0].tag != _C14N_METHOD or items[1].tag != _SIGNATURE_METHOD:
+        return None
+    c14n_method = _leaf_algorithm(items[0])
+    method = _leaf_algorithm(items[1])
+    if c14n_method not in ALLOWED_TRANSFORMS or method is None:
+        return None
+    refs = []
+    for ref in items[2:]:
+        read = _regular_reference(ref) if ref.tag == _REFERENCE else None
+        if read is None:
+            return None
+        refs.append(read)
+    try:
+        value = x509.decode_base64(sv.text or "")
+    except ValueError:
+        return None
+    return si, c14n_method, method, refs, value, key_info
+
+
+def _regular_reference(ref: etree._Element) -> Reference | None:
+    kids = _elements_only(ref)
+    if kids is None or len(kids) != 3 or kids[0].tag != _TRANSFORMS:  # no Transforms: the reader
+        return None
+    transforms_el, dm, dv = kids
+    if dm.tag != _DIGEST_METHOD or dv.tag != _DIGEST_VALUE or len(dv):
+        return None
+    items = _elements_only(transforms_el)
+    if not items:
+        return None
+    transforms: list[tuple[str, list[str] | None]] = []
+    for t in items:
+        if t.tag != _TRANSFORM:
+            return None
+        prefixes = None
+        if len(t):  # one ec:InclusiveNamespaces (WSS4J sends one in every Transform)
+            inner = _elements_only(t)
+            if inner is None or len(inner) != 1 or inner[0].tag != _INCLUSIVE:
+                return None
+            prefixes = _c14n_content(t)
+        alg = t.get("Algorithm")  # the reader reads no text of a Transform: none is checked here either
+        if alg not in ALLOWED_TRANSFORMS:
+            return None
+        transforms.append((alg, prefixes))
+    digest_method = _leaf_algorithm(dm)
+    if digest_method is None:
+        return None
+    try:
+        digest_value = x509.decode_base64(dv.text or "")
+    except ValueError:
+        return None
+    uri = ref.get("URI")
+    return Reference(uri, uri_id(uri), transforms, digest_method, digest_value, element=ref)
