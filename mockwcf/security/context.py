@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -96,6 +97,11 @@ class ReceiveContext:
     sct_refs: Any = (
         None  # conversation.demux's answer: the header's SCTs with their ids, read once per message
     )
+
+    @cached_property
+    def now_ticks(self) -> int:
+        """`now` in .NET ticks: the Timestamp's freshness is checked twice a request when replays are detected."""
+        return Instant.of(self.now).ticks
 
     def record(self, step: str, outcome: str, detail: str = "") -> None:
         self.steps.append({"step": step, "outcome": outcome, "detail": detail})

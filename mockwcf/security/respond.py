@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -36,6 +36,27 @@ from mockwcf.security.sendheader import SendSecurityHeader
 
 _HASH = {ns.RSA_SHA1: hashes.SHA1, ns.RSA_SHA256: hashes.SHA256}
 _DIGEST = {ns.SHA1: hashlib.sha1, ns.SHA256: hashlib.sha256}
+
+
+# whole second since the epoch -> its yyyy-MM-ddTHH:mm:ss: a reply's Created and Expires fall in the same two
+# seconds for a second's worth of replies
+_SECONDS: dict[int, str] = {}
+
+
+def _wcf_time(value: datetime) -> str:
+    """format_wcf_time(value) (yyyy-MM-ddTHH:mm:ss.fffZ, milliseconds truncated), the date and time of day
+    formatted once a second: about 1.3 µs a value against 2.4. A value not in UTC, or one whose float
+    timestamp would round across a second (far dates), takes format_wcf_time itself."""
+    if value.tzinfo is UTC:
+        second = int(value.timestamp())
+        if second % 60 == value.second:
+            prefix = _SECONDS.get(second)
+            if prefix is None:
+                if len(_SECONDS) >= 64:
+                    _SECONDS.clear()
+                prefix = _SECONDS[second] = value.isoformat()[:19]
+            return f"{prefix}.{value.microsecond // 1000:03d}Z"
+    return format_wcf_time(value)
 
 
 class ResponseSecurity:
@@ -170,8 +191,8 @@ class ResponseSecurity:
         header = None
         if self._message_security:
             ts = (
-                f"{tags['timestamp']}<u:Created>{format_wcf_time(now)}</u:Created>"
-                f"<u:Expires>{format_wcf_time(now + self._validity)}</u:Expires></u:Timestamp>"
+                f"{tags['timestamp']}<u:Created>{_wcf_time(now)}</u:Created>"
+                f"<u:Expires>{_wcf_time(now + self._validity)}</u:Expires></u:Timestamp>"
             )
             if self.key is None:  # a Timestamp alone (TransportWithMessageCredential): nothing is signed
                 headers += f"{tags['security']}{ts}</o:Security>"

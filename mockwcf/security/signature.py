@@ -131,6 +131,7 @@ def _verify_header_references(ctx: ReceiveContext, sig: ParsedSignature) -> None
     want_digest = suites.get(suite).digest
     strict = ctx.binding.receive_layout is SecurityHeaderLayout.Strict
     header_children = elements(ctx.env.security) if ctx.env.security is not None else []
+    ids: dict[str | None, etree._Element] | None = None
     for ref in sig.references:
         if ref.digest_method != want_digest:
             check_algorithm("Digest", ref.digest_method, want_digest, suite, ref.element)
@@ -154,7 +155,11 @@ def _verify_header_references(ctx: ReceiveContext, sig: ParsedSignature) -> None
             ctx.verified_ids.add(ref.target_id)
             _mark_signed(ctx, form[1])
             continue
-        target = next((e for e in header_children if e.get(WSU_ID) == ref.target_id), None)
+        if ids is None:  # the first child with each wsu:Id, read once for all references
+            ids = {}
+            for e in reversed(header_children):
+                ids[e.get(WSU_ID)] = e
+        target = ids.get(ref.target_id)
         if target is None:
             ctx.pending_references.append((sig, ref))
             continue

@@ -66,7 +66,7 @@ def validate(ctx: ReceiveContext, ts: TimestampInfo) -> None:
     ttl = ctx.binding.settings.replay_window
     expires = ts.expires
     # compared in .NET ticks, as exactly as WCF compares its DateTimes
-    now_t, skew_t, ttl_t = Instant.of(now).ticks, _ticks(skew), _ticks(ttl)
+    now_t, skew_t, ttl_t = ctx.now_ticks, _ticks(skew), _ticks(ttl)
     created_t = ts.created.ticks
     if expires is not None and created_t >= expires.ticks:
         raise Rejection(
