@@ -26,6 +26,7 @@ _PARSER = etree.XMLParser(
 )
 
 WSU_ID = ns.q(ns.WSU, "Id")
+_ENVELOPE_11, _ENVELOPE_12 = ns.q(ns.SOAP11, "Envelope"), ns.q(ns.SOAP12, "Envelope")
 _ELEMENT = xmlread.ELEMENT
 
 
@@ -88,9 +89,9 @@ def parse(data: bytes, reader_quotas: ReaderQuotas = _DEFAULT_QUOTAS) -> Envelop
     if bang and root.getroottree().docinfo.doctype:  # a DOCTYPE needs a '!'; docinfo costs about 1 µs
         raise Rejection(codes.MalformedMessage, "DTDs are prohibited.", step="envelope", http_status=400)
     tag = root.tag if isinstance(root.tag, str) else ""
-    if tag == ns.q(ns.SOAP11, "Envelope"):
+    if tag == _ENVELOPE_11:
         soap12 = False
-    elif tag == ns.q(ns.SOAP12, "Envelope"):
+    elif tag == _ENVELOPE_12:
         soap12 = True
     else:
         raise Rejection(

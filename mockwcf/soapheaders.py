@@ -42,20 +42,24 @@ def envelope_parts(root: etree._Element, env_ns: str) -> tuple[etree._Element | 
     next element must be the Body (MessageBodyMissing otherwise: a second Header, anything before the Body, or
     non-white text). An empty Body is read to its end at once (ReadStartBody -> ReadFromBodyContentsToEnd),
     so `</Envelope>` must follow it; after a non-empty Body that check waits for the formatter (design.md)."""
-    header_tag, body_tag = ns.q(env_ns, "Header"), ns.q(env_ns, "Body")
-    kids: list[etree._Element] = []
-    text_before_body = [root.text]
+    header_tag, body_tag = _PART_TAGS[env_ns]
+    # one walk to the first element that is not the Header, noting whether any text before it is not white
+    text = root.text
+    white = not text or not text.strip(xmlread.XML_WHITE)
+    header = first = None
     for child in root:
         tag = child.tag
-        if isinstance(tag, str):
-            kids.append(child)
-            if tag == body_tag:
+        if type(child) is xmlread.ELEMENT or isinstance(tag, str):
+            if header is None and tag == header_tag:
+                header = child
+            else:
+                first = child
                 break
-        text_before_body.append(child.tail)
-    header = kids[0] if kids and kids[0].tag == header_tag else None
-    rest = kids[1:] if header is not None else kids
-    if not rest or rest[0].tag != body_tag or not all(xmlread.is_white(t) for t in text_before_body):
-        found = etree.QName(rest[0]).localname if rest else "nothing"
+        tail = child.tail
+        if tail and tail.strip(xmlread.XML_WHITE):
+            white = False
+    if first is None or first.tag != body_tag or not white:
+        found = etree.QName(first).localname if first is not None else "nothing"
         raise malformed(
             f"The Envelope must hold an optional Header and then the Body; after "
             f"{'the Header' if header is not None else 'the Envelope start'} WCF found {found} "
@@ -66,7 +70,7 @@ def envelope_parts(root: etree._Element, env_ns: str) -> tuple[etree._Element | 
             xmlread.children(header)
         except xmlread.ReadError as exc:
             raise malformed(f"{exc} (MessageHeaders reads only header elements)", header) from None
-    body = rest[0]
+    body = first
     if _is_empty(body) and (
         not xmlread.is_white(body.tail)
         or any(isinstance(n.tag, str) or not xmlread.is_white(n.tail) for n in body.itersiblings())
@@ -82,6 +86,9 @@ def _is_empty(body: etree._Element) -> bool:
     if len(body) and any(type(c) is xmlread.ELEMENT or isinstance(c.tag, str) for c in body):
         return False
     return xmlread.is_white(body.text)
+
+
+_PART_TAGS = {v: (ns.q(v, "Header"), ns.q(v, "Body")) for v in (ns.SOAP11, ns.SOAP12)}
 
 
 def ultimate_actors(soap12: bool) -> tuple[str, ...]:
