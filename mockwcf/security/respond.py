@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from binascii import b2a_base64
 from datetime import UTC, datetime
 
 from cryptography import x509
@@ -94,6 +95,7 @@ class ResponseSecurity:
         )
         self._confirm = binding.require_signature_confirmation if binding.message_security else False
         self._actions: dict[str, str] = {}  # wsa:Action element per action (reply actions: a handful)
+        self._signature_parts: tuple | None = None  # _signature's fixed text, made at its first use
 
     def _start_tags(self) -> dict[str, str]:
         """The start tags of the reply's parts, fixed per scenario. Signed parts are written in their
@@ -316,21 +318,29 @@ class ResponseSecurity:
         """The primary ds:Signature over `targets` (wsu:Id, canonical text); SignedInfo is written in
         exclusive-c14n form too, so it is signed as written. `standalone`: it will be encrypted, so it declares
         every prefix it uses."""
-        suite = suites.get(self.scenario.binding.security.default_algorithm_suite)  # SecurityAlgorithmSuite
-        sig_alg, digest_alg = suite.asymmetric_signature, suite.digest
-        digest = _DIGEST[digest_alg]
+        parts = self._signature_parts
+        if parts is None:  # the suite's fixed text, written once per scenario
+            suite = suites.get(
+                self.scenario.binding.security.default_algorithm_suite
+            )  # SecurityAlgorithmSuite
+            sig_alg, digest_alg = suite.asymmetric_signature, suite.digest
+            parts = self._signature_parts = (
+                _DIGEST[digest_alg],
+                f'"><Transforms><Transform Algorithm="{ns.EXC_C14N}"></Transform></Transforms>'
+                f'<DigestMethod Algorithm="{digest_alg}"></DigestMethod><DigestValue>',
+                f'<SignedInfo xmlns="{ns.DS}"><CanonicalizationMethod Algorithm="{ns.EXC_C14N}">'
+                f'</CanonicalizationMethod><SignatureMethod Algorithm="{sig_alg}"></SignatureMethod>',
+                _HASH[sig_alg],
+            )
+        digest, reference_middle, signed_info_start, hash_class = parts
         refs = "".join(
-            f'<Reference URI="#{ident}"><Transforms><Transform Algorithm="{ns.EXC_C14N}"></Transform>'
-            f'</Transforms><DigestMethod Algorithm="{digest_alg}"></DigestMethod><DigestValue>'
-            f"{base64.b64encode(digest(canonical.encode()).digest()).decode()}</DigestValue></Reference>"
+            f'<Reference URI="#{ident}{reference_middle}'
+            f"{b2a_base64(digest(canonical.encode()).digest(), newline=False).decode()}</DigestValue></Reference>"
             for ident, canonical in targets
         )
-        signed_info = (
-            f'<SignedInfo xmlns="{ns.DS}"><CanonicalizationMethod Algorithm="{ns.EXC_C14N}"></CanonicalizationMethod>'
-            f'<SignatureMethod Algorithm="{sig_alg}"></SignatureMethod>{refs}</SignedInfo>'
-        )
-        value = self.key.sign(signed_info.encode(), padding.PKCS1v15(), _HASH[sig_alg]())  # type: ignore[union-attr]
+        signed_info = f"{signed_info_start}{refs}</SignedInfo>"
+        value = self.key.sign(signed_info.encode(), padding.PKCS1v15(), hash_class())  # type: ignore[union-attr]
         return (
-            f'<Signature xmlns="{ns.DS}">{signed_info}<SignatureValue>{base64.b64encode(value).decode()}'
+            f'<Signature xmlns="{ns.DS}">{signed_info}<SignatureValue>{b2a_base64(value, newline=False).decode()}'
             f"</SignatureValue>{self.keyinfo_standalone if standalone else self.keyinfo}</Signature>"
         )
