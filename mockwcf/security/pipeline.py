@@ -86,16 +86,15 @@ def receive(ctx: ReceiveContext) -> None:
         )
 
 
-def _read_element(ctx: ReceiveContext, el: etree._Element) -> None:
-    """One non-signature child, as ExecuteFullPass dispatches it; a rejection blames that child."""
+def _read_element(ctx: ReceiveContext, el: etree._Element, tag: str) -> None:
+    """One non-signature child (`tag` is its tag), as ExecuteFullPass dispatches it; a rejection blames it."""
     try:
-        _dispatch(ctx, el)
+        _dispatch(ctx, el, tag)
     except Rejection as rej:
         raise rej.at(el) from None
 
 
-def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
-    tag = el.tag
+def _dispatch(ctx: ReceiveContext, el: etree._Element, tag: str) -> None:
     if tag == _TIMESTAMP:
         timestamp.read(ctx, el)
     # the tag before the binding: `applies` is pure, and a token (the usual item) then never asks it
@@ -127,19 +126,21 @@ def _dispatch(ctx: ReceiveContext, el: etree._Element) -> None:
     ctx.mark_read(el)
 
 
-def _decrypted(ctx: ReceiveContext, el: etree._Element) -> tuple[etree._Element, bool]:
-    """ProcessEncryptedData: an encrypted header item (UsernameToken, Signature) is decrypted in place first."""
+def _decrypted(ctx: ReceiveContext, el: etree._Element, tag: str) -> tuple[etree._Element, str, bool]:
+    """ProcessEncryptedData: an encrypted header item (UsernameToken, Signature) is decrypted in place first.
+    `tag` is the element's; the item's (decrypted or not) is returned with it, so each tag is built once."""
     # over transport too (ExpectEncryption): nothing there resolves a decryption key (encryption.py)
-    if el.tag == _ENCRYPTED_DATA and (encryption.applies(ctx) or not ctx.binding.protects_message):
+    if tag == _ENCRYPTED_DATA and (encryption.applies(ctx) or not ctx.binding.protects_message):
         received = protectionorder.keep_encrypted_form(ctx, el)
         el = encryption.decrypt_header_item(ctx, el)
         protectionorder.remember(ctx, received, el)
+        tag = el.tag
         if (
-            el.tag == _SIGNATURE
+            tag == _SIGNATURE
         ):  # its SignatureValue counts as from a decrypted source (context.SignatureValues)
             ctx.signature_values.encrypted = True
-        return el, True
-    return el, False
+        return el, tag, True
+    return el, tag, False
 
 
 def _process_primary(ctx: ReceiveContext, sig: signature.ParsedSignature, encrypted: bool) -> None:
@@ -155,8 +156,8 @@ def _process_primary(ctx: ReceiveContext, sig: signature.ParsedSignature, encryp
 def _strict_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
     primary_found = not ctx.binding.protects_message
     for el in children:
-        el, encrypted = _decrypted(ctx, el)
-        if el.tag == _SIGNATURE:
+        el, tag, encrypted = _decrypted(ctx, el, el.tag)
+        if tag == _SIGNATURE:
             sig = signature_read.read(ctx, el)
             if primary_found:
                 signature.process_supporting(ctx, sig)
@@ -165,7 +166,7 @@ def _strict_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
                 _process_primary(ctx, sig, encrypted)
             ctx.mark_read(el)
         else:
-            _read_element(ctx, el)
+            _read_element(ctx, el, tag)
             if protectionorder.is_reference_list(ctx, el):
                 protectionorder.state(ctx).reference_list()
 
@@ -175,14 +176,14 @@ def _lax_pass(ctx: ReceiveContext, children: list[etree._Element]) -> None:
     encrypted_sigs = []
     positions: dict[int, object] = {}  # the header's order, for the protection-order events (see below)
     for i, el in enumerate(children):
-        el, encrypted = _decrypted(ctx, el)
-        if el.tag == _SIGNATURE:
+        el, tag, encrypted = _decrypted(ctx, el, el.tag)
+        if tag == _SIGNATURE:
             sigs.append(signature_read.read(ctx, el))
             positions[i] = sigs[-1]
             if encrypted:
                 encrypted_sigs.append(sigs[-1])
         else:
-            _read_element(ctx, el)
+            _read_element(ctx, el, tag)
             if protectionorder.is_reference_list(ctx, el):
                 positions[i] = protectionorder.REFERENCE_LIST_EVENT
     for sig in sigs:

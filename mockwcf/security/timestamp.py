@@ -45,7 +45,7 @@ def read(ctx: ReceiveContext, element: etree._Element) -> None:
             _parse_time(ctx, expires_el, "Expires") if expires_el is not None else (None, "")
         )
         seq.end()
-    if expires is not None and created > expires:
+    if expires is not None and created.ticks > expires.ticks:  # Instant's order, without its tuples
         raise Rejection(
             codes.CreationTimeUtcIsAfterExpiryTime,
             f"Created {_fmt(created)} is after Expires {_fmt(expires)} "
