@@ -195,7 +195,8 @@ class Contract:
         values: dict[str, Any] = {}
         if payload is not None:
             for f in bound.inputs:
-                el = payload.find(f.tag)
+                # the first child with that tag, as find() gives it, without ElementPath's Python layer (~0.8 µs)
+                el = next(payload.iterchildren(f.tag), None)
                 if el is None or el.get(XSI_NIL) in ("true", "1"):
                     values[f.name] = None
                     continue
