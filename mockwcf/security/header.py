@@ -89,9 +89,9 @@ def check_must_understand(ctx: ReceiveContext, security_processed: bool) -> None
         return
     ultimate = soapheaders.ultimate_actors(env.soap12)
     for h in elements(env.header):
-        if not must_understand(env, h):
+        if h is env.security and security_processed:  # understood whatever its mustUnderstand (read in index)
             continue
-        if h is env.security and security_processed:  # first: the usual mustUnderstand header, no QName
+        if not must_understand(env, h):
             continue
         if h.tag.startswith(_WSA10_OPEN) and ctx.binding.addressing and soapheaders.actor(env, h) in ultimate:
             continue
