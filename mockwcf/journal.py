@@ -66,6 +66,7 @@ class Entry:
     culprit: dict[str, str] | None = None  # {"xpath", "name"} of the element a rejection blames
     size: int = 0  # bytes counted against journal.maxBytes
     endpoint: str | None = None  # the path of the endpoint that answered (host.py); None: no endpoint
+    unredacted: bool = field(default=False, repr=False)  # `request` has secrets: the Journal redacts on read
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -295,8 +296,11 @@ class Journal:
         return next(self._ids)
 
     def add(self, entry: Entry) -> None:
+        # The body is redacted when the entry is first read (`_settled`), not here: nothing shows an entry but
+        # this class's readers, and most entries are never read, so no request pays the scan (10-30 µs on a
+        # message with DerivedKeyToken Nonces). `size` counts the body as received, a bound, not a display.
         if not self.include_secrets:
-            entry.request = redact(entry.request)
+            entry.unredacted = True
             entry.request_headers = redact_headers(entry.request_headers)
         headers = entry.request_headers
         entry.size = (
@@ -322,9 +326,17 @@ class Journal:
             self._entries.clear()
             self._bytes = 0
 
+    @staticmethod
+    def _settled(entry: Entry) -> Entry:
+        """The entry as anyone may see it: Password and Nonce texts redacted (once; the lock is held)."""
+        if entry.unredacted:
+            entry.request = redact(entry.request)
+            entry.unredacted = False
+        return entry
+
     def entries(self) -> list[Entry]:
         with self._lock:
-            return list(self._entries)
+            return [self._settled(e) for e in self._entries]
 
     def select(self, **filters: Any) -> list[Entry]:
         """Entries matching every filter (verdict, operation, code, since, node, endpoint;
@@ -333,7 +345,7 @@ class Journal:
 
     def get(self, entry_id: int) -> Entry | None:
         with self._lock:
-            return next((e for e in self._entries if e.id == entry_id), None)
+            return next((self._settled(e) for e in self._entries if e.id == entry_id), None)
 
     @property
     def bytes(self) -> int:

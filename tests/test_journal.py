@@ -120,6 +120,9 @@ def test_passwords_and_nonces_are_redacted_by_default(mockwcf_server):
     assert "[redacted: 7 characters]</wsse:Password>" in full["request"]
     assert "<wsse:Nonce>[redacted: 16 characters]</wsse:Nonce>" in full["request"]
     assert "<wsse:Username>alice</wsse:Username>" in full["request"]
+    # The in-process readers (the pytest fixture's journal) see the same redacted body, never the secret
+    in_process = mockwcf_server.runtime.journal.entries()[-1]
+    assert b"s3cret!" not in in_process.request and b"[redacted: 7 characters]" in in_process.request
 
 
 def test_include_secrets_keeps_them_and_max_bytes_bounds_the_journal(mockwcf_server):
