@@ -1,9 +1,13 @@
 """The replay cache (security/replay.py): a value is refused for exactly its lifetime, the oldest go first when
 the cache is full, and dropping many entries (purge, capacity, the array's compaction) keeps each value with
-its own expiry."""
+its own expiry; the same holds once the fingerprint partitions have split, been swept and wrapped their
+sequence residues (checked against a plain model), and 100,000 entries stay within a few megabytes."""
 
 from __future__ import annotations
 
+import random
+import tracemalloc
+from collections import deque
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -60,3 +64,110 @@ def test_many_drops_keep_each_value_with_its_own_expiry():
     assert not _replayed(
         cache, (11_999).to_bytes(4, "big"), T0 + timedelta(seconds=22) - timedelta(milliseconds=1)
     )
+
+
+def test_an_entry_expires_on_its_own_even_behind_a_later_one():
+    """WCF's TimeBoundedCache.GetItem treats each expired entry as absent, whatever was added before it: a clock
+    set back makes a newer entry expire before an older one, and the newer one is then accepted again."""
+    cache = ReplayCache(timedelta(seconds=10), 100)
+    cache.add(b"older", T0 + timedelta(seconds=5))  # expires at T0 + 15 s
+    cache.add(b"newer", T0)  # expires at T0 + 10 s
+    now = T0 + timedelta(seconds=10)
+    assert not _replayed(cache, b"newer", now)
+    assert _replayed(cache, b"older", now)
+    cache.add(b"newer", now)
+    assert _replayed(cache, b"newer", now + timedelta(seconds=10) - US)
+
+
+def test_a_full_cache_drops_exactly_the_oldest_once_partitions_have_split():
+    cache = ReplayCache(timedelta(minutes=15), 5_000)
+    for i in range(20_000):  # past 8,192 entries the 16 first partitions split
+        cache.add(i.to_bytes(4, "big"), T0 + i * US)
+    now = T0 + timedelta(seconds=1)
+    assert len(cache) == 5_000
+    assert not any(_replayed(cache, i.to_bytes(4, "big"), now) for i in range(15_000))
+    assert all(_replayed(cache, i.to_bytes(4, "big"), now) for i in range(15_000, 20_000))
+
+
+def test_a_value_accepted_again_after_each_expiry_is_refused_for_its_new_lifetime():
+    """Each acceptance leaves its own entry beside the earlier, gone ones with the same fingerprint; between the
+    acceptances other traffic splits and sweeps the partitions."""
+    cache = ReplayCache(timedelta(seconds=1), 1_000_000)
+    other = 0
+    for round_ in range(6):
+        start = T0 + round_ * timedelta(seconds=1)
+        cache.add(b"again", start)
+        for _ in range(3_000):
+            other += 1
+            cache.add(other.to_bytes(4, "big"), start + other * US // 10)
+        assert _replayed(cache, b"again", start + timedelta(seconds=1) - US)
+    assert not _replayed(cache, b"again", T0 + timedelta(seconds=6))
+    assert len(cache) == 3_000  # the last round's other values, 1 s after each
+    assert not _replayed(cache, other.to_bytes(4, "big"), T0 + timedelta(seconds=7))
+    assert len(cache) == 0
+
+
+class _Small(ReplayCache):
+    """The same cache with sizes small enough that a few thousand additions split the partitions many times,
+    sweep them, and wrap the sequence residues (modulo 256) again and again."""
+
+    SEQ_MASK = 0xFF
+    SWEEP_EVERY = 0x80
+    SPLIT_AT = 2
+    MIN_SWEEP = 1
+
+
+class _Model:
+    """What the cache must answer, written the plain way: the entries in order with their expiries."""
+
+    def __init__(self, lifetime_us: int, capacity: int) -> None:
+        self.lifetime_us, self.capacity, self.entries = lifetime_us, capacity, deque()
+
+    def replayed(self, value: bytes, t: int) -> bool:
+        while self.entries and self.entries[0][1] <= t:
+            self.entries.popleft()
+        return any(v == value and expiry > t for v, expiry in self.entries)
+
+    def add(self, value: bytes, t: int) -> bool:
+        if self.replayed(value, t):
+            return True
+        self.entries.append((value, t + self.lifetime_us))
+        while len(self.entries) > self.capacity:
+            self.entries.popleft()
+        return False
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_cache_answers_as_the_plain_model(seed):
+    rng = random.Random(seed)
+    lifetime_us, capacity = rng.choice((3, 40, 1_000)), rng.choice((1, 3, 50, 127))
+    cache, model = _Small(lifetime_us * US, capacity), _Model(lifetime_us, capacity)
+    distinct, t = rng.choice((4, 60, 10**9)), 0
+    for _ in range(3_000):
+        t += rng.choice((0, 0, 1, 2, 9))
+        value, now = rng.randrange(distinct).to_bytes(8, "big"), T0 + t * US
+        if rng.random() < 0.3:
+            assert _replayed(cache, value, now) == model.replayed(value, t)
+        else:
+            try:
+                cache.add(value, now)
+                refused = False
+            except Rejection:
+                refused = True
+            assert refused == model.add(value, t)
+        assert len(cache) == len(model.entries)
+
+
+def test_100000_entries_take_under_3_mb():
+    """The accepted values themselves are not kept (a Python set of them took about 110 bytes an entry more)."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        cache = ReplayCache(timedelta(minutes=15), 900_000)
+        for i in range(100_000):
+            cache.add(i.to_bytes(20, "big"), T0 + i * US)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(cache) == 100_000
+    assert grown < 3_000_000, f"{grown / 100_000:.1f} bytes an entry"

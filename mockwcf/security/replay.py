@@ -4,12 +4,24 @@ Entries live ReplayWindow + 2 x MaxClockSkew and the cache holds at most ReplayC
 The check happens when the primary signature is reached; the value is added only after the whole
 header was accepted, so a rejected message does not poison the cache. Each farm node has its own cache,
 as each WCF server does.
+
+What WCF does (microsoft/referencesource, System.ServiceModel/System/ServiceModel/Security): ReceiveSecurityHeader
+calls NonceCache.CheckNonce when it reaches the primary signature and AddNonce (TryAddNonce, InvalidOrReplayedNonce
+when it returns false) once the header is accepted. InMemoryNonceCache.NonceCacheImpl is a TimeBoundedCache over a
+Hashtable keyed by the whole value; TimeBoundedCache.GetItem and TryAddItem treat an entry whose ExpirationTime is
+<= now as absent, so expiry is exact per entry, as it is here. When the cache is full, TimeBoundedCache.EnforceQuota
+first purges the expired entries and, if it still holds maxCacheItems, NonceCacheImpl (which does not override
+OnQuotaReached) throws a CommunicationException "The item cannot be added. The maximum cache size is ({0} items)."
+(SR.CacheQuotaReached); it never drops a live entry. mockwcf instead drops the oldest entry beyond `capacity`, as it
+always has: a known difference, left as it is and listed in docs/design.md.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from array import array
-from collections import deque
+from bisect import bisect_left
 from datetime import UTC, datetime, timedelta
 
 from mockwcf import codes
@@ -26,60 +38,167 @@ def _micros(t: datetime) -> int:
 
 
 class ReplayCache:
-    """The values in insertion order, each with its expiry; expired ones are purged from the oldest on.
+    """Accepted values, each refused again until its own expiry, the oldest dropped beyond `capacity`.
 
-    Compact on purpose: with WCF's defaults every primary SignatureValue of the last 15 minutes is kept (up to
-    900,000), so a busy test run holds hundreds of thousands. A set for membership, a FIFO of the values and
-    an array of expiries in integer microseconds take about 100 bytes an entry besides the value itself,
-    where an OrderedDict of datetimes took about 150 more (the RSS growth bench/symmetric.py showed)."""
+    Why it is built this way: with WCF's defaults every primary SignatureValue of the last 15 minutes is kept (up
+    to 900,000), so a busy test run holds hundreds of thousands. Python objects per entry (a set of the bytes, a
+    FIFO of them) cost 110-125 bytes an entry and made RSS grow by 11 MB over 100,000 exchanges
+    (bench/symmetric.py). Here an entry is 20 bytes in flat arrays and no Python object:
+
+    - a FIFO of expiries in integer microseconds (array 'q'), indexed by the entry's sequence number. It alone
+      decides what the cache still holds, exactly as before: expired entries are purged from the oldest on, and
+      the oldest beyond `capacity` are dropped, by moving `_head`; `len` is `_next - _head`.
+    - a 64-bit fingerprint of the value and the entry's sequence number modulo 2**32 (arrays 'Q' and 'I'),
+      kept sorted by fingerprint in partitions chosen by the fingerprint's top bits. A lookup is one bisect in a
+      partition of a few hundred entries; an insert moves a few kilobytes. The partitions double (each split in
+      two by one bisect) when they average `SPLIT_AT` entries, so lookups stay short at any size and no big
+      merge ever runs (bench/symmetric.py reports peak RSS, so a transient copy would count).
+
+    A fingerprint found in a partition is a replay only if its entry is still held (sequence number at or past
+    `_head`) and not yet expired; entries dropped from the FIFO stay in their partition until that partition is
+    swept (when it has doubled since its last sweep, and all of them every 2**31 additions so that a residue
+    modulo 2**32 never names two held entries: WCF's replayCacheSize is an Int32, below 2**31).
+
+    Fingerprint: the first 8 bytes of BLAKE2b keyed with 16 random bytes drawn per cache. A true replay has the
+    same value, hence the same fingerprint, so detection is never weakened; the only possible error is the other
+    way (a fresh value taken for a replay), with probability about held / 2**64 per check: below 5e-14 with
+    900,000 held, below 1e-4 over two billion checks. The key is secret and random, so a client cannot compute
+    fingerprints and cannot craft a value that collides with an earlier one (an unkeyed hash such as SHA-1
+    truncated to 64 bits would allow a 2**32 birthday search offline); Python's hash() is keyed too, but
+    PYTHONHASHSEED can fix its key, so it is not used."""
+
+    # Sizes, as class attributes so that tests can shrink them (a subclass) and reach the splits, sweeps and the
+    # wrap of the sequence residues in a few thousand additions.
+    SEQ_MASK = 0xFFFFFFFF  # partitions keep an entry's sequence number modulo 2**32 (array 'I')
+    SWEEP_EVERY = 1 << 31  # every partition is swept this often, so a residue never names two held entries
+    FIRST_BITS = 4  # 16 partitions to start with
+    SPLIT_AT = 512  # mean entries per partition that doubles the number of partitions
+    MIN_SWEEP = 32  # a partition is first swept of dropped entries when it reaches this length
 
     def __init__(self, lifetime: timedelta, capacity: int) -> None:
         self.lifetime = lifetime
         self.capacity = capacity
-        self._values: set[bytes] = set()
-        self._order: deque[bytes] = deque()  # the values, oldest first
-        self._expiry = array("q")  # _expiry[_head + i] belongs to _order[i]
-        self._head = 0
+        self._lifetime_us = lifetime // _MICROSECOND
+        self._hasher = hashlib.blake2b(digest_size=8, key=os.urandom(16))
+        self._expiry = array("q")  # _expiry[seq - _base] is the expiry of entry `seq`
+        self._base = 0
+        self._head = 0  # the oldest entry still held
+        self._next = 0  # the sequence number of the next entry
+        self._shift = 64 - self.FIRST_BITS  # partition of a fingerprint: fp >> _shift
+        self._fps = [array("Q") for _ in range(1 << self.FIRST_BITS)]  # sorted fingerprints per partition
+        self._seqs = [array("I") for _ in range(1 << self.FIRST_BITS)]  # their sequence numbers mod 2**32
+        self._sweep_at = array("I", [self.MIN_SWEEP] * (1 << self.FIRST_BITS))  # length that sweeps each
+        self._stored = 0  # entries in the partitions, held or not
+        self._memo: tuple[bytes, int, int, tuple[int, int, int]] = (b"", -1, -1, (0, 0, 0))  # see _clear
 
-    def _drop_oldest(self) -> None:
-        self._values.discard(self._order.popleft())
-        self._head += 1
+    def _digest(self, value: bytes) -> int:
+        h = self._hasher.copy()
+        h.update(value)
+        return int.from_bytes(h.digest(), "big")
+
+    def _purge(self, limit: int) -> None:
+        """Drop what expired by `limit` (microseconds), from the oldest on, as WCF's purge forgets it."""
+        expiry, base, head, end = self._expiry, self._base, self._head, self._next
+        if head < end and expiry[head - base] <= limit:
+            head += 1
+            while head < end and expiry[head - base] <= limit:
+                head += 1
+            self._head = head
+            self._compact()
 
     def _compact(self) -> None:
         """Forget the expiries of dropped entries once they are most of the array (amortized O(1))."""
-        if self._head > 4096 and 2 * self._head > len(self._expiry):
-            del self._expiry[: self._head]
-            self._head = 0
+        gone = self._head - self._base
+        if gone > 4096 and 2 * gone > len(self._expiry):
+            del self._expiry[:gone]
+            self._base = self._head
 
-    def _purge(self, limit: int) -> None:
-        """Drop what expired by `limit` (the instant in microseconds, computed once per call by the caller)."""
-        expiry = self._expiry
-        while self._order and expiry[self._head] <= limit:
-            self._drop_oldest()
-        self._compact()
+    def _held(self, seq32: int, limit: int) -> bool:
+        """Whether the entry whose sequence number is `seq32` modulo 2**32 is still held and unexpired."""
+        age = (self._next - 1 - seq32) & self.SEQ_MASK
+        if age >= self._next - self._head:
+            return False
+        return self._expiry[self._next - 1 - age - self._base] > limit
+
+    def _clear(self, value: bytes, limit: int) -> tuple[int, int, int]:
+        """Purge by `limit`, then refuse `value` if a held entry has its fingerprint; else (fingerprint,
+        partition, insertion index). Equal fingerprints sit together, one per earlier acceptance whose entry may
+        since have gone. A request checks its value, then adds it at the same instant: the answer is kept and
+        reused while no entry was added since (then nothing more can expire and nothing has moved)."""
+        memo = self._memo
+        if limit == memo[1] and self._next == memo[2] and value == memo[0]:
+            return memo[3]
+        self._purge(limit)
+        fp = self._digest(value)
+        p = fp >> self._shift
+        fps = self._fps[p]
+        i = j = bisect_left(fps, fp)
+        n = len(fps)
+        while j < n and fps[j] == fp:
+            if self._held(self._seqs[p][j], limit):
+                raise Rejection(
+                    codes.InvalidOrReplayedNonce,
+                    "The nonce is invalid or replayed: this primary SignatureValue was accepted before within "
+                    f"the replay window ({int(self.lifetime.total_seconds())} s).",
+                    step=STEP,
+                )
+            j += 1
+        self._memo = (value, limit, self._next, (fp, p, i))
+        return fp, p, i
 
     def check(self, value: bytes, now: datetime) -> None:
-        self._check_at(value, _micros(now))
-
-    def _check_at(self, value: bytes, limit: int) -> None:
-        self._purge(limit)
-        if value in self._values:
-            raise Rejection(
-                codes.InvalidOrReplayedNonce,
-                "The nonce is invalid or replayed: this primary SignatureValue was accepted before within "
-                f"the replay window ({int(self.lifetime.total_seconds())} s).",
-                step=STEP,
-            )
+        self._clear(value, _micros(now))
 
     def add(self, value: bytes, now: datetime) -> None:
         limit = _micros(now)  # once: (now + lifetime) in microseconds is limit + lifetime's, exactly
-        self._check_at(value, limit)
-        self._values.add(value)
-        self._order.append(value)
-        self._expiry.append(limit + self.lifetime // _MICROSECOND)
-        while len(self._order) > self.capacity:
-            self._drop_oldest()
-        self._compact()
+        fp, p, i = self._clear(value, limit)
+        seq = self._next
+        fps = self._fps[p]
+        fps.insert(i, fp)
+        self._seqs[p].insert(i, seq & self.SEQ_MASK)
+        self._expiry.append(limit + self._lifetime_us)
+        self._next = seq + 1
+        self._stored += 1
+        if self._next - self._head > self.capacity:
+            self._head = self._next - self.capacity
+            self._compact()
+        if len(fps) >= self._sweep_at[p]:
+            self._sweep(p)
+        if self._stored > self.SPLIT_AT * len(self._fps):
+            self._split()
+        if self._next % self.SWEEP_EVERY == 0:
+            for q in range(len(self._fps)):
+                self._sweep(q)
+
+    def _sweep(self, p: int) -> None:
+        """Remove partition p's entries that the FIFO no longer holds; sweep it again once it has doubled, so
+        each entry is visited a bounded number of times on average."""
+        fps, seqs = self._fps[p], self._seqs[p]
+        top, held = self._next - 1, self._next - self._head
+        keep = [j for j, s in enumerate(seqs) if (top - s) & self.SEQ_MASK < held]
+        if len(keep) < len(seqs):
+            self._fps[p] = array("Q", map(fps.__getitem__, keep))
+            self._seqs[p] = array("I", map(seqs.__getitem__, keep))
+            self._stored -= len(seqs) - len(keep)
+        self._sweep_at[p] = max(2 * len(keep), self.MIN_SWEEP)
+
+    def _split(self) -> None:
+        """Double the partitions: each sorted partition splits at the first fingerprint of its upper half. They are
+        taken from the end one by one, so only one partition is ever held twice (no transient copy of it all)."""
+        shift = self._shift - 1
+        fps_in, seqs_in = self._fps, self._seqs
+        fps_out: list[array] = []
+        seqs_out: list[array] = []
+        sweep_at = array("I")
+        for p in range(len(fps_in) - 1, -1, -1):
+            fps, seqs = fps_in.pop(), seqs_in.pop()
+            cut = bisect_left(fps, (2 * p + 1) << shift)
+            fps_out += (fps[cut:], fps[:cut])
+            seqs_out += (seqs[cut:], seqs[:cut])
+            sweep_at += array("I", (max(2 * (len(fps) - cut), self.MIN_SWEEP), max(2 * cut, self.MIN_SWEEP)))
+        for parts in (fps_out, seqs_out, sweep_at):
+            parts.reverse()
+        self._fps, self._seqs, self._sweep_at, self._shift = fps_out, seqs_out, sweep_at, shift
 
     def __len__(self) -> int:
-        return len(self._order)
+        return self._next - self._head
