@@ -30,6 +30,7 @@ from mockwcf.faults import Rejection
 STEP = "replay"
 _EPOCH = {True: datetime(1970, 1, 1, tzinfo=UTC), False: datetime(1970, 1, 1)}
 _MICROSECOND = timedelta(microseconds=1)
+_NEVER = 1 << 63  # an expiry beyond any instant: the FIFO is empty
 
 
 def _micros(t: datetime) -> int:
@@ -43,11 +44,12 @@ class ReplayCache:
     Why it is built this way: with WCF's defaults every primary SignatureValue of the last 15 minutes is kept (up
     to 900,000), so a busy test run holds hundreds of thousands. Python objects per entry (a set of the bytes, a
     FIFO of them) cost 110-125 bytes an entry and made RSS grow by 11 MB over 100,000 exchanges
-    (bench/symmetric.py). Here an entry is 20 bytes in flat arrays and no Python object:
+    (bench/symmetric.py). Here an entry is 16 bytes in flat arrays and no Python object:
 
-    - a FIFO of expiries in integer microseconds (array 'q'), indexed by the entry's sequence number. It alone
-      decides what the cache still holds, exactly as before: expired entries are purged from the oldest on, and
-      the oldest beyond `capacity` are dropped, by moving `_head`; `len` is `_next - _head`.
+    - a FIFO of expiries in integer microseconds, indexed by the entry's sequence number, 4 bytes each in chunks
+      (see _expiry). It alone decides what the cache still holds, exactly as before: expired entries are purged
+      from the oldest on, and the oldest beyond `capacity` are dropped, by moving `_head`; `len` is
+      `_next - _head`.
     - a 64-bit fingerprint of the value and the entry's sequence number modulo 2**32 (arrays 'Q' and 'I'),
       kept sorted by fingerprint in partitions chosen by the fingerprint's top bits. A lookup is one bisect in a
       partition of a few hundred entries; an insert moves a few kilobytes. The partitions double (each split in
@@ -59,7 +61,7 @@ class ReplayCache:
     swept (when it has doubled since its last sweep, and all of them every 2**31 additions so that a residue
     modulo 2**32 never names two held entries: WCF's replayCacheSize is an Int32, below 2**31).
 
-    Fingerprint: the first 8 bytes of BLAKE2b keyed with 16 random bytes drawn per cache. A true replay has the
+    Fingerprint: BLAKE2b with an 8-byte digest, keyed with 16 random bytes drawn per cache. A true replay has the
     same value, hence the same fingerprint, so detection is never weakened; the only possible error is the other
     way (a fresh value taken for a replay), with probability about held / 2**64 per check: below 5e-14 with
     900,000 held, below 1e-4 over two billion checks. The key is secret and random, so a client cannot compute
@@ -68,20 +70,24 @@ class ReplayCache:
     PYTHONHASHSEED can fix its key, so it is not used."""
 
     # Sizes, as class attributes so that tests can shrink them (a subclass) and reach the splits, sweeps and the
-    # wrap of the sequence residues in a few thousand additions.
+    # wrap of the sequence residues and the FIFO's chunks in a few thousand additions.
     SEQ_MASK = 0xFFFFFFFF  # partitions keep an entry's sequence number modulo 2**32 (array 'I')
     SWEEP_EVERY = 1 << 31  # every partition is swept this often, so a residue never names two held entries
     FIRST_BITS = 4  # 16 partitions to start with
     SPLIT_AT = 512  # mean entries per partition that doubles the number of partitions
     MIN_SWEEP = 32  # a partition is first swept of dropped entries when it reaches this length
+    CHUNK_BITS = 12  # the FIFO of expiries is kept in chunks of 4,096
 
     def __init__(self, lifetime: timedelta, capacity: int) -> None:
         self.lifetime = lifetime
         self.capacity = capacity
         self._lifetime_us = lifetime // _MICROSECOND
+        self._chunk_mask = (1 << self.CHUNK_BITS) - 1
         self._hasher = hashlib.blake2b(digest_size=8, key=os.urandom(16))
-        self._expiry = array("q")  # _expiry[seq - _base] is the expiry of entry `seq`
-        self._base = 0
+        # the FIFO: expiries of entries _first * CHUNK and on, in chunks of CHUNK (see _expiry)
+        self._chunks: list[array] = []
+        self._bases: list[int] = []
+        self._first = 0
         self._head = 0  # the oldest entry still held
         self._next = 0  # the sequence number of the next entry
         self._shift = 64 - self.FIRST_BITS  # partition of a fingerprint: fp >> _shift
@@ -89,45 +95,64 @@ class ReplayCache:
         self._seqs = [array("I") for _ in range(1 << self.FIRST_BITS)]  # their sequence numbers mod 2**32
         self._sweep_at = array("I", [self.MIN_SWEEP] * (1 << self.FIRST_BITS))  # length that sweeps each
         self._stored = 0  # entries in the partitions, held or not
-        self._memo: tuple[bytes, int, int, tuple[int, int, int]] = (b"", -1, -1, (0, 0, 0))  # see _clear
+        self._head_expiry = _NEVER  # the oldest held entry's expiry, so that most purges read one attribute
+        # what _clear last found clear, for which value, instant and _next
+        self._memo_value, self._memo_limit, self._memo_next = b"", -1, -1
+        self._fp = self._part = self._at = 0  # its fingerprint, partition and insertion index
 
     def _digest(self, value: bytes) -> int:
         h = self._hasher.copy()
         h.update(value)
         return int.from_bytes(h.digest(), "big")
 
+    def _expiry(self, seq: int) -> int:
+        """Entry `seq`'s expiry in microseconds. A chunk of the FIFO holds 4-byte offsets from its own base (its
+        first expiry - 2**31), as the CHUNK entries added one after another expire within seconds of each other;
+        a chunk that meets an expiry out of that +-35-minute range (the admin clock moved) holds 8-byte expiries
+        from then on (base 0)."""
+        c = (seq >> self.CHUNK_BITS) - self._first
+        return self._bases[c] + self._chunks[c][seq & self._chunk_mask]
+
+    def _append_expiry(self, seq: int, expiry: int) -> None:
+        if not seq & self._chunk_mask:
+            self._chunks.append(array("I"))
+            self._bases.append(expiry - (1 << 31))
+        chunk, offset = self._chunks[-1], expiry - self._bases[-1]
+        if chunk.typecode == "I" and not 0 <= offset <= 0xFFFFFFFF:
+            chunk = self._chunks[-1] = array("q", (x + self._bases[-1] for x in chunk))
+            self._bases[-1], offset = 0, expiry
+        chunk.append(offset)
+
     def _purge(self, limit: int) -> None:
         """Drop what expired by `limit` (microseconds), from the oldest on, as WCF's purge forgets it."""
-        expiry, base, head, end = self._expiry, self._base, self._head, self._next
-        if head < end and expiry[head - base] <= limit:
-            head += 1
-            while head < end and expiry[head - base] <= limit:
+        if self._head_expiry <= limit:
+            head = self._head + 1
+            while head < self._next and self._expiry(head) <= limit:
                 head += 1
-            self._head = head
-            self._compact()
+            self._drop_to(head)
 
-    def _compact(self) -> None:
-        """Forget the expiries of dropped entries once they are most of the array (amortized O(1))."""
-        gone = self._head - self._base
-        if gone > 4096 and 2 * gone > len(self._expiry):
-            del self._expiry[:gone]
-            self._base = self._head
+    def _drop_to(self, head: int) -> None:
+        """Entries before `head` are no longer held; forget the FIFO chunks that hold only those."""
+        self._head = head
+        self._head_expiry = self._expiry(head) if head < self._next else _NEVER
+        while (self._first + 1) << self.CHUNK_BITS <= head:
+            del self._chunks[0], self._bases[0]
+            self._first += 1
 
     def _held(self, seq32: int, limit: int) -> bool:
         """Whether the entry whose sequence number is `seq32` modulo 2**32 is still held and unexpired."""
         age = (self._next - 1 - seq32) & self.SEQ_MASK
         if age >= self._next - self._head:
             return False
-        return self._expiry[self._next - 1 - age - self._base] > limit
+        return self._expiry(self._next - 1 - age) > limit
 
-    def _clear(self, value: bytes, limit: int) -> tuple[int, int, int]:
-        """Purge by `limit`, then refuse `value` if a held entry has its fingerprint; else (fingerprint,
-        partition, insertion index). Equal fingerprints sit together, one per earlier acceptance whose entry may
-        since have gone. A request checks its value, then adds it at the same instant: the answer is kept and
-        reused while no entry was added since (then nothing more can expire and nothing has moved)."""
-        memo = self._memo
-        if limit == memo[1] and self._next == memo[2] and value == memo[0]:
-            return memo[3]
+    def _clear(self, value: bytes, limit: int) -> None:
+        """Purge by `limit`, then refuse `value` if a held entry has its fingerprint; else leave its fingerprint,
+        partition and insertion index in _fp, _part, _at. Equal fingerprints sit together, one per earlier
+        acceptance whose entry may since have gone. A request checks its value, then adds it at the same instant:
+        the answer is kept while no entry was added since (then nothing more can expire and nothing has moved)."""
+        if limit == self._memo_limit and self._next == self._memo_next and value == self._memo_value:
+            return
         self._purge(limit)
         fp = self._digest(value)
         p = fp >> self._shift
@@ -143,25 +168,26 @@ class ReplayCache:
                     step=STEP,
                 )
             j += 1
-        self._memo = (value, limit, self._next, (fp, p, i))
-        return fp, p, i
+        self._memo_value, self._memo_limit, self._memo_next = value, limit, self._next
+        self._fp, self._part, self._at = fp, p, i
 
     def check(self, value: bytes, now: datetime) -> None:
         self._clear(value, _micros(now))
 
     def add(self, value: bytes, now: datetime) -> None:
         limit = _micros(now)  # once: (now + lifetime) in microseconds is limit + lifetime's, exactly
-        fp, p, i = self._clear(value, limit)
-        seq = self._next
+        self._clear(value, limit)
+        seq, p, expiry = self._next, self._part, limit + self._lifetime_us
         fps = self._fps[p]
-        fps.insert(i, fp)
-        self._seqs[p].insert(i, seq & self.SEQ_MASK)
-        self._expiry.append(limit + self._lifetime_us)
+        fps.insert(self._at, self._fp)
+        self._seqs[p].insert(self._at, seq & self.SEQ_MASK)
+        self._append_expiry(seq, expiry)
         self._next = seq + 1
         self._stored += 1
+        if self._head == seq:  # it is the only entry held
+            self._head_expiry = expiry
         if self._next - self._head > self.capacity:
-            self._head = self._next - self.capacity
-            self._compact()
+            self._drop_to(self._next - self.capacity)
         if len(fps) >= self._sweep_at[p]:
             self._sweep(p)
         if self._stored > self.SPLIT_AT * len(self._fps):
