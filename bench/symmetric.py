@@ -19,7 +19,7 @@ reply's real signed parts and SignedInfo in exclusive-c14n form. It writes that 
 reply does, rather than building a tree to canonicalize: the least work that yields those bytes.
 
 Medians of alternating rounds in one process, then RSS over `--memory` exchanges. Merges {"symmetric": ...} into bench/results.json.
-`python bench/symmetric.py [--smoke]`.
+`python bench/symmetric.py [--smoke] [--memory-only]`.
 
 Requests are built here with mockwcf's own primitives (speed matters for 100,000 of them); their correctness is
 what tests/test_symmetric.py and the interop tier check against libxmlsec1, OpenSSL, Mono and WSS4J.
@@ -246,7 +246,8 @@ NO_REPLAYS = "\nlocalServiceSettings: {detectReplays: false}\n"
 def memory(rt: Runtime, mock, count: int) -> dict:
     """Process peak RSS after a tenth of `count` exchanges and after all of them, beside the replay cache's
     size: every accepted signature stays in it for ReplayWindow + 2 x MaxClockSkew (15 minutes, up to
-    replayCacheSize), as WCF keeps it, so RSS grows with it; the journal is bounded in bytes."""
+    replayCacheSize), as WCF keeps it, so RSS grows with it, by about 16 bytes an entry (security/replay.py);
+    the journal is bounded in bytes."""
     out: dict = {}
     for i in range(count):
         mock(message(), rt)
@@ -254,6 +255,18 @@ def memory(rt: Runtime, mock, count: int) -> dict:
             out[f"rss_mb_after_{i + 1}"] = round(rss_mb(), 1)
             out[f"replay_cache_entries_after_{i + 1}"] = len(rt.active.nodes[0].replay)
     return out
+
+
+def rss_part(mock, count: int) -> dict:
+    """First with detectReplays false (what is left when the cache WCF requires is not filling), then as shipped;
+    each on a fresh Runtime, the previous one (and its journal) collected first."""
+    rt = Runtime(load_text(SCENARIO.read_text() + NO_REPLAYS, str(SCENARIO), SCENARIO.parent))
+    gc.collect()
+    no_replays = memory(rt, mock, count)
+    del rt
+    rt = Runtime(load(SCENARIO))
+    gc.collect()
+    return {**memory(rt, mock, count), "detect_replays_false": no_replays}
 
 
 def served(rounds: int, duration: float, pool: int) -> dict:
@@ -307,6 +320,11 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=300, help="exchanges per round and side")
     ap.add_argument("--memory", type=int, default=100_000, help="exchanges for the RSS figure")
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="only the RSS part (replay detection off, then on), printed, bench/results.json left alone",
+    )
     ap.add_argument("--output", default=str(HERE / "results.json"))
     ap.add_argument("--pool", type=int, default=8000, help="pre-built messages for each served round")
     args = ap.parse_args()
@@ -314,8 +332,6 @@ def main() -> int:
     if args.smoke:
         args.rounds, args.count, args.memory, args.pool = 1, 50, 500, 1500
         duration, served_rounds = 1.0, 1
-    over_http = served(served_rounds, duration, args.pool)
-    rt = Runtime(load(SCENARIO))
 
     def mock(msg: bytes, runtime: Runtime) -> bytes:
         reply = runtime.handle_soap(
@@ -325,6 +341,11 @@ def main() -> int:
             raise SystemExit(f"rejected: {runtime.journal.entries()[-1].reason}")
         return reply.body
 
+    if args.memory_only:
+        print(json.dumps(rss_part(mock, args.memory), indent=2))
+        return 0
+    over_http = served(served_rounds, duration, args.pool)
+    rt = Runtime(load(SCENARIO))
     mock(message(), rt)
     floor(message())
     per_s: dict[str, list[float]] = {"floor": [], "mockwcf": []}
@@ -336,14 +357,8 @@ def main() -> int:
                 fn(m)
             per_s[name].append(args.count / (time.perf_counter() - t0))
     ratios = [m / f for m, f in zip(per_s["mockwcf"], per_s["floor"], strict=True)]
-    # first with detectReplays false (what is left when the cache WCF requires is not filling), then as shipped;
-    # each on a fresh Runtime, the previous one (and its journal) collected first
-    rt = Runtime(load_text(SCENARIO.read_text() + NO_REPLAYS, str(SCENARIO), SCENARIO.parent))
-    gc.collect()
-    no_replays = memory(rt, mock, args.memory)
-    rt = Runtime(load(SCENARIO))
-    gc.collect()
-    rss = {**memory(rt, mock, args.memory), "detect_replays_false": no_replays}
+    rt = None  # the timed rounds' Runtime is collected before the RSS part
+    rss = rss_part(mock, args.memory)
     out = {
         "served": over_http,
         "mockwcf_exchanges_per_s": round(statistics.median(per_s["mockwcf"]), 1),

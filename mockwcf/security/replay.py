@@ -72,7 +72,7 @@ class ReplayCache:
     # Sizes, as class attributes so that tests can shrink them (a subclass) and reach the splits, sweeps and the
     # wrap of the sequence residues and the FIFO's chunks in a few thousand additions.
     SEQ_MASK = 0xFFFFFFFF  # partitions keep an entry's sequence number modulo 2**32 (array 'I')
-    SWEEP_EVERY = 1 << 31  # every partition is swept this often, so a residue never names two held entries
+    SWEEP_EVERY = 1 << 31  # all partitions are swept this often: no residue can then stand for two entries
     FIRST_BITS = 4  # 16 partitions to start with
     SPLIT_AT = 512  # mean entries per partition that doubles the number of partitions
     MIN_SWEEP = 32  # a partition is first swept of dropped entries when it reaches this length
