@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import random
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -17,7 +18,7 @@ from mockwcf.faults import Rejection
 from mockwcf.security import encrypteddata as xed
 from mockwcf.security import keyinfo_read, keywrap, suites
 from mockwcf.security import x509 as x509mod
-from tests import wss, xenc
+from tests import shapes, wss, xenc
 from tests.conftest import CERTS
 
 SERVICE_PEM, CLIENT_PEM = CERTS / "service.pem", CERTS / "client.pem"
@@ -385,3 +386,30 @@ def test_encrypted_key_sha1_reference_as_sendsecurityheader_writes_it():
     with pytest.raises(Rejection) as info:
         keyinfo_read.read_str(ref, wss11=False)
     assert info.value.code == "CannotReadKeyIdentifierClause"
+
+
+def _cipher_data(rng) -> list[etree._Element]:
+    """EncryptedData's children from CipherData on: CipherValue alone, several, another element, texts."""
+    if rng.random() < 0.1:
+        return []
+    cd = etree.Element(f"{{{ns.XENC}}}CipherData")
+    for _ in range(rng.choice([0, 1, 1, 1, 2])):
+        tag = rng.choice(["CipherValue", "CipherValue", "CipherReference"])
+        etree.SubElement(cd, f"{{{ns.XENC}}}{tag}").text = rng.choice(["AAAA", "!!", None, ""])
+    return [shapes.sprinkle(rng, cd, 0.3)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cipher_values_one_child_path_reads_as_the_reader_does(seed):
+    """encrypteddata.cipher_value takes CipherData holding CipherValue alone without a children() list; on any
+    CipherData it must give the reader's octets or its rejection (code, message, element)."""
+    rng = random.Random(seed)
+    fast_taken = 0
+    for _ in range(300):
+        kids = _cipher_data(rng)
+        fast_taken += bool(kids) and keyinfo_read.only_child(kids[0]) is not None
+        shape = [etree.tostring(k) for k in kids]
+        fast = shapes.outcome(xed.cipher_value, list(kids), "xenc:EncryptedData", "encryption")
+        general = [shapes.commented(k) for k in kids]
+        assert fast == shapes.outcome(xed.cipher_value, general, "xenc:EncryptedData", "encryption"), shape
+    assert fast_taken > 60

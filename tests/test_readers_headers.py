@@ -7,10 +7,13 @@ TryCreateReceiveSecurityHeader, SM/Dispatcher/DispatchOperationRuntime.cs Valida
 
 from __future__ import annotations
 
-import pytest
+import random
 
-from mockwcf import ns
-from tests import wss
+import pytest
+from lxml import etree
+
+from mockwcf import ns, soapheaders, xmlread
+from tests import shapes, wss
 from tests.conftest import SCENARIOS
 
 HTTP_USERNAME = SCENARIOS / "username-over-http.yaml"  # SOAP 1.1
@@ -212,3 +215,69 @@ def test_contains_pair_is_bytes_find(pair: bytes, start: int) -> None:
     cases += [b"?" * n + b"<?" for n in range(12)] + [bytes([c]) * 3 for c in b"<!?"]
     for data in cases:
         assert contains_pair(data, pair, start) == (data.find(pair, start) >= 0), data
+
+
+def _parts_as_read(root: etree._Element, env_ns: str) -> object:
+    """What ReceivedMessage reads, element by element (the reading envelope_parts keeps in one walk): the
+    elements in order, an optional Header first, then the next element must be the Body, and every text
+    before that element (around comments and PIs too) XML white space. The Header's own content and an empty
+    Body's end are later checks, not generated here."""
+    elements = [c for c in root if isinstance(c.tag, str)]
+    header = elements[0] if elements and elements[0].tag == f"{{{env_ns}}}Header" else None
+    rest = elements[1:] if header is not None else elements
+    first = rest[0] if rest else None
+    texts = [root.text]
+    for node in root:
+        if node is first:
+            break
+        texts.append(node.tail)
+    if first is not None and first.tag == f"{{{env_ns}}}Body" and all(xmlread.is_white(t) for t in texts):
+        return header, first
+    found = etree.QName(first).localname if first is not None else "nothing"
+    after = "the Header" if header is not None else "the Envelope start"
+    return ("rejected", "MalformedMessage", f"after {after} WCF found {found} ")
+
+
+@pytest.mark.parametrize("soap12", [False, True])
+def test_envelope_parts_one_walk_reads_as_receivedmessage_does(soap12):
+    """soapheaders.envelope_parts on generated envelopes (Headers, Bodies of either SOAP version, other elements,
+    comments, PIs, white and non-white text between them) against the element-by-element reading above."""
+    env_ns, other = (ns.SOAP12, ns.SOAP11) if soap12 else (ns.SOAP11, ns.SOAP12)
+    tags = [f"{{{env_ns}}}Header", f"{{{env_ns}}}Body", f"{{{other}}}Body", f"{{{other}}}Header", "{urn:x}X"]
+    rng = random.Random(int(soap12))
+    read = 0
+    for _ in range(600):
+        root = etree.Element(f"{{{env_ns}}}Envelope")
+        for _ in range(rng.randrange(5)):
+            kind = rng.choice([*tags, tags[0], tags[1], "comment", "pi"])
+            if kind in ("comment", "pi"):
+                root.append(etree.Comment("c") if kind == "comment" else etree.PI("p"))
+            else:
+                etree.SubElement(etree.SubElement(root, kind), "{urn:x}Item")  # nothing empty: no later check
+        for node in root:
+            node.tail = rng.choice(shapes.TEXTS) if rng.random() < 0.4 else None
+        root.text = rng.choice(shapes.TEXTS) if rng.random() < 0.3 else None
+        expected = _parts_as_read(root, env_ns)
+        got = shapes.outcome(soapheaders.envelope_parts, root, env_ns)
+        if isinstance(got, tuple) and got[0] == "rejected":
+            got = (got[0], got[1], got[2][got[2].index("after ") : got[2].index("(MessageBodyMissing)")])
+        assert got == expected, etree.tostring(root)
+        read += expected[0] != "rejected"
+    assert read > 60  # many envelopes were read, not only refused
+
+
+@pytest.mark.mockwcf_scenario(WSHTTP_USERNAME)
+@pytest.mark.parametrize("mu", ["1", "true", " true\n", "0", "false"])
+def test_processed_security_header_is_understood_whatever_its_mustunderstand(mockwcf_server, mu):
+    """GetHeadersNotUnderstood: the Security header this endpoint processed is understood whether it says
+    mustUnderstand 1, true, 0 or false (SOAP 1.2 here, SOAP 1.1 below); an unreadable value failed while the
+    message was read (test_messageheader_toboolean_refuses_other_values_while_reading_the_message)."""
+    assert _post12(mockwcf_server, _security(mu=mu, soap12=True)).status_code == 200
+    assert _post12(mockwcf_server, _security(mu="yes", soap12=True)).status_code == 400
+    mockwcf_server.assert_fault("MalformedMessage")
+
+
+@pytest.mark.mockwcf_scenario(HTTP_USERNAME)
+@pytest.mark.parametrize("mu", ["1", "true", "0", " false "])
+def test_processed_soap11_security_header_is_understood_whatever_its_mustunderstand(mockwcf_server, mu):
+    assert _post11(mockwcf_server, _security(mu=mu)).status_code == 200

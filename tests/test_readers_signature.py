@@ -12,7 +12,9 @@ it again with `cryptography` (RSA-SHA1 over the exclusive c14n of SignedInfo), s
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
+import random
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
 from mockwcf import ns
-from tests import wss
+from tests import shapes, wss
 from tests.conftest import CERTS, SCENARIOS
 
 SEED001 = SCENARIOS / "seed001-mutual-certificate.yaml"
@@ -280,3 +282,71 @@ def test_the_one_walk_path_reads_as_the_reader_does(shape):
 
         assert signature_read._read_regular(sig) is not None  # the one-walk path did the reading
         assert isinstance(fast, tuple) and len(fast) == 7
+
+
+def _mutate(rng: random.Random, sig: etree._Element) -> None:
+    """One random change a client (or an attacker) might make: a node kind, a text, a missing, repeated, extra
+    or moved element, an attribute, an InclusiveNamespaces, a bad base64 value."""
+    e = rng.choice([x for x in sig.iter() if isinstance(x.tag, str)])
+    parent = e.getparent() if e is not sig else None
+    kind = rng.randrange(10)
+    if kind == 0:  # a comment or PI, with text after it or not
+        node = rng.choice([etree.Comment("c"), etree.PI("p")])
+        node.tail = rng.choice(shapes.TEXTS)
+        e.insert(rng.randrange(len(e) + 1), node)
+    elif kind == 1:
+        e.text = rng.choice(shapes.TEXTS)
+    elif kind == 2 and parent is not None:
+        e.tail = rng.choice(shapes.TEXTS)
+    elif kind == 3 and parent is not None:
+        parent.remove(e)
+    elif kind == 4 and parent is not None:
+        e.addnext(copy.deepcopy(e))
+    elif kind == 5:
+        tag = rng.choice([f"{DS}Object", f"{{{ns.EC}}}InclusiveNamespaces", f"{DS}Transform"])
+        etree.SubElement(e, tag, PrefixList="s #default")
+    elif kind == 6 and "Algorithm" in e.attrib and rng.random() < 0.5:
+        del e.attrib["Algorithm"]
+    elif kind == 6:
+        e.set("Algorithm", rng.choice([ns.EXC_C14N, ns.EXC_C14N_COMMENTS, ns.SHA1, "", ns.STR_TRANSFORM]))
+    elif kind == 7:
+        e.text = rng.choice(["!!", "AAAA", " QU JD\n", "", None])
+    elif kind == 8 and parent is not None and len(parent) > 1:
+        parent.remove(e)
+        parent.insert(rng.randrange(len(parent) + 1), e)
+    elif kind == 9:
+        shapes.sprinkle(rng, e, 0.3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_one_walk_path_reads_generated_shapes_as_the_reader_does(seed):
+    """parse (the one walk for the usual shape) against read_in_order (the reader) on signatures changed at
+    random: the same fields, or the same rejection with the same message and blamed element."""
+    from mockwcf.security import signature_read
+
+    def fields(read, sig, wss11):
+        p = shapes.outcome(read, sig, wss11)
+        if not isinstance(p, signature_read.ParsedSignature):
+            return p
+        refs = [
+            (r.uri, r.target_id, r.transforms, r.digest_method, r.digest_value, r.element)
+            for r in p.references
+        ]
+        return p.signed_info, p.c14n_method, p.c14n_prefixes, p.method, p.value, refs, p.clauses
+
+    rng = random.Random(seed)
+    base = _doc().find(f".//{DS}Signature")
+    one_walk = 0
+    for _ in range(150):
+        sig = copy.deepcopy(base)
+        for _ in range(rng.choice([0, 1, 1, 2, 3])):
+            _mutate(rng, sig)
+        wss11 = rng.random() < 0.5
+        one_walk += signature_read._read_regular(sig) is not None
+        shape = etree.tostring(sig)
+        fast, in_order = (
+            fields(signature_read.parse, sig, wss11),
+            fields(signature_read.read_in_order, sig, wss11),
+        )
+        assert fast == in_order, shape
+    assert one_walk > 40  # the one walk read many of them (the rest went to the reader)
