@@ -413,3 +413,33 @@ def test_cipher_values_one_child_path_reads_as_the_reader_does(seed):
         general = [shapes.commented(k) for k in kids]
         assert fast == shapes.outcome(xed.cipher_value, general, "xenc:EncryptedData", "encryption"), shape
     assert fast_taken > 60
+
+
+def test_a_comment_inside_cipher_value_is_skipped_as_read_element_content_as_base64_skips_it():
+    cd = etree.fromstring(
+        f'<x:CipherData xmlns:x="{ns.XENC}"><x:CipherValue>AAAA<!--c-->BBBB</x:CipherValue></x:CipherData>'
+    )
+    assert xed.cipher_value([cd], "xenc:EncryptedData", "encryption") == base64.b64decode("AAAABBBB")
+    etree.SubElement(cd[0], f"{{{ns.XENC}}}Extra")
+    assert (
+        code_of(xed.cipher_value, [cd], "xenc:EncryptedData", "encryption")
+        == "MessageSecurityVerificationFailed"
+    )
+
+
+@pytest.mark.parametrize("plain", [b"<!--only a comment-->", b"<?pi only?>", b"", b"<a/><b/>"])
+def test_a_decrypted_header_item_must_be_one_element(plain):
+    key = os.urandom(32)
+    root = wire(
+        request(headers=wss.addressing().replace('xmlns:a="', 'xmlns:s="' + ns.SOAP12 + '" xmlns:a="', 1))
+    )
+    action = root.find(f"{{{ns.SOAP12}}}Header/{{{ns.WSA10}}}Action")
+    ed, _ = xenc.encrypt(action, key, content=False, ed_id="ED-H")
+    wk = keywrap.WrappedKey(None, "EK-1", ns.RSA_OAEP, key, b"w")
+    item, _, _ = xed.open_item(ed, [wk], wk, B256, True)
+    with pytest.raises(Rejection) as info:
+        xed.replace_element(item, plain, "header")
+    assert (
+        info.value.code == "MessageSecurityVerificationFailed"
+        and "not a single element" in info.value.message
+    )

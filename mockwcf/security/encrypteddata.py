@@ -255,8 +255,12 @@ def cipher_value(kids: list[etree._Element], what: str, step: str) -> bytes:
             f"{what} needs xenc:CipherData/xenc:CipherValue after EncryptionMethod and KeyInfo.",
             step=step,
         )
+    try:  # ReadElementContentAsBase64: comments and PIs inside are skipped, an element is an error
+        text = xmlread.content(cv[0])
+    except xmlread.ReadError:
+        text = "*"  # an element inside: not base64, refused below
     return b64_or_reject(
-        cv[0].text, codes.MessageSecurityVerificationFailed, f"{what}'s CipherValue is not base64.", step=step
+        text, codes.MessageSecurityVerificationFailed, f"{what}'s CipherValue is not base64.", step=step
     )
 
 
@@ -305,13 +309,13 @@ def replace_element(ed: EncryptedData, plain: bytes, what: str) -> etree._Elemen
     if parent is not None and parent.tag == ENCRYPTED_HEADER:
         target, parent = parent, parent.getparent()
     wrapper = _fragment(plain, parent)
-    if len(wrapper) != 1 or (wrapper.text or "").strip() or (wrapper[0].tail or "").strip():
+    new = wrapper[0] if len(wrapper) == 1 and isinstance(wrapper[0].tag, str) else None  # no lone comment/PI
+    if new is None or (wrapper.text or "").strip() or (new.tail or "").strip():
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
             f"The decrypted {what} is not a single element.",
             step=STEP,
         )
-    new = wrapper[0]
     new.tail = target.tail
     parent.replace(target, new)
     return new
