@@ -12,6 +12,7 @@ from mockwcf import catalog
 AtLeastOneTransformRequired = "AtLeastOneTransformRequired"
 AtMostOnePrimarySignatureInReceiveSecurityHeader = "AtMostOnePrimarySignatureInReceiveSecurityHeader"
 BadEncryptedBody = "BadEncryptedBody"
+CacheQuotaReached = "CacheQuotaReached"
 CannotFindMatchingCrypto = "CannotFindMatchingCrypto"
 CannotReadKeyIdentifier = "CannotReadKeyIdentifier"
 CannotReadKeyIdentifierClause = "CannotReadKeyIdentifierClause"

@@ -94,7 +94,12 @@ SCHEMA = F(
                 "detectReplays": F(
                     "bool", "Replay detection; WCF turns it off for transport bindings.", DERIVED
                 ),
-                "replayCacheSize": F("int", "Replay cache entries.", 900000, minimum=1),
+                "replayCacheSize": F(
+                    "int",
+                    "Replay cache entries; when full, requests are refused (CacheQuotaReached).",
+                    900000,
+                    minimum=1,
+                ),
                 "timestampValidityDuration": F(
                     "timespan", "Expires - Created in responses.", "00:05:00", minimum=0
                 ),

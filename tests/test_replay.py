@@ -1,6 +1,6 @@
-"""The replay cache (security/replay.py): a value is refused for exactly its lifetime, the oldest go first when
-the cache is full, and dropping many entries (purge, capacity, the array's compaction) keeps each value with
-its own expiry; the same holds once the fingerprint partitions have split, been swept and wrapped their
+"""The replay cache (security/replay.py): a value is refused for exactly its lifetime; a full cache purges the
+expired entries and then refuses (CacheQuotaReached) rather than drop a live one, as WCF's TimeBoundedCache does;
+dropping many expired entries (purge, the array's compaction) keeps each value with its own expiry; the same holds once the fingerprint partitions have split, been swept and wrapped their
 sequence residues (checked against a plain model), and 100,000 entries keep under 3 MB alive."""
 
 from __future__ import annotations
@@ -12,10 +12,15 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from lxml import etree
 
 from mockwcf import codes
 from mockwcf.faults import Rejection
 from mockwcf.security.replay import ReplayCache
+from tests import wss
+from tests.conftest import SCENARIOS
+from tests.test_faults import GOLDEN, _canon
+from tests.test_signature import seed001, signed
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 US = timedelta(microseconds=1)
@@ -41,13 +46,64 @@ def test_a_value_is_refused_until_its_expiry_to_the_microsecond():
         cache.add(b"sig", T0 + timedelta(minutes=16))
 
 
-def test_a_full_cache_drops_the_oldest():
+def _quota(cache: ReplayCache, value: bytes, now: datetime) -> bool:
+    """Whether `add` refuses `value` because the cache is full (it must then leave the cache as it was)."""
+    held = len(cache)
+    try:
+        cache.add(value, now)
+    except Rejection as rej:
+        if rej.code != codes.CacheQuotaReached:
+            raise
+        assert len(cache) <= held
+        assert f"maximum cache size is ({cache.capacity} items)" in rej.message
+        return True
+    return False
+
+
+def test_a_full_cache_refuses_and_drops_nothing_live():
     cache = ReplayCache(timedelta(minutes=15), 3)
-    for i, value in enumerate((b"a", b"b", b"c", b"d")):
-        cache.add(value, T0 + i * US)
+    for i, value in enumerate((b"a", b"b", b"c")):
+        assert not _quota(cache, value, T0 + i * US)
+    assert _quota(cache, b"d", T0 + 10 * US)
+    assert _quota(cache, b"d", T0 + 11 * US)  # refused again: the refused value was not added
     assert len(cache) == 3
-    assert not _replayed(cache, b"a", T0 + 10 * US)
-    assert all(_replayed(cache, v, T0 + 10 * US) for v in (b"b", b"c", b"d"))
+    assert all(_replayed(cache, v, T0 + 12 * US) for v in (b"a", b"b", b"c"))
+    assert not _replayed(cache, b"d", T0 + 12 * US)
+
+
+def test_a_full_cache_purges_the_expired_then_accepts_again():
+    cache = ReplayCache(timedelta(seconds=10), 3)
+    for i, value in enumerate((b"a", b"b", b"c")):
+        cache.add(value, T0 + i * timedelta(seconds=1))
+    assert _quota(cache, b"d", T0 + timedelta(seconds=10) - US)  # "a" is live for one more microsecond
+    assert not _quota(cache, b"d", T0 + timedelta(seconds=10))  # "a" expired: purged, room for "d"
+    assert len(cache) == 3
+    assert _quota(cache, b"e", T0 + timedelta(seconds=10))
+    assert not _replayed(cache, b"a", T0 + timedelta(seconds=10))
+    assert all(_replayed(cache, v, T0 + timedelta(seconds=10)) for v in (b"b", b"c", b"d"))
+    assert not _quota(cache, b"e", T0 + timedelta(seconds=12))  # "b" and "c" expired: two places
+    assert not _quota(cache, b"f", T0 + timedelta(seconds=12))
+    assert _quota(cache, b"g", T0 + timedelta(seconds=12))
+
+
+def test_a_replay_in_a_full_cache_is_still_a_replay_at_the_check():
+    """CheckNonce (GetItem) has no quota: the primary signature's check names the replay."""
+    cache = ReplayCache(timedelta(minutes=15), 2)
+    cache.add(b"a", T0)
+    cache.add(b"b", T0)
+    assert _replayed(cache, b"a", T0 + US)
+
+
+def test_an_expired_entry_behind_a_live_one_frees_its_place():
+    """After the admin clock was set back an entry can expire behind a later-expiring one; WCF's PurgeStaleItems
+    removes every expired entry, wherever it is, before it decides the cache is full."""
+    cache = ReplayCache(timedelta(seconds=10), 2)
+    cache.add(b"older", T0 + timedelta(seconds=5))  # expires at T0 + 15 s
+    cache.add(b"newer", T0)  # expires at T0 + 10 s
+    assert _quota(cache, b"third", T0 + timedelta(seconds=10) - US)
+    assert not _quota(cache, b"third", T0 + timedelta(seconds=10))
+    assert _quota(cache, b"fourth", T0 + timedelta(seconds=10))
+    assert _replayed(cache, b"older", T0 + timedelta(seconds=10))
 
 
 def test_many_drops_keep_each_value_with_its_own_expiry():
@@ -80,14 +136,18 @@ def test_an_entry_expires_on_its_own_even_behind_a_later_one():
     assert _replayed(cache, b"newer", now + timedelta(seconds=10) - US)
 
 
-def test_a_full_cache_drops_exactly_the_oldest_once_partitions_have_split():
-    cache = ReplayCache(timedelta(minutes=15), 5_000)
-    for i in range(20_000):  # past 8,192 entries the 16 first partitions split
-        cache.add(i.to_bytes(4, "big"), T0 + i * US)
+def test_a_full_cache_keeps_every_live_entry_once_partitions_have_split():
+    cache = ReplayCache(timedelta(minutes=15), 10_000)
+    for i in range(15_000):  # past 8,192 entries the 16 first partitions split
+        assert _quota(cache, i.to_bytes(4, "big"), T0 + i * US) == (i >= 10_000)
     now = T0 + timedelta(seconds=1)
-    assert len(cache) == 5_000
-    assert not any(_replayed(cache, i.to_bytes(4, "big"), now) for i in range(15_000))
-    assert all(_replayed(cache, i.to_bytes(4, "big"), now) for i in range(15_000, 20_000))
+    assert len(cache) == 10_000 and len(cache._fps) > 16
+    assert all(_replayed(cache, i.to_bytes(4, "big"), now) for i in range(10_000))
+    assert not any(_replayed(cache, i.to_bytes(4, "big"), now) for i in range(10_000, 15_000))
+    later = T0 + timedelta(minutes=15) + 9_999 * US  # all expired: purged, the cache takes 10,000 more
+    for i in range(15_000, 25_010):
+        assert _quota(cache, i.to_bytes(4, "big"), later) == (i >= 25_000)
+    assert len(cache) == 10_000
 
 
 def test_a_value_accepted_again_after_each_expiry_is_refused_for_its_new_lifetime():
@@ -130,13 +190,16 @@ class _Model:
             self.entries.popleft()
         return any(v == value and expiry > t for v, expiry in self.entries)
 
-    def add(self, value: bytes, t: int) -> bool:
+    def add(self, value: bytes, t: int) -> str | None:
+        """The code that refuses it, or None. The quota comes first (TimeBoundedCache.TryAddItem), counting only
+        live entries (PurgeStaleItems removes every expired one)."""
+        self.replayed(value, t)  # the FIFO purge
+        if sum(expiry > t for _, expiry in self.entries) >= self.capacity:
+            return codes.CacheQuotaReached
         if self.replayed(value, t):
-            return True
+            return codes.InvalidOrReplayedNonce
         self.entries.append((value, t + self.lifetime_us))
-        while len(self.entries) > self.capacity:
-            self.entries.popleft()
-        return False
+        return None
 
 
 _STEPS = (0, 0, 1, 2, 9)
@@ -159,9 +222,9 @@ def test_the_cache_answers_as_the_plain_model(seed, steps):
         else:
             try:
                 cache.add(value, now)
-                refused = False
-            except Rejection:
-                refused = True
+                refused = None
+            except Rejection as rej:
+                refused = rej.code
             assert refused == model.add(value, t)
         assert len(cache) == len(model.entries)
 
@@ -191,3 +254,42 @@ def test_100000_entries_take_under_3_mb():
     assert len(cache) == 100_000
     grown = _held_bytes(cache) - empty
     assert grown < 3_000_000, f"{grown / 100_000:.1f} bytes an entry"
+
+
+def _full_server(server, diagnostics: bool) -> list[str]:
+    """seed001 with replayCacheSize 3, filled by three freshly signed requests; returns them."""
+    data = seed001()
+    data["localServiceSettings"] = {"replayCacheSize": 3}
+    data["diagnostics"] = diagnostics
+    server.load(data, base_dir=SCENARIOS)
+    bodies = [signed() for _ in range(3)]
+    for body in bodies:
+        assert wss.post(server.url, body).status_code == 200
+        server.assert_accepted()
+    return bodies
+
+
+def test_a_full_cache_refuses_a_valid_request_with_the_generic_security_fault(mockwcf_server):
+    """MessageSecurityProtocol.VerifyIncomingMessage wraps the quota's CommunicationException in a
+    MessageSecurityException, whose fault is SecurityUtils.CreateSecurityMessageFault's InvalidSecurity one."""
+    accepted = _full_server(mockwcf_server, diagnostics=True)
+    refused = signed()
+    for _ in range(2):  # refused twice the same way: the refused request was not added
+        resp = wss.post(mockwcf_server.url, refused)
+        assert resp.status_code == 500
+        assert resp.headers["X-MockWcf-Resource-Code"] == codes.CacheQuotaReached
+        root = etree.fromstring(resp.content)
+        assert root.findtext(".//faultcode") == "a:InvalidSecurity"
+        assert root.findtext(".//faultstring") == "An error occurred when verifying security for the message."
+        assert mockwcf_server.last().resource_code == codes.CacheQuotaReached
+    # the live entries were all kept: a replay is still refused as one, at the primary signature
+    assert wss.post(mockwcf_server.url, accepted[0]).status_code == 500
+    assert mockwcf_server.last().resource_code == codes.InvalidOrReplayedNonce
+
+
+def test_a_full_cache_refusal_without_diagnostics_is_wcfs_bytes(mockwcf_server):
+    _full_server(mockwcf_server, diagnostics=False)
+    resp = wss.post(mockwcf_server.url, signed())
+    assert resp.status_code == 500 and "X-MockWcf-Resource-Code" not in resp.headers
+    assert _canon(resp.content) == _canon((GOLDEN / "soap11-bare.xml").read_bytes())
+    assert mockwcf_server.last().resource_code == codes.CacheQuotaReached

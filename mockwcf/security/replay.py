@@ -1,19 +1,26 @@
 """Replay detection: WCF caches the primary SignatureValue, not any UsernameToken nonce (reference 2.4).
 
-Entries live ReplayWindow + 2 x MaxClockSkew and the cache holds at most ReplayCacheSize of them.
+Entries live ReplayWindow + 2 x MaxClockSkew and the cache holds at most ReplayCacheSize live ones; a message that
+would make one more is refused (CacheQuotaReached) until entries expire.
 The check happens when the primary signature is reached; the value is added only after the whole
 header was accepted, so a rejected message does not poison the cache. Each farm node has its own cache,
 as each WCF server does.
 
 What WCF does (microsoft/referencesource, System.ServiceModel/System/ServiceModel/Security): ReceiveSecurityHeader
-calls NonceCache.CheckNonce when it reaches the primary signature and AddNonce (TryAddNonce, InvalidOrReplayedNonce
-when it returns false) once the header is accepted. InMemoryNonceCache.NonceCacheImpl is a TimeBoundedCache over a
-Hashtable keyed by the whole value; TimeBoundedCache.GetItem and TryAddItem treat an entry whose ExpirationTime is
-<= now as absent, so expiry is exact per entry, as it is here. When the cache is full, TimeBoundedCache.EnforceQuota
-first purges the expired entries and, if it still holds maxCacheItems, NonceCacheImpl (which does not override
-OnQuotaReached) throws a CommunicationException "The item cannot be added. The maximum cache size is ({0} items)."
-(SR.CacheQuotaReached); it never drops a live entry. mockwcf instead drops the oldest entry beyond `capacity`, as it
-always has: a known difference, left as it is and listed in docs/design.md.
+calls NonceCache.CheckNonce when it reaches the primary signature (ProcessPrimarySignature) and AddNonce (TryAddNonce,
+InvalidOrReplayedNonce when it returns false) in Process once the header is accepted, after the supporting tokens and
+before the second freshness check. InMemoryNonceCache.NonceCacheImpl is a TimeBoundedCache over a Hashtable keyed by
+the whole value; TimeBoundedCache.GetItem and TryAddItem treat an entry whose ExpirationTime is <= now as absent, so
+expiry is exact per entry, as it is here.
+
+The quota (replayCacheSize, `capacity`): TimeBoundedCache.TryAddItem runs PurgeIfNeeded, which purges every expired
+entry once the cache holds maxCacheItems (PurgeStaleItems), then EnforceQuota: if it still holds maxCacheItems,
+OnQuotaReached (not overridden by NonceCacheImpl) throws a CommunicationException "The item cannot be added. The
+maximum cache size is ({0} items)." (SR.CacheQuotaReached). A live entry is never dropped and the refused value is not
+added. So `add` refuses with CacheQuotaReached a message that passed every other check of the header; the replay
+check at the primary signature is unaffected (GetItem has no quota). MessageSecurityProtocol.VerifyIncomingMessage
+wraps the CommunicationException in a MessageSecurityException (MessageSecurityVerificationFailed) and the listener
+sends SecurityUtils.CreateSecurityMessageFault's generic Sender/wsse:InvalidSecurity fault (docs/design.md).
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ def _micros(t: datetime) -> int:
 
 
 class ReplayCache:
-    """Accepted values, each refused again until its own expiry, the oldest dropped beyond `capacity`.
+    """Accepted values, each refused again until its own expiry; no more than `capacity` live ones are accepted.
 
     Why it is built this way: with WCF's defaults every primary SignatureValue of the last 15 minutes is kept (up
     to 900,000), so a busy test run holds hundreds of thousands. Python objects per entry (a set of the bytes, a
@@ -47,9 +54,8 @@ class ReplayCache:
     (bench/symmetric.py). Here an entry is 16 bytes in flat arrays and no Python object:
 
     - a FIFO of expiries in integer microseconds, indexed by the entry's sequence number, 4 bytes each in chunks
-      (see _expiry). It alone decides what the cache still holds, exactly as before: expired entries are purged
-      from the oldest on, and the oldest beyond `capacity` are dropped, by moving `_head`; `len` is
-      `_next - _head`.
+      (see _expiry). It alone decides what the cache still holds: expired entries are purged from the oldest on
+      by moving `_head`; `len` is `_next - _head`. Nothing live is ever dropped (the quota refuses instead).
     - a 64-bit fingerprint of the value and the entry's sequence number modulo 2**32 (arrays 'Q' and 'I'),
       kept sorted by fingerprint in partitions chosen by the fingerprint's top bits. A lookup is one bisect in a
       partition of a few hundred entries; an insert moves a few kilobytes. The partitions double (each split in
@@ -57,7 +63,7 @@ class ReplayCache:
       merge ever runs (bench/symmetric.py reports peak RSS, so a transient copy would count).
 
     A fingerprint found in a partition is a replay only if its entry is still held (sequence number at or past
-    `_head`) and not yet expired; entries dropped from the FIFO stay in their partition until that partition is
+    `_head`) and not yet expired; entries purged from the FIFO stay in their partition until that partition is
     swept (when it has doubled since its last sweep, and all of them every 2**31 additions so that a residue
     modulo 2**32 never names two held entries: WCF's replayCacheSize is an Int32, below 2**31).
 
@@ -96,6 +102,8 @@ class ReplayCache:
         self._sweep_at = array("I", [self.MIN_SWEEP] * (1 << self.FIRST_BITS))  # length that sweeps each
         self._stored = 0  # entries in the partitions, held or not
         self._head_expiry = _NEVER  # the oldest held entry's expiry, so that most purges read one attribute
+        self._max_expiry = -_NEVER  # the latest expiry added so far
+        self._disorder = -1  # the last entry added that expires before an earlier one (see _live)
         # what _clear last found clear, for which value, instant and _next
         self._memo_value, self._memo_limit, self._memo_next = b"", -1, -1
         self._fp = self._part = self._at = 0  # its fingerprint, partition and insertion index
@@ -130,6 +138,14 @@ class ReplayCache:
             while head < self._next and self._expiry(head) <= limit:
                 head += 1
             self._drop_to(head)
+
+    def _live(self, limit: int) -> int:
+        """How many held entries are unexpired at `limit`. After _purge the oldest held one is live; when expiries
+        only grow from it on, all are. Only after the admin clock was set back can an expired entry sit behind a
+        live one: WCF's PurgeStaleItems removes it too, so they are counted one by one (once the cache is full)."""
+        if self._disorder < self._head:
+            return self._next - self._head
+        return sum(self._expiry(seq) > limit for seq in range(self._head, self._next))
 
     def _drop_to(self, head: int) -> None:
         """Entries before `head` are no longer held; forget the FIFO chunks that hold only those."""
@@ -175,7 +191,18 @@ class ReplayCache:
         self._clear(value, _micros(now))
 
     def add(self, value: bytes, now: datetime) -> None:
+        """TimeBoundedCache.TryAddItem: purge, refuse when the quota is reached, then the lookup and the insert."""
         limit = _micros(now)  # once: (now + lifetime) in microseconds is limit + lifetime's, exactly
+        self._purge(limit)
+        if self._next - self._head >= self.capacity and self._live(limit) >= self.capacity:
+            raise Rejection(
+                codes.CacheQuotaReached,
+                f"The item cannot be added. The maximum cache size is ({self.capacity} items): the replay cache "
+                f"holds replayCacheSize live primary SignatureValues and WCF refuses the message rather than forget "
+                f"one; it is accepted again once entries expire (their lifetime is "
+                f"{int(self.lifetime.total_seconds())} s).",
+                step=STEP,
+            )
         self._clear(value, limit)
         seq, p, expiry = self._next, self._part, limit + self._lifetime_us
         fps = self._fps[p]
@@ -186,8 +213,9 @@ class ReplayCache:
         self._stored += 1
         if self._head == seq:  # it is the only entry held
             self._head_expiry = expiry
-        if self._next - self._head > self.capacity:
-            self._drop_to(self._next - self.capacity)
+        if expiry < self._max_expiry:  # expires before an earlier entry: the admin clock was set back
+            self._disorder = seq
+        self._max_expiry = max(self._max_expiry, expiry)
         if len(fps) >= self._sweep_at[p]:
             self._sweep(p)
         if self._stored > self.SPLIT_AT * len(self._fps):
