@@ -99,6 +99,7 @@ SCHEMA = F(
                     "Replay cache entries; when full, requests are refused (CacheQuotaReached).",
                     900000,
                     minimum=1,
+                    maximum=2**31 - 1,  # LocalServiceSecuritySettings.ReplayCacheSize is an Int32
                 ),
                 "timestampValidityDuration": F(
                     "timespan", "Expires - Created in responses.", "00:05:00", minimum=0

@@ -20,3 +20,4 @@ class F:
     item: F | None = None
     fields: dict[str, F] = field(default_factory=dict)
     minimum: int | None = None
+    maximum: int | None = None  # an int WCF holds in an Int32 says so (its setter refuses more)

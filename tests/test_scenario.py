@@ -217,3 +217,13 @@ def test_a_constant_reply_value_its_type_cannot_hold_is_a_load_error_naming_line
     )
     assert res.returncode == 1
     assert f"{bad}:5: service.operations[0].reply.n: 'x' cannot be written as int" in res.stderr
+
+
+def test_replay_cache_size_is_an_int32_as_in_wcf():
+    lines = _errors("scenario: 1\nlocalServiceSettings:\n  replayCacheSize: 2147483648\n")
+    assert lines == [
+        "x.yaml:3: localServiceSettings.replayCacheSize: 2147483648 is above the maximum 2147483647"
+    ]
+    text = (SCENARIOS / "mutual-certificate-strict.yaml").read_text()
+    ok = load_text(text + "\nlocalServiceSettings: {replayCacheSize: 2147483647}\n", "x.yaml", SCENARIOS)
+    assert ok.settings.replay_cache_size == 2**31 - 1

@@ -152,6 +152,8 @@ class Walker:
                     raise ValueError(f"{raw!r} is not a whole number")
                 if spec.minimum is not None and value < spec.minimum:
                     raise ValueError(f"{value} is below the minimum {spec.minimum}")
+                if spec.maximum is not None and value > spec.maximum:
+                    raise ValueError(f"{value} is above the maximum {spec.maximum}")
                 return value
             if kind == "bool":
                 if not isinstance(value, bool):
