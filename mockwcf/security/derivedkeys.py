@@ -22,9 +22,8 @@ IM/Psha1DerivedKeyGenerator.cs. The absent-label default is the bytes of
 "WS-SecureConversationWS-SecureConversation" (DerivedKeySecurityToken.DefaultLabel; the entry's own
 DefaultLabel constant "WS-SecureConversation" is not what derivation uses); a Label that is present is
 used as its UTF-8 bytes. The seed is label || nonce; the key starts at byte `Offset`, or at
-`Generation * Length` when Generation is given.
-
-Resolving the STR to the base token is the caller's (the universal resolver's) job; `derive` takes the base key.
+`Generation * Length` when Generation is given. Resolving the STR to the base token is the caller's (the
+universal resolver's) job; `derive` takes the base key.
 """
 
 from __future__ import annotations
