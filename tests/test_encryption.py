@@ -443,3 +443,21 @@ def test_a_decrypted_header_item_must_be_one_element(plain):
         info.value.code == "MessageSecurityVerificationFailed"
         and "not a single element" in info.value.message
     )
+
+
+@pytest.mark.parametrize("lead", [b"<!--c-->", b"<?pi x?>\n", b" <!--c--> <?pi?> "])
+def test_comments_and_pis_before_a_decrypted_header_item_are_skipped(lead):
+    """ContextImportHelper.CreateSplicedReader (MoveToContent) and DecryptedHeader (MoveToStartElement) pass over
+    comments, PIs and white space before the decrypted element, so WCF reads the element after them."""
+    key = os.urandom(32)
+    root = wire(
+        request(headers=wss.addressing().replace('xmlns:a="', 'xmlns:s="' + ns.SOAP12 + '" xmlns:a="', 1))
+    )
+    action = root.find(f"{{{ns.SOAP12}}}Header/{{{ns.WSA10}}}Action")
+    plain = etree.tostring(action)
+    ed, _ = xenc.encrypt(action, key, content=False, ed_id="ED-H")
+    wk = keywrap.WrappedKey(None, "EK-1", ns.RSA_OAEP, key, b"w")
+    item, _, _ = xed.open_item(ed, [wk], wk, B256, True)
+    new = xed.replace_element(item, lead + plain, "header")
+    assert new.tag == f"{{{ns.WSA10}}}Action" and new.getparent().tag == f"{{{ns.SOAP12}}}Header"
+    assert not [k for k in new.getparent() if not isinstance(k.tag, str)]  # the comment/PI is not kept

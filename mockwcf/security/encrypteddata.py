@@ -302,15 +302,17 @@ def replace_content(ed: EncryptedData, plain: bytes) -> None:
 
 
 def replace_element(ed: EncryptedData, plain: bytes, what: str) -> etree._Element:
-    """A header item (Signature, UsernameToken, a SOAP header): exactly one element replaces `ed.element`
-    (or its wsse11:EncryptedHeader wrapper when it has one)."""
+    """A header item (Signature, UsernameToken, a SOAP header): one element replaces `ed.element` (or its
+    wsse11:EncryptedHeader); comments/PIs before it skipped (CreateSplicedReader's MoveToContent, DecryptedHeader)."""
     target = ed.element
     parent = target.getparent()
     if parent is not None and parent.tag == ENCRYPTED_HEADER:
         target, parent = parent, parent.getparent()
     wrapper = _fragment(plain, parent)
-    new = wrapper[0] if len(wrapper) == 1 and isinstance(wrapper[0].tag, str) else None  # no lone comment/PI
-    if new is None or (wrapper.text or "").strip() or (new.tail or "").strip():
+    lead = next((i for i, k in enumerate(wrapper) if isinstance(k.tag, str)), len(wrapper))
+    text = (wrapper.text or "") + "".join(k.tail or "" for k in wrapper[:lead])
+    new = wrapper[lead] if len(wrapper) == lead + 1 else None
+    if new is None or text.strip() or (new.tail or "").strip():
         raise Rejection(
             codes.MessageSecurityVerificationFailed,
             f"The decrypted {what} is not a single element.",
