@@ -98,8 +98,7 @@ class ReferenceList:
 
 
 def read_reference_list(element: etree._Element) -> ReferenceList:
-    """ReferenceList.ReadFrom: DataReference children only, each URI '#id' (two characters at least), no id
-    twice, and at least one."""
+    """ReferenceList.ReadFrom: DataReference children only, each URI '#id' (2+ characters), no id twice, one+."""
     ids: list[str] = []
     for child in xmlread.security_children(element, STEP):
         uri = child.get("URI") if child.tag == _DATA_REFERENCE else None
