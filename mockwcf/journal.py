@@ -296,9 +296,11 @@ class Journal:
         return next(self._ids)
 
     def add(self, entry: Entry) -> None:
-        # The body is redacted when the entry is first read (`_settled`), not here: nothing shows an entry but
-        # this class's readers, and most entries are never read, so no request pays the scan (10-30 µs on a
-        # message with DerivedKeyToken Nonces). `size` counts the body as received, a bound, not a display.
+        # The body is redacted when the entry is first read (`_settled`), not here: bodies reach users only
+        # through this class's readers (Runtime.record's console listeners get the entry too, and show only
+        # its summary(), never `request`: a listener that shows the body must read it through `entries`/`get`).
+        # Most entries are never read, so no request pays the scan (10-30 µs on a message with DerivedKeyToken
+        # Nonces). `size` counts the body as received, a bound, not a display.
         if not self.include_secrets:
             entry.unredacted = True
             entry.request_headers = redact_headers(entry.request_headers)

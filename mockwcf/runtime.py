@@ -384,7 +384,8 @@ class Runtime:
         return reply
 
     def record(self, entry: Entry) -> None:
-        """Journal an exchange and show it to the listeners (the console line)."""
+        """Journal an exchange and show it to the listeners (the console line: `summary()` only, as the body
+        is redacted when the journal's readers first hand it out)."""
         entry.latency_ms = (time.perf_counter() - entry.started) * 1000 if entry.started else 0.0
         self.journal.add(entry)
         for listener in self.listeners:
