@@ -246,7 +246,7 @@ NO_REPLAYS = "\nlocalServiceSettings: {detectReplays: false}\n"
 def memory(rt: Runtime, mock, count: int) -> dict:
     """Process peak RSS after a tenth of `count` exchanges and after all of them, beside the replay cache's
     size: every accepted signature stays in it for ReplayWindow + 2 x MaxClockSkew (15 minutes, up to
-    replayCacheSize), as WCF keeps it, so RSS grows with it, by about 16 bytes an entry (security/replay.py);
+    replayCacheSize), as WCF keeps it, so RSS grows with it, by about 20 bytes an entry (security/replay.py);
     the journal is bounded in bytes."""
     out: dict = {}
     for i in range(count):

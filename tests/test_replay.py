@@ -170,13 +170,13 @@ def test_a_value_accepted_again_after_each_expiry_is_refused_for_its_new_lifetim
 
 class _Small(ReplayCache):
     """The same cache with sizes small enough that a few thousand additions split the partitions many times,
-    sweep them, wrap the sequence residues (modulo 256) again and again and drop many FIFO chunks."""
+    sweep them, wrap the sequence residues (modulo 256) again and again and cut the FIFO of expiries many times."""
 
     SEQ_MASK = 0xFF
     SWEEP_EVERY = 0x80
     SPLIT_AT = 2
     MIN_SWEEP = 1
-    CHUNK_BITS = 2
+    CUT_AFTER = 4
 
 
 class _Model:
@@ -203,7 +203,7 @@ class _Model:
 
 
 _STEPS = (0, 0, 1, 2, 9)
-_JUMPS = (*_STEPS, 1 << 32, -(1 << 32) - 5)  # the admin clock moved by more than a FIFO chunk's 4-byte range
+_JUMPS = (*_STEPS, 1 << 32, -(1 << 32) - 5)  # the admin clock moved by more than 2**32 µs (72 minutes) either way
 
 
 @pytest.mark.parametrize(

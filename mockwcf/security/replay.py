@@ -51,10 +51,10 @@ class ReplayCache:
     Why it is built this way: with WCF's defaults every primary SignatureValue of the last 15 minutes is kept (up
     to 900,000), so a busy test run holds hundreds of thousands. Python objects per entry (a set of the bytes, a
     FIFO of them) cost 110-125 bytes an entry and made RSS grow by 11 MB over 100,000 exchanges
-    (bench/symmetric.py). Here an entry is 16 bytes in flat arrays and no Python object:
+    (bench/symmetric.py). Here an entry is 20 bytes in flat arrays and no Python object:
 
-    - a FIFO of expiries in integer microseconds, indexed by the entry's sequence number, 4 bytes each in chunks
-      (see _expiry). It alone decides what the cache still holds: expired entries are purged from the oldest on
+    - a FIFO of expiries in integer microseconds (array 'q'), indexed by the entry's sequence number less
+      `_offset`; the part before `_head` is cut off once it is most of the array. It alone decides what the cache still holds: expired entries are purged from the oldest on
       by moving `_head`; `len` is `_next - _head`. Nothing live is ever dropped (the quota refuses instead).
     - a 64-bit fingerprint of the value and the entry's sequence number modulo 2**32 (arrays 'Q' and 'I'),
       kept sorted by fingerprint in partitions chosen by the fingerprint's top bits. A lookup is one bisect in a
@@ -76,24 +76,21 @@ class ReplayCache:
     PYTHONHASHSEED can fix its key, so it is not used."""
 
     # Sizes, as class attributes so that tests can shrink them (a subclass) and reach the splits, sweeps and the
-    # wrap of the sequence residues and the FIFO's chunks in a few thousand additions.
+    # wrap of the sequence residues and the FIFO's cut in a few thousand additions.
     SEQ_MASK = 0xFFFFFFFF  # partitions keep an entry's sequence number modulo 2**32 (array 'I')
     SWEEP_EVERY = 1 << 31  # all partitions are swept this often: no residue can then stand for two entries
     FIRST_BITS = 4  # 16 partitions to start with
     SPLIT_AT = 512  # mean entries per partition that doubles the number of partitions
     MIN_SWEEP = 32  # a partition is first swept of dropped entries when it reaches this length
-    CHUNK_BITS = 12  # the FIFO of expiries is kept in chunks of 4,096
+    CUT_AFTER = 4096  # the FIFO's expiries before `_head` are cut off once there are more than this (and most)
 
     def __init__(self, lifetime: timedelta, capacity: int) -> None:
         self.lifetime = lifetime
         self.capacity = capacity
         self._lifetime_us = lifetime // _MICROSECOND
-        self._chunk_mask = (1 << self.CHUNK_BITS) - 1
         self._hasher = hashlib.blake2b(digest_size=8, key=os.urandom(16))
-        # the FIFO: expiries of entries _first * CHUNK and on, in chunks of CHUNK (see _expiry)
-        self._chunks: list[array] = []
-        self._bases: list[int] = []
-        self._first = 0
+        self._expiries = array("q")  # the FIFO: _expiries[i] is entry _offset + i's expiry
+        self._offset = 0
         self._head = 0  # the oldest entry still held
         self._next = 0  # the sequence number of the next entry
         self._shift = 64 - self.FIRST_BITS  # partition of a fingerprint: fp >> _shift
@@ -114,22 +111,8 @@ class ReplayCache:
         return int.from_bytes(h.digest(), "big")
 
     def _expiry(self, seq: int) -> int:
-        """Entry `seq`'s expiry in microseconds. A chunk of the FIFO holds 4-byte offsets from its own base (its
-        first expiry - 2**31), as the CHUNK entries added one after another expire within seconds of each other;
-        a chunk that meets an expiry out of that +-35-minute range (the admin clock moved) holds 8-byte expiries
-        from then on (base 0)."""
-        c = (seq >> self.CHUNK_BITS) - self._first
-        return self._bases[c] + self._chunks[c][seq & self._chunk_mask]
-
-    def _append_expiry(self, seq: int, expiry: int) -> None:
-        if not seq & self._chunk_mask:
-            self._chunks.append(array("I"))
-            self._bases.append(expiry - (1 << 31))
-        chunk, offset = self._chunks[-1], expiry - self._bases[-1]
-        if chunk.typecode == "I" and not 0 <= offset <= 0xFFFFFFFF:
-            chunk = self._chunks[-1] = array("q", (x + self._bases[-1] for x in chunk))
-            self._bases[-1], offset = 0, expiry
-        chunk.append(offset)
+        """Entry `seq`'s expiry in microseconds."""
+        return self._expiries[seq - self._offset]
 
     def _purge(self, limit: int) -> None:
         """Drop what expired by `limit` (microseconds), from the oldest on, as WCF's purge forgets it."""
@@ -148,12 +131,14 @@ class ReplayCache:
         return sum(self._expiry(seq) > limit for seq in range(self._head, self._next))
 
     def _drop_to(self, head: int) -> None:
-        """Entries before `head` are no longer held; forget the FIFO chunks that hold only those."""
+        """Entries before `head` are no longer held; their expiries are cut off once they are most of the FIFO
+        (amortized O(1) an entry, in place)."""
         self._head = head
         self._head_expiry = self._expiry(head) if head < self._next else _NEVER
-        while (self._first + 1) << self.CHUNK_BITS <= head:
-            del self._chunks[0], self._bases[0]
-            self._first += 1
+        gone = head - self._offset
+        if gone > self.CUT_AFTER and 2 * gone > len(self._expiries):
+            del self._expiries[:gone]
+            self._offset = head
 
     def _held(self, seq32: int, limit: int) -> bool:
         """Whether the entry whose sequence number is `seq32` modulo 2**32 is still held and unexpired."""
@@ -208,7 +193,7 @@ class ReplayCache:
         fps = self._fps[p]
         fps.insert(self._at, self._fp)
         self._seqs[p].insert(self._at, seq & self.SEQ_MASK)
-        self._append_expiry(seq, expiry)
+        self._expiries.append(expiry)
         self._next = seq + 1
         self._stored += 1
         if self._head == seq:  # it is the only entry held
