@@ -203,7 +203,7 @@ class _Model:
 
 
 _STEPS = (0, 0, 1, 2, 9)
-_JUMPS = (*_STEPS, 1 << 32, -(1 << 32) - 5)  # the admin clock moved by more than 2**32 µs (72 minutes) either way
+_JUMPS = (*_STEPS, 1 << 32, -(1 << 32) - 5)  # the admin clock moved by 72+ minutes
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ class ReplayCache:
     FIRST_BITS = 4  # 16 partitions to start with
     SPLIT_AT = 512  # mean entries per partition that doubles the number of partitions
     MIN_SWEEP = 32  # a partition is first swept of dropped entries when it reaches this length
-    CUT_AFTER = 4096  # the FIFO's expiries before `_head` are cut off once there are more than this (and most)
+    CUT_AFTER = 4096  # expiries before `_head` are cut off past this many (when they are most)
 
     def __init__(self, lifetime: timedelta, capacity: int) -> None:
         self.lifetime = lifetime
