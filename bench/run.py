@@ -164,6 +164,43 @@ def alternate(
     return out
 
 
+def against_floor(
+    scenario: str,
+    floor_mode: str,
+    messages: Callable[[Server], dict[str, Path]],
+    rounds: int,
+    duration: float,
+    floor_key: str = "floor",
+    before: Callable[[str, Server], None] | None = None,
+    pool: int | None = None,
+) -> dict:
+    """mockwcf serving `scenario` against the floor `floor_mode` on Twisted's default Site (`ratio`, as
+    performance-floors.md measured every HTTP floor) and on one tuned as mockwcf's HTTP path is (`ratio_tuned`),
+    in alternating rounds (`alternate`). `messages(mockwcf_server)` writes the message files, keyed "mockwcf",
+    "floor" and "floor_tuned", once the servers are up (a session may have to be issued first)."""
+    servers = {
+        "floor": floor_server(floor_mode),
+        "floor_tuned": floor_server(floor_mode, tuned=True),
+        "mockwcf": mockwcf_server(scenario),
+    }
+    try:
+        out = alternate(servers, messages(servers["mockwcf"]), rounds, duration, before=before, pool=pool)
+    finally:
+        for server in servers.values():
+            server.stop()
+    return {
+        "mockwcf_c8_rps": out["mockwcf"]["rps"],
+        "mockwcf_c8_p99_ms": out["mockwcf"]["p99_ms"],
+        f"{floor_key}_c8_rps": out["floor"]["rps"],
+        f"{floor_key}_c8_p99_ms": out["floor"]["p99_ms"],
+        f"{floor_key}_tuned_c8_rps": out["floor_tuned"]["rps"],
+        f"{floor_key}_tuned_c8_p99_ms": out["floor_tuned"]["p99_ms"],
+        "ratio": out["floor"]["ratio"],
+        "ratio_tuned": out["floor_tuned"]["ratio"],
+        "target": 0.7,
+    }
+
+
 def reset(port: int) -> None:
     urllib.request.urlopen(
         urllib.request.Request(f"http://127.0.0.1:{port}/_mockwcf/reset", method="POST"), timeout=10

@@ -134,12 +134,9 @@ def served(rounds: int, duration: float, pool: int) -> dict:
     import run  # bench/run.py: servers and wrk
 
     tmp = Path(tempfile.mkdtemp(prefix="mockwcf-sct-bench-"))
-    mock = run.mockwcf_server("seed003-session-sticky.yaml")
-    floors = {
-        "floor": run.floor_server("lxml_hmac"),
-        "floor_tuned": run.floor_server("lxml_hmac", tuned=True),
-    }
-    try:
+
+    def messages(mock: run.Server) -> dict[str, Path]:
+        """One SCT issued by the running mockwcf, then calls endorsed by it (and by a fixed key for the floor)."""
         url = f"http://127.0.0.1:{mock.port}/EchoService.svc"
         request, entropy = sctclient.rst()
         req = urllib.request.Request(
@@ -155,19 +152,11 @@ def served(rounds: int, duration: float, pool: int) -> dict:
             files["floor"], [sctclient.call(session, key=floor_key).encode() for _ in range(pool)]
         )
         files["floor_tuned"] = files["floor"]
-        out = run.alternate({**floors, "mockwcf": mock}, files, rounds, duration)
-    finally:
-        for server in (mock, *floors.values()):
-            server.stop()
-    return {
-        "mockwcf_c8_rps": out["mockwcf"]["rps"],
-        "mockwcf_c8_p99_ms": out["mockwcf"]["p99_ms"],
-        "floor_lxml_hmac_c8_rps": out["floor"]["rps"],
-        "floor_lxml_hmac_tuned_c8_rps": out["floor_tuned"]["rps"],
-        "ratio": out["floor"]["ratio"],
-        "ratio_tuned": out["floor_tuned"]["ratio"],
-        "target": 0.7,
-    }
+        return files
+
+    return run.against_floor(
+        "seed003-session-sticky.yaml", "lxml_hmac", messages, rounds, duration, floor_key="floor_lxml_hmac"
+    )
 
 
 def main() -> int:

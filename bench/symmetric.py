@@ -283,35 +283,16 @@ def served(rounds: int, duration: float, pool: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="mockwcf-symmetric-bench-"))
     msgs = tmp / "symmetric.msgs"
     run.write_messages(msgs, [message() for _ in range(pool)])
-    servers = {
-        "floor": run.floor_server("lxml_symmetric"),
-        "floor_tuned": run.floor_server("lxml_symmetric", tuned=True),
-        "mockwcf": run.mockwcf_server(SCENARIO.name),
-    }
-    try:
-        out = run.alternate(
-            servers,
-            dict.fromkeys(servers, msgs),
-            rounds,
-            duration,
-            before=lambda name, server: run.reset(server.port) if name == "mockwcf" else None,
-            pool=pool,
-        )
-    finally:
-        for server in servers.values():
-            server.stop()
-    return {
-        "mockwcf_c8_rps": out["mockwcf"]["rps"],
-        "mockwcf_c8_p99_ms": out["mockwcf"]["p99_ms"],
-        "floor_c8_rps": out["floor"]["rps"],
-        "floor_c8_p99_ms": out["floor"]["p99_ms"],
-        "floor_tuned_c8_rps": out["floor_tuned"]["rps"],
-        "floor_tuned_c8_p99_ms": out["floor_tuned"]["p99_ms"],
-        "ratio": out["floor"]["ratio"],
-        "ratio_tuned": out["floor_tuned"]["ratio"],
-        "target": 0.7,
-        "p99_target_ms": 10,
-    }
+    out = run.against_floor(
+        SCENARIO.name,
+        "lxml_symmetric",
+        lambda mock: dict.fromkeys(("floor", "floor_tuned", "mockwcf"), msgs),
+        rounds,
+        duration,
+        before=lambda name, server: run.reset(server.port) if name == "mockwcf" else None,
+        pool=pool,
+    )
+    return {**out, "p99_target_ms": 10}
 
 
 def main() -> int:
